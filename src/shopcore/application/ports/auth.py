@@ -1,0 +1,78 @@
+"""Ports of the login capability."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from shopcore.domain.otp import OtpChallenge, OtpChannel
+from shopcore.domain.phone import Phone
+from shopcore.domain.users import RefreshToken, User
+
+
+class UserRepository(Protocol):
+    """Stores users."""
+
+    async def get(self, user_id: str) -> User | None: ...
+
+    async def get_by_phone(self, phone: Phone) -> User | None: ...
+
+    async def add(self, user: User) -> None: ...
+
+    async def set_admin(self, user_id: str, is_admin: bool) -> None: ...
+
+
+class OtpChallengeRepository(Protocol):
+    """Stores the one live challenge per phone."""
+
+    async def get(self, phone: Phone) -> OtpChallenge | None: ...
+
+    async def save(self, challenge: OtpChallenge) -> None:
+        """Insert or replace the challenge of ``challenge.phone``."""
+        ...
+
+    async def delete(self, phone: Phone) -> None: ...
+
+
+class RefreshTokenRepository(Protocol):
+    """Stores refresh-token hashes grouped in login families."""
+
+    async def add(self, token: RefreshToken) -> None: ...
+
+    async def get(self, token_hash: str) -> RefreshToken | None: ...
+
+    async def mark_used(self, token_hash: str) -> bool:
+        """Mark an unused token used; ``False`` if it was already used (reuse)."""
+        ...
+
+    async def revoke_family(self, family_id: str) -> None: ...
+
+
+class OtpGateway(Protocol):
+    """Delivers a code we generated to a phone (voice call or SMS).
+
+    Raises ``OtpDeliveryFailed`` on any failure; never leaks credentials in it.
+    """
+
+    async def deliver(self, phone: Phone, code: str, channel: OtpChannel) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    """What a valid access token says about its bearer."""
+
+    user_id: str
+    is_admin: bool
+
+
+class TokenSigner(Protocol):
+    """Issues and checks short-lived access tokens."""
+
+    @property
+    def access_lifetime_seconds(self) -> int: ...
+
+    def issue_access(self, user: User) -> str: ...
+
+    def verify_access(self, token: str) -> AccessClaims:
+        """The token's claims; raises ``Unauthenticated`` or ``TokenExpired``."""
+        ...
