@@ -1,0 +1,1 @@
+"""SQL repositories; each acts on the unit of work's connection and never commits."""

@@ -1,0 +1,113 @@
+"""SQL repositories of the login capability."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shopcore.adapters.sql.tables import otp_challenges, refresh_tokens, users
+from shopcore.adapters.sql.upsert import upsert
+from shopcore.domain.otp import OtpChallenge, OtpChannel
+from shopcore.domain.phone import Phone
+from shopcore.domain.users import RefreshToken, User
+
+
+class SqlUserRepository:
+    """Users in the ``users`` table."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def get(self, user_id: str) -> User | None:
+        row = (await self._connection.execute(
+            select(users).where(users.c.id == user_id))).one_or_none()
+        return _user(row) if row else None
+
+    async def get_by_phone(self, phone: Phone) -> User | None:
+        row = (await self._connection.execute(
+            select(users).where(users.c.phone == phone.e164))).one_or_none()
+        return _user(row) if row else None
+
+    async def add(self, user: User) -> None:
+        await self._connection.execute(users.insert().values(
+            id=user.id, phone=user.phone.e164, is_admin=user.is_admin,
+            created_at=user.created_at))
+
+    async def set_admin(self, user_id: str, is_admin: bool) -> None:
+        await self._connection.execute(
+            update(users).where(users.c.id == user_id).values(is_admin=is_admin))
+
+
+class SqlOtpChallengeRepository:
+    """One live challenge per phone in ``otp_challenges``."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def get(self, phone: Phone) -> OtpChallenge | None:
+        row = (await self._connection.execute(
+            select(otp_challenges).where(otp_challenges.c.phone == phone.e164))).one_or_none()
+        if row is None:
+            return None
+        return OtpChallenge(
+            phone=phone,
+            code_hash=row.code_hash,
+            channel=OtpChannel(row.channel),
+            issued_at=row.issued_at,
+            failed_attempts=row.failed_attempts,
+            quota_window_start=row.quota_window_start,
+            sent_in_window=row.sent_in_window,
+        )
+
+    async def save(self, challenge: OtpChallenge) -> None:
+        await upsert(self._connection, otp_challenges, {
+            "phone": challenge.phone.e164,
+            "code_hash": challenge.code_hash,
+            "channel": challenge.channel.value,
+            "issued_at": challenge.issued_at,
+            "failed_attempts": challenge.failed_attempts,
+            "quota_window_start": challenge.quota_window_start,
+            "sent_in_window": challenge.sent_in_window,
+        }, keys=["phone"])
+
+    async def delete(self, phone: Phone) -> None:
+        await self._connection.execute(
+            delete(otp_challenges).where(otp_challenges.c.phone == phone.e164))
+
+
+class SqlRefreshTokenRepository:
+    """Refresh-token hashes and their families in ``refresh_tokens``."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def add(self, token: RefreshToken) -> None:
+        await self._connection.execute(refresh_tokens.insert().values(
+            token_hash=token.token_hash, family_id=token.family_id, user_id=token.user_id,
+            issued_at=token.issued_at, expires_at=token.expires_at,
+            used=token.used, revoked=token.revoked))
+
+    async def get(self, token_hash: str) -> RefreshToken | None:
+        row = (await self._connection.execute(
+            select(refresh_tokens).where(refresh_tokens.c.token_hash == token_hash)
+        )).one_or_none()
+        return RefreshToken(**row._mapping) if row else None
+
+    async def mark_used(self, token_hash: str) -> bool:
+        result = await self._connection.execute(
+            update(refresh_tokens)
+            .where(refresh_tokens.c.token_hash == token_hash, refresh_tokens.c.used.is_(False))
+            .values(used=True))
+        return bool(result.rowcount == 1)
+
+    async def revoke_family(self, family_id: str) -> None:
+        await self._connection.execute(
+            update(refresh_tokens).where(refresh_tokens.c.family_id == family_id)
+            .values(revoked=True))
+
+
+def _user(row: Any) -> User:
+    return User(id=row.id, phone=Phone(row.phone), is_admin=row.is_admin,
+                created_at=row.created_at)

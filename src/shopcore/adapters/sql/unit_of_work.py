@@ -1,0 +1,60 @@
+"""The SQL unit of work: one connection, one transaction, explicit commit."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from shopcore.adapters.sql.repositories.auth import (
+    SqlOtpChallengeRepository,
+    SqlRefreshTokenRepository,
+    SqlUserRepository,
+)
+
+
+class SqlUnitOfWork:
+    """A transaction on ``engine``; leaving without ``commit()`` rolls back."""
+
+    users: SqlUserRepository
+    otp_challenges: SqlOtpChallengeRepository
+    refresh_tokens: SqlRefreshTokenRepository
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._connection: AsyncConnection | None = None
+
+    async def __aenter__(self) -> Self:
+        connection = await self._engine.connect()
+        try:
+            await connection.begin()
+        except BaseException:
+            await connection.close()
+            raise
+        self._connection = connection
+        self.users = SqlUserRepository(connection)
+        self.otp_challenges = SqlOtpChallengeRepository(connection)
+        self.refresh_tokens = SqlRefreshTokenRepository(connection)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        try:
+            if connection.in_transaction():
+                await connection.rollback()
+        finally:
+            await connection.close()
+
+    async def commit(self) -> None:
+        """Make the work of this block durable."""
+        if self._connection is None:
+            raise RuntimeError("commit() outside the unit of work")
+        await self._connection.commit()

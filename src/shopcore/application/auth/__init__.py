@@ -1,0 +1,1 @@
+"""Login by mobile OTP, then JWT access tokens with rotating refresh tokens."""

@@ -1,0 +1,39 @@
+"""The unit of work: one transaction and the repositories that act inside it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Protocol, Self
+
+from shopcore.application.ports.auth import (
+    OtpChallengeRepository,
+    RefreshTokenRepository,
+    UserRepository,
+)
+
+
+class UnitOfWork(Protocol):
+    """A transaction. Leaving the ``async with`` block without ``commit()`` rolls back.
+
+    Repositories are attributes; they flush but never commit.
+    """
+
+    users: UserRepository
+    otp_challenges: OtpChallengeRepository
+    refresh_tokens: RefreshTokenRepository
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+"""Makes a fresh unit of work for each use-case call."""
