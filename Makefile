@@ -1,0 +1,31 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: run test lint typecheck fuzz bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+## Migrate, seed a small demo catalog (once), serve on 127.0.0.1:8000 with OTPs in the log.
+run: $(STAMP)
+	$(BIN)/shopcore db upgrade
+	$(BIN)/shopcore seed-demo --products 200 --if-empty
+	$(BIN)/shopcore serve --host 127.0.0.1 --port 8000
+
+## The whole suite: layering contract, types, unit/contract/integration/e2e tests on SQLite and PostgreSQL.
+test: $(STAMP)
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache

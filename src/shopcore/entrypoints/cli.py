@@ -1,0 +1,107 @@
+"""The ``shopcore`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging.config
+import sys
+from collections.abc import Sequence
+
+from shopcore.entrypoints.logging_config import log_config
+from shopcore.entrypoints.settings import Settings, SettingsError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one ``shopcore`` command; returns the process exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.load()
+    except SettingsError as error:
+        print(f"shopcore: {error}", file=sys.stderr)
+        return 2
+    logging.config.dictConfig(log_config())
+    result: int = args.run(settings, args)
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="shopcore", description="The shopcore e-commerce backend.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    db = commands.add_parser("db", help="database schema")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="create or migrate the schema").set_defaults(run=_upgrade)
+
+    serve = commands.add_parser("serve", help="serve the HTTP API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(run=_serve)
+
+    admin = commands.add_parser("create-admin", help="make a phone number an admin")
+    admin.add_argument("phone")
+    admin.set_defaults(run=_create_admin)
+
+    seed = commands.add_parser("seed-demo", help="fill an empty catalog with demo products")
+    seed.add_argument("--products", type=int, default=200)
+    seed.set_defaults(run=_seed_demo)
+    return parser
+
+
+def _upgrade(settings: Settings, _: argparse.Namespace) -> int:
+    from shopcore.adapters.sql.engine import create_engine
+    from shopcore.adapters.sql.migrate import upgrade_database
+
+    async def run() -> None:
+        engine = create_engine(settings.database_url)
+        try:
+            await upgrade_database(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    print("database is up to date")
+    return 0
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    if args.workers < 1:
+        print("shopcore: --workers must be at least 1", file=sys.stderr)
+        return 2
+    uvicorn.run("shopcore.entrypoints.asgi:app", factory=True, host=args.host, port=args.port,
+                workers=args.workers, log_config=log_config(), access_log=False,
+                timeout_graceful_shutdown=20)
+    return 0
+
+
+def _create_admin(settings: Settings, args: argparse.Namespace) -> int:
+    from shopcore.domain.errors import InvalidInput
+    from shopcore.entrypoints.container import build_container
+
+    async def run() -> str:
+        container = build_container(settings)
+        await container.init_resources()  # type: ignore[misc]
+        try:
+            user = await container.promote_to_admin()(args.phone)
+        finally:
+            await container.shutdown_resources()  # type: ignore[misc]
+        return f"{user.phone.e164} is an admin (user {user.id})"
+
+    try:
+        print(asyncio.run(run()))
+    except InvalidInput as error:
+        print(f"shopcore: {error.detail}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _seed_demo(settings: Settings, args: argparse.Namespace) -> int:
+    print("shopcore: seed-demo needs the catalog, which is not built yet", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

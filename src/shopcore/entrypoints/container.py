@@ -1,0 +1,89 @@
+"""The composition root: the one place that decides which adapter serves which port."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+from dependency_injector import containers, providers
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shopcore.adapters.jwt_signer import JwtTokenSigner
+from shopcore.adapters.memory.basics import MemoryRateLimiter
+from shopcore.adapters.otp.console import ConsoleOtpGateway
+from shopcore.adapters.otp.two_factor import TwoFactorOtpGateway, build_two_factor_client
+from shopcore.adapters.phone_numbers import PhonenumbersPhoneParser
+from shopcore.adapters.sql.engine import create_engine
+from shopcore.adapters.sql.unit_of_work import SqlUnitOfWork
+from shopcore.adapters.system import SystemClock, Uuid4Ids
+from shopcore.application.auth.current_user import GetCurrentUser, PromoteToAdmin
+from shopcore.application.auth.logout import Logout
+from shopcore.application.auth.refresh_session import RefreshSession
+from shopcore.application.auth.request_otp import OtpPolicy, RequestOtp
+from shopcore.application.auth.verify_otp import VerifyOtp
+from shopcore.application.ports import OtpGateway
+from shopcore.entrypoints.settings import Settings
+
+
+async def _engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+    yield engine
+    await engine.dispose()
+
+
+async def _http_client() -> AsyncIterator[httpx.AsyncClient]:
+    client = build_two_factor_client()
+    yield client
+    await client.aclose()
+
+
+def _otp_gateway(settings: Settings, client: httpx.AsyncClient) -> OtpGateway:
+    if settings.two_factor_api_key is None:
+        return ConsoleOtpGateway()
+    return TwoFactorOtpGateway(client, settings.two_factor_api_key,
+                               sms_template=settings.two_factor_sms_template)
+
+
+def _otp_policy(settings: Settings) -> OtpPolicy:
+    return OtpPolicy(
+        pepper=settings.secret_key.encode(),
+        per_phone_hourly=settings.otp_per_phone_hourly,
+        per_ip_hourly=settings.otp_per_ip_hourly,
+        test_codes=dict(settings.otp_test_numbers),
+    )
+
+
+class Container(containers.DeclarativeContainer):
+    """Adapters as singletons/resources, use cases as (stateless) singletons."""
+
+    settings = providers.Dependency(instance_of=Settings)
+
+    engine = providers.Resource(_engine, settings)
+    http_client = providers.Resource(_http_client)
+
+    clock = providers.Singleton(SystemClock)
+    ids = providers.Singleton(Uuid4Ids)
+    phones = providers.Singleton(PhonenumbersPhoneParser)
+    rate_limiter = providers.Singleton(MemoryRateLimiter)
+    otp_gateway = providers.Singleton(_otp_gateway, settings, http_client)
+    otp_policy = providers.Singleton(_otp_policy, settings)
+    token_signer = providers.Singleton(
+        JwtTokenSigner, settings.provided.secret_key, clock)
+
+    unit_of_work = providers.Factory(SqlUnitOfWork, engine)
+
+    request_otp = providers.Singleton(
+        RequestOtp, unit_of_work.provider, phones, otp_gateway, rate_limiter, clock, otp_policy)
+    verify_otp = providers.Singleton(
+        VerifyOtp, unit_of_work.provider, phones, token_signer, clock, ids, otp_policy)
+    refresh_session = providers.Singleton(
+        RefreshSession, unit_of_work.provider, token_signer, clock)
+    logout = providers.Singleton(Logout, unit_of_work.provider)
+    get_current_user = providers.Singleton(GetCurrentUser, unit_of_work.provider)
+    promote_to_admin = providers.Singleton(
+        PromoteToAdmin, unit_of_work.provider, phones, clock, ids)
+
+
+def build_container(settings: Settings) -> Container:
+    """A container for ``settings`` (resources are opened by ``init_resources()``)."""
+    return Container(settings=settings)

@@ -1,0 +1,59 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from shopcore.entrypoints.container import Container, build_container
+from shopcore.entrypoints.http.controllers.auth import AuthController
+from shopcore.entrypoints.http.controllers.health import HealthController
+from shopcore.entrypoints.http.middleware import request_id_middleware
+from shopcore.entrypoints.http.problems import EXCEPTION_HANDLERS
+from shopcore.entrypoints.settings import Settings
+
+MAX_JSON_BODY = 1024 * 1024
+
+
+def create_app(settings: Settings | None = None, container: Container | None = None) -> Litestar:
+    """Build the HTTP app. Nothing is opened until start-up."""
+    if container is None:
+        container = build_container(settings or Settings.load())
+    settings = container.settings()
+
+    async def open_resources() -> None:
+        await container.init_resources()  # type: ignore[misc]
+
+    async def close_resources() -> None:
+        await container.shutdown_resources()  # type: ignore[misc]
+
+    cors = CORSConfig(allow_origins=list(settings.cors_origins), allow_credentials=False,
+                      allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+                      allow_methods=["GET", "POST", "PATCH", "DELETE"]) \
+        if settings.cors_origins else None
+
+    app = Litestar(
+        route_handlers=[AuthController, HealthController],
+        on_startup=[open_resources],
+        on_shutdown=[close_resources],
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[request_id_middleware],
+        cors_config=cors,
+        request_max_body_size=MAX_JSON_BODY,
+        openapi_config=OpenAPIConfig(
+            title="shopcore",
+            version="1.0.0",
+            description="An e-commerce backend: mobile-OTP login, catalog, cart, orders.",
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin()],
+            components=Components(security_schemes={
+                "BearerToken": SecurityScheme(type="http", scheme="bearer",
+                                              bearer_format="JWT")}),
+        ),
+        debug=False,
+    )
+    app.state.container = container
+    return app

@@ -1,0 +1,176 @@
+"""The one mapping from errors to problem+json answers."""
+
+from __future__ import annotations
+
+import logging
+import re
+from http import HTTPStatus
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+from shopcore.application.ports import ImageTooLarge, UnsupportedImage
+from shopcore.domain.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+    TokenExpired,
+    Unauthenticated,
+)
+from shopcore.domain.otp import OtpDeliveryFailed, OtpExpired, OtpInvalid, OtpLocked
+from shopcore.entrypoints.http.schemas.problem import FieldProblem, Problem
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("shopcore.http")
+
+# Error type -> (HTTP status, problem code). Looked up along the exception's MRO,
+# so the most specific entry wins.
+DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
+    InvalidInput: (422, "validation_error"),
+    NotFound: (404, "not_found"),
+    Forbidden: (403, "forbidden"),
+    Unauthenticated: (401, "unauthorized"),
+    TokenExpired: (401, "token_expired"),
+    RateLimited: (429, "rate_limited"),
+    Conflict: (409, "conflict"),
+    OtpInvalid: (400, "otp_invalid"),
+    OtpExpired: (400, "otp_expired"),
+    OtpLocked: (429, "otp_locked"),
+    OtpDeliveryFailed: (502, "otp_delivery_failed"),
+    UnsupportedImage: (415, "unsupported_media"),
+    ImageTooLarge: (413, "payload_too_large"),
+}
+
+HTTP_CODES: dict[int, str] = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media",
+    422: "validation_error",
+    429: "rate_limited",
+}
+
+
+# Error type -> extra problem members drawn from the error's data.
+PROBLEM_EXTRAS: dict[type[DomainError], Callable[[Any], dict[str, Any]]] = {}
+
+
+def problem_response(
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response[Problem]:
+    """A problem+json response."""
+    title = HTTPStatus(status).phrase
+    body = Problem(type=f"https://shopcore.dev/problems/{code}", title=title, status=status,
+                   detail=detail, code=code, **extra)
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def domain_error_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    """Answer a domain error with its mapped status and code."""
+    assert isinstance(exc, DomainError)
+    status, code = _lookup(type(exc))
+    extra: dict[str, Any] = {}
+    headers: dict[str, str] | None = None
+    if isinstance(exc, InvalidInput):
+        extra["errors"] = [FieldProblem(e.field, e.message) for e in exc.errors]
+    if isinstance(exc, OtpInvalid):
+        extra["attempts_left"] = exc.attempts_left
+    if isinstance(exc, RateLimited):
+        headers = {"Retry-After": str(exc.retry_after)}
+    for klass, render in PROBLEM_EXTRAS.items():
+        if isinstance(exc, klass):
+            extra.update(render(exc))
+    if isinstance(exc, Unauthenticated):
+        headers = {"WWW-Authenticate": 'Bearer realm="shopcore"'}
+    return problem_response(status, code, exc.detail, headers=headers, **extra)
+
+
+def http_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    """Answer Litestar's own errors (404, 405, 413, validation...) as problems."""
+    assert isinstance(exc, HTTPException)
+    status = exc.status_code
+    if status >= 500:
+        return internal_error_handler(request, exc)
+    if isinstance(exc, ValidationException) or status == 400 and _is_body_error(exc):
+        errors = _field_problems(exc)
+        return problem_response(422, "validation_error",
+                                "The request is not valid: " + "; ".join(
+                                    f"{e.field}: {e.message}" for e in errors),
+                                errors=errors)
+    code = HTTP_CODES.get(status, "bad_request")
+    detail = exc.detail if status != 404 else "Nothing lives at this address."
+    headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() == "allow"}
+    return problem_response(status, code, detail, headers=headers or None)
+
+
+def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    """Log an unexpected error with the request id; answer without any detail."""
+    request_id = request.scope.get("state", {}).get("request_id", "-")
+    log.error("unhandled error on %s %s (request %s)", request.method, request.url.path,
+              request_id, exc_info=exc)
+    return problem_response(500, "internal_error",
+                            f"Something went wrong on our side (request {request_id}).")
+
+
+def _lookup(error: type[DomainError]) -> tuple[int, str]:
+    for klass in error.__mro__:
+        if klass in DOMAIN_ERRORS:
+            return DOMAIN_ERRORS[klass]  # type: ignore[index]
+    return 400, "bad_request"
+
+
+def _is_body_error(exc: HTTPException) -> bool:
+    return isinstance(exc.extra, list | dict)
+
+
+_JSON_PATH = re.compile(r"at `\$\.?([^`]*)`")
+_EXPECTED = re.compile(r"^(.*?)(?: - at `\$[^`]*`)?$")
+
+
+def _field_problems(exc: HTTPException) -> list[FieldProblem]:
+    extra = exc.extra if isinstance(exc.extra, list) else [exc.extra] if exc.extra else []
+    problems: list[FieldProblem] = []
+    for item in extra:
+        if not isinstance(item, dict):
+            continue
+        message = str(item.get("message", "is not valid"))
+        key = item.get("key")
+        path = _JSON_PATH.search(message)
+        field = _dotted(path.group(1)) if path else str(key) if key else "body"
+        if field == "" and item.get("source") == "body":
+            field = "body"
+        text = _EXPECTED.match(message)
+        problems.append(FieldProblem(field or "body", text.group(1) if text else message))
+    return problems or [FieldProblem("body", exc.detail)]
+
+
+def _dotted(json_path: str) -> str:
+    # "$.items[0].quantity" -> "items.0.quantity"
+    return re.sub(r"\[(\d+)\]", r".\1", json_path).lstrip(".")
+
+
+def msgspec_decode_error_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    """Malformed JSON is a 400 problem."""
+    return problem_response(400, "bad_request", "The body is not valid JSON.")
+
+
+EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
+    DomainError: domain_error_handler,
+    HTTPException: http_error_handler,
+    msgspec.DecodeError: msgspec_decode_error_handler,
+    Exception: internal_error_handler,
+}

@@ -1,0 +1,174 @@
+"""Settings from the environment and ``.env``, validated once at start-up."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+ENVIRONMENTS = ("development", "test", "production")
+DEV_SECRET_FILE = ".shopcore-secret"
+MIN_SECRET_BYTES = 32
+
+
+class SettingsError(Exception):
+    """A setting with a wrong value; the message names it and never shows a secret."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"setting {name}: {problem}")
+        self.name = name
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything shopcore reads from its environment."""
+
+    env: str = "development"
+    database_url: str = "sqlite+aiosqlite:///./shopcore.db"
+    secret_key: str = field(default="", repr=False)
+    two_factor_api_key: str | None = field(default=None, repr=False)
+    two_factor_sms_template: str | None = None
+    otp_test_numbers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    media_dir: Path = Path("./media")
+    max_image_bytes: int = 5 * 1024 * 1024
+    cors_origins: tuple[str, ...] = ()
+    redis_url: str | None = None
+    otp_per_phone_hourly: int = 5
+    otp_per_ip_hourly: int = 50
+    trusted_proxies: frozenset[str] = frozenset()
+    currency: str = "INR"
+    db_pool_size: int = 10
+
+    @property
+    def production(self) -> bool:
+        """True when running as a real shop."""
+        return self.env == "production"
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str] | None = None, workdir: Path | None = None) -> Settings:
+        """Read ``environ`` (default: ``os.environ`` over ``./.env``) and validate it."""
+        workdir = workdir or Path.cwd()
+        if environ is None:
+            file_values = {k: v for k, v in dotenv_values(workdir / ".env").items() if v is not None}
+            environ = {**file_values, **os.environ}
+        return _parse(environ, workdir)
+
+
+def _parse(env: Mapping[str, str], workdir: Path) -> Settings:
+    def get(name: str) -> str | None:
+        value = env.get(name)
+        return value.strip() if value is not None and value.strip() else None
+
+    mode = get("SHOPCORE_ENV") or "development"
+    if mode not in ENVIRONMENTS:
+        raise SettingsError("SHOPCORE_ENV", f"must be one of {', '.join(ENVIRONMENTS)}")
+    database_url = get("SHOPCORE_DATABASE_URL") or Settings.database_url
+    _check_database_url(database_url)
+    api_key = get("TWO_FACTOR_API_KEY")
+    if mode == "production" and api_key is None:
+        raise SettingsError("TWO_FACTOR_API_KEY", "is required in production")
+    return Settings(
+        env=mode,
+        database_url=database_url,
+        secret_key=_secret_key(get("SHOPCORE_SECRET_KEY"), mode, workdir),
+        two_factor_api_key=api_key,
+        two_factor_sms_template=get("TWO_FACTOR_SMS_TEMPLATE"),
+        otp_test_numbers=_test_numbers(get("SHOPCORE_OTP_TEST_NUMBERS")),
+        media_dir=Path(get("SHOPCORE_MEDIA_DIR") or "./media"),
+        max_image_bytes=_integer(get, "SHOPCORE_MAX_IMAGE_BYTES", 5 * 1024 * 1024, 1024,
+                                 100 * 1024 * 1024),
+        cors_origins=_cors(get("SHOPCORE_CORS_ORIGINS")),
+        redis_url=get("SHOPCORE_REDIS_URL"),
+        otp_per_phone_hourly=_integer(get, "SHOPCORE_OTP_PER_PHONE_HOURLY", 5, 1, 1000),
+        otp_per_ip_hourly=_integer(get, "SHOPCORE_OTP_PER_IP_HOURLY", 50, 1, 1_000_000),
+        trusted_proxies=frozenset(_split(get("SHOPCORE_TRUSTED_PROXIES"))),
+        currency=_currency(get("SHOPCORE_CURRENCY") or "INR"),
+        db_pool_size=_integer(get, "SHOPCORE_DB_POOL_SIZE", 10, 1, 500),
+    )
+
+
+def _split(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def _integer(get: Callable[[str], str | None], name: str, default: int, low: int,
+             high: int) -> int:
+    raw = get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit():
+        raise SettingsError(name, f"must be a whole number between {low} and {high}")
+    value = int(raw)
+    if not low <= value <= high:
+        raise SettingsError(name, f"must be between {low} and {high}")
+    return value
+
+
+def _check_database_url(url: str) -> None:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise SettingsError("SHOPCORE_DATABASE_URL", "is not a database URL") from None
+    if parsed.drivername not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
+        raise SettingsError("SHOPCORE_DATABASE_URL",
+                            "must use sqlite+aiosqlite:// or postgresql+asyncpg://")
+
+
+def _secret_key(value: str | None, mode: str, workdir: Path) -> str:
+    if value is not None:
+        if len(value.encode()) < MIN_SECRET_BYTES:
+            raise SettingsError("SHOPCORE_SECRET_KEY", f"must be at least {MIN_SECRET_BYTES} bytes")
+        return value
+    if mode == "production":
+        raise SettingsError("SHOPCORE_SECRET_KEY",
+                            f"is required in production (at least {MIN_SECRET_BYTES} bytes)")
+    if mode == "test":
+        return secrets.token_urlsafe(48)
+    return _development_secret(workdir / DEV_SECRET_FILE)
+
+
+def _development_secret(path: Path) -> str:
+    """The secret kept in a git-ignored file, so tokens survive a restart."""
+    if path.exists():
+        stored = path.read_text().strip()
+        if len(stored.encode()) >= MIN_SECRET_BYTES:
+            return stored
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+def _test_numbers(value: str | None) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for item in _split(value):
+        phone, sep, code = item.partition(":")
+        phone, code = phone.strip(), code.strip()
+        if not sep or not phone.startswith("+") or not phone[1:].isdigit() \
+                or not (code.isdigit() and len(code) == 6):
+            raise SettingsError("SHOPCORE_OTP_TEST_NUMBERS",
+                                "must be comma-separated +E164:6-digit-code pairs")
+        pairs[phone] = code
+    return pairs
+
+
+def _cors(value: str | None) -> tuple[str, ...]:
+    origins = tuple(_split(value))
+    for origin in origins:
+        if origin == "*" or not origin.startswith(("http://", "https://")):
+            raise SettingsError("SHOPCORE_CORS_ORIGINS",
+                                "must list origins such as https://shop.example (never *)")
+    return origins
+
+
+def _currency(value: str) -> str:
+    if len(value) != 3 or not value.isalpha() or not value.isupper():
+        raise SettingsError("SHOPCORE_CURRENCY", "must be a three-letter ISO code such as INR")
+    return value

@@ -1,0 +1,119 @@
+"""Contract of the auth repositories and the unit of work, on every implementation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from shopcore.application.ports import UnitOfWorkFactory
+from shopcore.domain.otp import OtpChannel, issue_challenge
+from shopcore.domain.phone import Phone
+from shopcore.domain.users import RefreshToken, User
+
+NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+PHONE = Phone("+919876543210")
+
+
+def a_user(user_id: str = "u-1", phone: Phone = PHONE) -> User:
+    return User(id=user_id, phone=phone, is_admin=False, created_at=NOW)
+
+
+async def test_a_committed_user_can_be_read_back_by_id_and_phone(uow: UnitOfWorkFactory) -> None:
+    async with uow() as work:
+        await work.users.add(a_user())
+        await work.commit()
+    async with uow() as work:
+        assert await work.users.get("u-1") == a_user()
+        assert await work.users.get_by_phone(PHONE) == a_user()
+        assert await work.users.get("nope") is None
+
+
+async def test_leaving_without_commit_rolls_back(uow: UnitOfWorkFactory) -> None:
+    async with uow() as work:
+        await work.users.add(a_user())
+    async with uow() as work:
+        assert await work.users.get("u-1") is None
+
+
+async def test_an_exception_inside_the_block_rolls_back(uow: UnitOfWorkFactory) -> None:
+    try:
+        async with uow() as work:
+            await work.users.add(a_user())
+            raise RuntimeError("boom")
+    except RuntimeError:
+        pass
+    async with uow() as work:
+        assert await work.users.get_by_phone(PHONE) is None
+
+
+async def test_set_admin_promotes_a_user(uow: UnitOfWorkFactory) -> None:
+    async with uow() as work:
+        await work.users.add(a_user())
+        await work.users.set_admin("u-1", True)
+        await work.commit()
+    async with uow() as work:
+        user = await work.users.get("u-1")
+    assert user is not None and user.is_admin
+
+
+async def test_timestamps_come_back_timezone_aware_utc(uow: UnitOfWorkFactory) -> None:
+    async with uow() as work:
+        await work.users.add(a_user())
+        await work.commit()
+    async with uow() as work:
+        user = await work.users.get("u-1")
+    assert user is not None and user.created_at == NOW and user.created_at.tzinfo is not None
+
+
+async def test_an_otp_challenge_is_saved_replaced_and_deleted(uow: UnitOfWorkFactory) -> None:
+    first = issue_challenge(PHONE, "111111", OtpChannel.VOICE, NOW, b"k" * 32, None,
+                            counts_against_quota=True)
+    second = issue_challenge(PHONE, "222222", OtpChannel.SMS, NOW + timedelta(minutes=1),
+                             b"k" * 32, first, counts_against_quota=True)
+    async with uow() as work:
+        await work.otp_challenges.save(first)
+        await work.commit()
+    async with uow() as work:
+        assert await work.otp_challenges.get(PHONE) == first
+        await work.otp_challenges.save(second)
+        await work.commit()
+    async with uow() as work:
+        stored = await work.otp_challenges.get(PHONE)
+        assert stored == second and stored.sent_in_window == 2
+        await work.otp_challenges.delete(PHONE)
+        await work.commit()
+    async with uow() as work:
+        assert await work.otp_challenges.get(PHONE) is None
+
+
+def a_token(token_hash: str, family: str = "fam-1") -> RefreshToken:
+    return RefreshToken(token_hash=token_hash, family_id=family, user_id="u-1", issued_at=NOW,
+                        expires_at=NOW + timedelta(days=30))
+
+
+async def test_mark_used_succeeds_once_only(uow: UnitOfWorkFactory) -> None:
+    async with uow() as work:
+        await work.users.add(a_user())
+        await work.refresh_tokens.add(a_token("h1"))
+        await work.commit()
+    async with uow() as work:
+        assert await work.refresh_tokens.mark_used("h1") is True
+        assert await work.refresh_tokens.mark_used("h1") is False
+        assert await work.refresh_tokens.mark_used("unknown") is False
+        await work.commit()
+    async with uow() as work:
+        token = await work.refresh_tokens.get("h1")
+    assert token is not None and token.used and not token.revoked
+
+
+async def test_revoke_family_revokes_every_token_of_that_family_only(
+    uow: UnitOfWorkFactory,
+) -> None:
+    async with uow() as work:
+        await work.users.add(a_user())
+        for name, family in [("a", "fam-1"), ("b", "fam-1"), ("c", "fam-2")]:
+            await work.refresh_tokens.add(a_token(name, family))
+        await work.refresh_tokens.revoke_family("fam-1")
+        await work.commit()
+    async with uow() as work:
+        states = {h: (await work.refresh_tokens.get(h)) for h in "abc"}
+    assert {h: t.revoked for h, t in states.items() if t} == {"a": True, "b": True, "c": False}
