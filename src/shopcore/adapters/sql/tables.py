@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    JSON,
+    BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
+    SmallInteger,
     String,
     Table,
+    Text,
+    UniqueConstraint,
 )
 
 from shopcore.adapters.sql.types import UtcDateTime
@@ -55,4 +63,99 @@ refresh_tokens = Table(
     Column("expires_at", UtcDateTime, nullable=False),
     Column("used", Boolean, nullable=False, default=False),
     Column("revoked", Boolean, nullable=False, default=False),
+)
+
+products = Table(
+    "products",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("price_minor", BigInteger, nullable=False),
+    Column("category", String(100), nullable=False),
+    Column("stock", Integer, nullable=False),
+    Column("archived", Boolean, nullable=False),
+    Column("image_url", String(300), nullable=True),
+    Column("thumbnail_url", String(300), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("rating_count", Integer, nullable=False),
+    Column("rating_total", Integer, nullable=False),
+    CheckConstraint("stock >= 0", name="stock_not_negative"),
+    CheckConstraint("price_minor >= 0", name="price_not_negative"),
+    Index("ix_products_listing", "archived", "created_at", "id"),
+    Index("ix_products_category", "archived", "category", "id"),
+    Index("ix_products_price", "archived", "price_minor", "id"),
+    Index("ix_products_name", "archived", "name", "id"),
+)
+"""Search indexes live beside this table, per engine, created by migration 0002:
+SQLite: the FTS5 table ``products_fts`` (external content, kept in sync by triggers);
+PostgreSQL: the generated ``search_vector`` tsvector column with a GIN index."""
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("user_id", String(36), ForeignKey("users.id"), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("total_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("shipping_address", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("cancelled_at", UtcDateTime, nullable=True),
+    Column("idempotency_key", String(255), nullable=True),
+    Column("request_hash", String(64), nullable=True),
+    UniqueConstraint("user_id", "idempotency_key", name="uq_orders_user_idempotency_key"),
+    Index("ix_orders_user_created", "user_id", "created_at", "id"),
+    Index("ix_orders_status_created", "status", "created_at"),
+)
+
+order_lines = Table(
+    "order_lines",
+    metadata,
+    Column("order_id", String(36), ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
+    Column("product_id", Integer, ForeignKey("products.id"), nullable=False),
+    Column("position", SmallInteger, nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("unit_price_minor", BigInteger, nullable=False),
+    Column("quantity", Integer, nullable=False),
+    PrimaryKeyConstraint("order_id", "product_id", name="pk_order_lines"),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+    Index("ix_order_lines_product", "product_id", "order_id"),
+)
+
+cart_lines = Table(
+    "cart_lines",
+    metadata,
+    Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("product_id", Integer, ForeignKey("products.id"), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("added_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("user_id", "product_id", name="pk_cart_lines"),
+    CheckConstraint("quantity BETWEEN 1 AND 99", name="quantity_in_range"),
+)
+
+wishlist_items = Table(
+    "wishlist_items",
+    metadata,
+    Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("product_id", Integer, ForeignKey("products.id"), nullable=False),
+    Column("added_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("user_id", "product_id", name="pk_wishlist_items"),
+    Index("ix_wishlist_items_user_added", "user_id", "added_at"),
+)
+
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("product_id", Integer, ForeignKey("products.id"), nullable=False),
+    Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("rating", SmallInteger, nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("product_id", "user_id", name="uq_reviews_product_user"),
+    CheckConstraint("rating BETWEEN 1 AND 5", name="rating_in_range"),
+    Index("ix_reviews_product_created", "product_id", "created_at", "id"),
 )

@@ -1,0 +1,69 @@
+"""The real app through Litestar's test client, on a migrated database of each engine."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from dependency_injector import providers
+from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shopcore.adapters.memory.basics import RecordingOtpGateway
+from shopcore.entrypoints.container import Container, build_container
+from shopcore.entrypoints.http.app import create_app
+from shopcore.entrypoints.settings import Settings
+
+TEST_NUMBER = "+919999999999"
+TEST_CODE = "123456"
+
+
+@dataclass
+class Api:
+    """A client of the running app plus the fakes behind it."""
+
+    client: AsyncTestClient  # type: ignore[type-arg]
+    otp: RecordingOtpGateway
+    container: Container
+    engine: AsyncEngine
+
+    async def login(self, phone: str = "+919876543210") -> dict[str, str]:
+        """Log ``phone`` in through the OTP routes; the Authorization header."""
+        answer = await self.client.post("/api/auth/request-otp/", json={"phone": phone})
+        assert answer.status_code == 202, answer.text
+        code = self.otp.last_code(phone)
+        answer = await self.client.post("/api/auth/verify-otp/",
+                                        json={"phone": phone, "otp": code})
+        assert answer.status_code == 200, answer.text
+        return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+    async def login_admin(self, phone: str = "+919800000001") -> dict[str, str]:
+        """Log in a user made admin through the PromoteToAdmin use case."""
+        await self.container.promote_to_admin()(phone)
+        return await self.login(phone)
+
+
+def test_settings(database_url: str, media_dir: Path, **overrides: object) -> Settings:
+    """Settings for a test app."""
+    values: dict[str, object] = {
+        "env": "test",
+        "database_url": database_url,
+        "secret_key": "test-secret-key-for-the-suite-0123456789",
+        "media_dir": media_dir,
+        "otp_test_numbers": {TEST_NUMBER: TEST_CODE},
+        "cors_origins": ("https://shop.example",),
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def api(database_url: str, engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[Api]:
+    """The app on an empty database, OTPs recorded instead of delivered."""
+    container = build_container(test_settings(database_url, tmp_path / "media"))
+    gateway = RecordingOtpGateway()
+    container.otp_gateway.override(providers.Object(gateway))
+    async with AsyncTestClient(app=create_app(container=container)) as client:
+        yield Api(client=client, otp=gateway, container=container, engine=engine)

@@ -1,0 +1,234 @@
+"""Login use cases on the shipped in-memory fakes: no database, no network."""
+
+from __future__ import annotations
+
+import pytest
+
+from shopcore.application.auth.logout import LogoutCommand
+from shopcore.application.auth.refresh_session import RefreshSessionCommand
+from shopcore.application.auth.request_otp import RequestOtpCommand
+from shopcore.application.auth.verify_otp import VerifyOtpCommand
+from shopcore.domain.errors import InvalidInput, RateLimited, Unauthenticated
+from shopcore.domain.otp import OtpChannel, OtpDeliveryFailed, OtpExpired, OtpInvalid, OtpLocked
+from shopcore.testing import InMemoryShop, build_in_memory_shop
+
+PHONE = "+919876543210"
+
+
+@pytest.fixture
+def shop() -> InMemoryShop:
+    return build_in_memory_shop()
+
+
+async def request(shop: InMemoryShop, phone: str = PHONE, ip: str = "10.0.0.1") -> str:
+    await shop.request_otp(RequestOtpCommand(phone=phone, client_ip=ip))
+    return shop.otp_gateway.last_code(PHONE if phone == PHONE else phone)
+
+
+async def login(shop: InMemoryShop) -> tuple[str, str]:
+    code = await request(shop)
+    result = await shop.verify_otp(VerifyOtpCommand(PHONE, code))
+    return result.session.access_token, result.session.refresh_token
+
+
+def wrong(code: str) -> str:
+    return f"{(int(code) + 1) % 1_000_000:06d}"
+
+
+async def test_requesting_a_code_delivers_six_digits_by_voice_by_default(shop: InMemoryShop) -> None:
+    result = await shop.request_otp(RequestOtpCommand(phone="98765 43210"))
+    sent = shop.otp_gateway.sent[-1]
+    assert result.phone.e164 == PHONE and (result.expires_in, result.resend_after) == (300, 30)
+    assert sent.channel is OtpChannel.VOICE and len(sent.code) == 6 and sent.code.isdigit()
+
+
+async def test_the_code_is_stored_only_as_a_hash(shop: InMemoryShop) -> None:
+    code = await request(shop)
+    stored = next(iter(shop.database.state.otp_challenges.values()))
+    assert code not in stored.code_hash and len(stored.code_hash) == 64
+
+
+async def test_an_invalid_number_is_refused_before_anything_is_sent(shop: InMemoryShop) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        await shop.request_otp(RequestOtpCommand(phone="12345"))
+    assert caught.value.errors[0].field == "phone" and shop.otp_gateway.sent == []
+
+
+async def test_first_verification_creates_the_user_and_later_ones_find_it(shop: InMemoryShop) -> None:
+    first = await shop.verify_otp(VerifyOtpCommand(PHONE, await request(shop)))
+    shop.clock.advance(seconds=31)
+    second = await shop.verify_otp(VerifyOtpCommand(PHONE, await request(shop)))
+    assert first.is_new and not second.is_new
+    assert first.session.user.id == second.session.user.id
+    claims = shop.token_signer.verify_access(second.session.access_token)
+    assert claims.user_id == first.session.user.id and not claims.is_admin
+
+
+async def test_a_code_works_only_once(shop: InMemoryShop) -> None:
+    code = await request(shop)
+    await shop.verify_otp(VerifyOtpCommand(PHONE, code))
+    with pytest.raises(OtpInvalid):
+        await shop.verify_otp(VerifyOtpCommand(PHONE, code))
+
+
+async def test_a_code_is_bound_to_its_phone(shop: InMemoryShop) -> None:
+    code = await request(shop)
+    other = "+919812345678"
+    shop.clock.advance(seconds=1)
+    await shop.request_otp(RequestOtpCommand(phone=other))
+    if shop.otp_gateway.last_code(other) != code:
+        with pytest.raises(OtpInvalid):
+            await shop.verify_otp(VerifyOtpCommand(other, code))
+
+
+async def test_a_code_expires_at_exactly_five_minutes(shop: InMemoryShop) -> None:
+    code = await request(shop)
+    shop.clock.advance(minutes=4, seconds=59)
+    await shop.verify_otp(VerifyOtpCommand(PHONE, code))
+    code = await request(shop)
+    shop.clock.advance(minutes=5)
+    with pytest.raises(OtpExpired):
+        await shop.verify_otp(VerifyOtpCommand(PHONE, code))
+
+
+async def test_wrong_codes_count_down_then_the_fifth_locks_even_the_right_code(
+    shop: InMemoryShop,
+) -> None:
+    code = await request(shop)
+    left = []
+    for _ in range(4):
+        with pytest.raises(OtpInvalid) as caught:
+            await shop.verify_otp(VerifyOtpCommand(PHONE, wrong(code)))
+        left.append(caught.value.attempts_left)
+    assert left == [4, 3, 2, 1]
+    with pytest.raises(OtpLocked):
+        await shop.verify_otp(VerifyOtpCommand(PHONE, wrong(code)))
+    with pytest.raises(OtpLocked):
+        await shop.verify_otp(VerifyOtpCommand(PHONE, code))
+
+
+async def test_a_new_code_unlocks_and_replaces_the_old_one(shop: InMemoryShop) -> None:
+    old = await request(shop)
+    for _ in range(5):
+        with pytest.raises((OtpInvalid, OtpLocked)):
+            await shop.verify_otp(VerifyOtpCommand(PHONE, wrong(old)))
+    shop.clock.advance(seconds=30)
+    new = await request(shop)
+    if new != old:
+        with pytest.raises(OtpInvalid):
+            await shop.verify_otp(VerifyOtpCommand(PHONE, old))
+    result = await shop.verify_otp(VerifyOtpCommand(PHONE, new))
+    assert result.is_new
+
+
+async def test_verifying_without_a_request_is_invalid(shop: InMemoryShop) -> None:
+    with pytest.raises(OtpInvalid):
+        await shop.verify_otp(VerifyOtpCommand(PHONE, "123456"))
+
+
+async def test_resending_within_thirty_seconds_is_throttled_and_keeps_the_first_code(
+    shop: InMemoryShop,
+) -> None:
+    code = await request(shop)
+    shop.clock.advance(seconds=12)
+    with pytest.raises(RateLimited) as caught:
+        await request(shop)
+    assert caught.value.retry_after == 18 and len(shop.otp_gateway.sent) == 1
+    await shop.verify_otp(VerifyOtpCommand(PHONE, code))
+
+
+async def test_a_phone_gets_at_most_five_codes_an_hour(shop: InMemoryShop) -> None:
+    for _ in range(5):
+        await request(shop)
+        shop.clock.advance(seconds=31)
+    with pytest.raises(RateLimited) as caught:
+        await request(shop)
+    assert 0 < caught.value.retry_after <= 3600
+    shop.clock.advance(hours=1)
+    await request(shop)
+    assert len(shop.otp_gateway.sent) == 6
+
+
+async def test_one_ip_gets_at_most_its_hourly_quota() -> None:
+    shop = build_in_memory_shop(per_ip_hourly=3)
+    for n in range(3):
+        await shop.request_otp(RequestOtpCommand(phone=f"+91987654321{n}", client_ip="1.2.3.4"))
+    with pytest.raises(RateLimited):
+        await shop.request_otp(RequestOtpCommand(phone="+919876543219", client_ip="1.2.3.4"))
+    await shop.request_otp(RequestOtpCommand(phone="+919876543219", client_ip="5.6.7.8"))
+
+
+async def test_a_failed_delivery_stores_nothing_and_counts_nothing() -> None:
+    shop = build_in_memory_shop(per_ip_hourly=1)
+    shop.otp_gateway.failing = True
+    with pytest.raises(OtpDeliveryFailed):
+        await request(shop)
+    assert shop.database.state.otp_challenges == {}
+    shop.otp_gateway.failing = False
+    await request(shop)  # no cooldown, and the IP quota of 1 was given back
+
+
+async def test_a_failed_resend_keeps_the_previous_code_valid(shop: InMemoryShop) -> None:
+    code = await request(shop)
+    shop.clock.advance(seconds=40)
+    shop.otp_gateway.failing = True
+    with pytest.raises(OtpDeliveryFailed):
+        await request(shop)
+    await shop.verify_otp(VerifyOtpCommand(PHONE, code))
+
+
+async def test_test_numbers_use_their_fixed_code_without_delivery_or_quota() -> None:
+    shop = build_in_memory_shop(per_phone_hourly=1, per_ip_hourly=1,
+                                test_codes={"+919999999999": "123456"})
+    for _ in range(3):
+        await shop.request_otp(RequestOtpCommand(phone="+919999999999", client_ip="1.1.1.1"))
+        result = await shop.verify_otp(VerifyOtpCommand("+919999999999", "123456"))
+        shop.clock.advance(seconds=31)
+    assert shop.otp_gateway.sent == [] and not result.is_new
+    await shop.request_otp(RequestOtpCommand(phone=PHONE, client_ip="1.1.1.1"))
+
+
+async def test_test_numbers_still_obey_the_cooldown() -> None:
+    shop = build_in_memory_shop(test_codes={"+919999999999": "123456"})
+    await shop.request_otp(RequestOtpCommand(phone="+919999999999"))
+    with pytest.raises(RateLimited):
+        await shop.request_otp(RequestOtpCommand(phone="+919999999999"))
+
+
+async def test_refresh_rotates_and_reuse_revokes_the_whole_family(shop: InMemoryShop) -> None:
+    _, first = await login(shop)
+    second = (await shop.refresh_session(RefreshSessionCommand(first))).refresh_token
+    with pytest.raises(Unauthenticated):
+        await shop.refresh_session(RefreshSessionCommand(first))
+    with pytest.raises(Unauthenticated):
+        await shop.refresh_session(RefreshSessionCommand(second))
+
+
+async def test_refresh_tokens_expire_after_thirty_days(shop: InMemoryShop) -> None:
+    _, refresh = await login(shop)
+    shop.clock.advance(days=30)
+    with pytest.raises(Unauthenticated):
+        await shop.refresh_session(RefreshSessionCommand(refresh))
+
+
+async def test_logout_ends_the_login_and_is_idempotent(shop: InMemoryShop) -> None:
+    _, refresh = await login(shop)
+    await shop.logout(LogoutCommand(refresh))
+    await shop.logout(LogoutCommand(refresh))
+    await shop.logout(LogoutCommand("never-issued"))
+    with pytest.raises(Unauthenticated):
+        await shop.refresh_session(RefreshSessionCommand(refresh))
+
+
+async def test_an_expired_access_token_is_refused(shop: InMemoryShop) -> None:
+    access, _ = await login(shop)
+    shop.clock.advance(minutes=15)
+    with pytest.raises(Unauthenticated):
+        shop.token_signer.verify_access(access)
+
+
+async def test_promoting_creates_an_admin_who_then_logs_in_as_existing(shop: InMemoryShop) -> None:
+    admin = await shop.promote_to_admin("09876543210")
+    result = await shop.verify_otp(VerifyOtpCommand(PHONE, await request(shop)))
+    assert admin.is_admin and not result.is_new and result.session.user.is_admin
+    assert (await shop.get_current_user(admin.id)).is_admin
