@@ -41,7 +41,7 @@ class Money:
             raise InvalidInput(field, "must be a finite number")
         if amount < 0:
             raise InvalidInput(field, "must not be negative")
-        if amount * 100 > maximum:
+        if amount > Decimal(maximum).scaleb(-2):  # compare, never multiply: 1e999999999 overflows
             raise InvalidInput(field, f"must be at most {Money(maximum).amount}")
         if amount.quantize(_CENT) != amount:
             raise InvalidInput(field, "must have at most two decimals")

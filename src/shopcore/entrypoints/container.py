@@ -70,7 +70,7 @@ class Container(containers.DeclarativeContainer):
     token_signer = providers.Singleton(
         JwtTokenSigner, settings.provided.secret_key, clock)
 
-    unit_of_work = providers.Factory(SqlUnitOfWork, engine)
+    unit_of_work = providers.Factory(SqlUnitOfWork, engine, settings.provided.currency)
 
     request_otp = providers.Singleton(
         RequestOtp, unit_of_work.provider, phones, otp_gateway, rate_limiter, clock, otp_policy)

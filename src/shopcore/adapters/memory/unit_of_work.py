@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Self
 
+from shopcore.adapters.memory.catalog import MemoryProductRepository
 from shopcore.adapters.memory.repositories import (
     MemoryOtpChallengeRepository,
     MemoryRefreshTokenRepository,
     MemoryUserRepository,
 )
+from shopcore.domain.catalog import Product
 from shopcore.domain.otp import OtpChallenge
 from shopcore.domain.users import RefreshToken, User
 
@@ -24,6 +26,8 @@ class MemoryState:
     users: dict[str, User] = field(default_factory=dict)
     otp_challenges: dict[str, OtpChallenge] = field(default_factory=dict)
     refresh_tokens: dict[str, RefreshToken] = field(default_factory=dict)
+    products: dict[int, Product] = field(default_factory=dict)
+    last_product_id: int = 0
 
 
 class MemoryDatabase:
@@ -48,6 +52,7 @@ class MemoryUnitOfWork:
     users: MemoryUserRepository
     otp_challenges: MemoryOtpChallengeRepository
     refresh_tokens: MemoryRefreshTokenRepository
+    products: MemoryProductRepository
 
     def __init__(self, database: MemoryDatabase) -> None:
         self._database = database
@@ -79,3 +84,4 @@ class MemoryUnitOfWork:
         self.users = MemoryUserRepository(work)
         self.otp_challenges = MemoryOtpChallengeRepository(work)
         self.refresh_tokens = MemoryRefreshTokenRepository(work)
+        self.products = MemoryProductRepository(work)

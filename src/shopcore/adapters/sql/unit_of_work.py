@@ -12,6 +12,7 @@ from shopcore.adapters.sql.repositories.auth import (
     SqlRefreshTokenRepository,
     SqlUserRepository,
 )
+from shopcore.adapters.sql.repositories.catalog import SqlProductRepository
 
 
 class SqlUnitOfWork:
@@ -20,9 +21,11 @@ class SqlUnitOfWork:
     users: SqlUserRepository
     otp_challenges: SqlOtpChallengeRepository
     refresh_tokens: SqlRefreshTokenRepository
+    products: SqlProductRepository
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, currency: str = "INR") -> None:
         self._engine = engine
+        self._currency = currency
         self._connection: AsyncConnection | None = None
 
     async def __aenter__(self) -> Self:
@@ -36,6 +39,7 @@ class SqlUnitOfWork:
         self.users = SqlUserRepository(connection)
         self.otp_challenges = SqlOtpChallengeRepository(connection)
         self.refresh_tokens = SqlRefreshTokenRepository(connection)
+        self.products = SqlProductRepository(connection, self._currency)
         return self
 
     async def __aexit__(

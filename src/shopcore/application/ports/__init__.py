@@ -8,6 +8,7 @@ from shopcore.application.ports.auth import (
     TokenSigner,
     UserRepository,
 )
+from shopcore.application.ports.catalog import ProductRepository
 from shopcore.application.ports.common import Clock, IdGenerator, PhoneNumberParser, RateLimiter
 from shopcore.application.ports.images import (
     ImageStore,
@@ -26,6 +27,7 @@ __all__ = [
     "OtpChallengeRepository",
     "OtpGateway",
     "PhoneNumberParser",
+    "ProductRepository",
     "RateLimiter",
     "RefreshTokenRepository",
     "StoredImage",

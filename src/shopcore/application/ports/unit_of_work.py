@@ -11,6 +11,7 @@ from shopcore.application.ports.auth import (
     RefreshTokenRepository,
     UserRepository,
 )
+from shopcore.application.ports.catalog import ProductRepository
 
 
 class UnitOfWork(Protocol):
@@ -22,6 +23,7 @@ class UnitOfWork(Protocol):
     users: UserRepository
     otp_challenges: OtpChallengeRepository
     refresh_tokens: RefreshTokenRepository
+    products: ProductRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -1,0 +1,1 @@
+"""OTP delivery gateways: 2Factor.in and the development console."""

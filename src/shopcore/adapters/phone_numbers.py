@@ -1,0 +1,58 @@
+"""Read the notations people type for a mobile number, with Google's libphonenumber data."""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+
+from shopcore.domain.errors import InvalidInput
+from shopcore.domain.phone import Phone
+
+MAX_INPUT_LENGTH = 32
+_FIELD = "phone"
+# Digits and the punctuation of common notations; letters ("1-800-FLOWERS"), extensions
+# and other scripts are refused before libphonenumber sees the text.
+_ALLOWED_CHARACTERS = re.compile(r"[0-9+\-.() ]+")
+_MOBILE_TYPES = frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE})
+
+
+class PhonenumbersPhoneParser:
+    """``PhoneNumberParser`` accepting only valid mobile numbers of ``allowed_regions``.
+
+    Numbers without a country code are read in ``default_region``: for India
+    ``9876543210``, ``09876543210``, ``919876543210``, ``+91 98765 43210`` and
+    ``0091 98765 43210`` all give ``+919876543210``.
+    """
+
+    def __init__(
+        self,
+        default_region: str = "IN",
+        allowed_regions: frozenset[str] = frozenset({"IN"}),
+    ) -> None:
+        self._default_region = default_region
+        self._allowed_regions = allowed_regions
+
+    def parse(self, raw: str) -> Phone:
+        """The number in E.164; ``InvalidInput`` (field ``phone``) for anything else."""
+        if not isinstance(raw, str):
+            raise InvalidInput(_FIELD, "must be a text such as +919876543210")
+        if len(raw) > MAX_INPUT_LENGTH:
+            raise InvalidInput(_FIELD, f"must be at most {MAX_INPUT_LENGTH} characters")
+        text = " ".join(raw.split())  # tabs, newlines, repeated spaces → one space
+        if not text:
+            raise InvalidInput(_FIELD, "is required")
+        if not _ALLOWED_CHARACTERS.fullmatch(text):
+            raise InvalidInput(_FIELD, "may contain only digits, spaces, +, -, ., ( and )")
+        try:
+            number = phonenumbers.parse(text, self._default_region)
+        except NumberParseException:
+            raise InvalidInput(_FIELD, "is not a phone number") from None
+        if not phonenumbers.is_valid_number(number):
+            raise InvalidInput(_FIELD, "is not a valid phone number")
+        if phonenumbers.region_code_for_number(number) not in self._allowed_regions:
+            raise InvalidInput(_FIELD, "numbers of this country are not accepted")
+        if phonenumbers.number_type(number) not in _MOBILE_TYPES:
+            raise InvalidInput(_FIELD, "must be a mobile number")
+        return Phone(phonenumbers.format_number(number, PhoneNumberFormat.E164))

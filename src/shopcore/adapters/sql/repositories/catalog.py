@@ -1,0 +1,98 @@
+"""The SQL product repository (the catalog's write side)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shopcore.adapters.sql.tables import products
+from shopcore.domain.catalog import Product, ProductDraft
+from shopcore.domain.money import Money
+
+
+class SqlProductRepository:
+    """Products in the ``products`` table; stock moves by conditional updates."""
+
+    def __init__(self, connection: AsyncConnection, currency: str = "INR") -> None:
+        self._connection = connection
+        self._currency = currency
+
+    async def get(self, product_id: int) -> Product | None:
+        row = (await self._connection.execute(
+            select(*PRODUCT_COLUMNS).where(products.c.id == product_id))).one_or_none()
+        return product_from_row(row, self._currency) if row else None
+
+    async def get_many(self, product_ids: Collection[int]) -> dict[int, Product]:
+        if not product_ids:
+            return {}
+        rows = await self._connection.execute(
+            select(*PRODUCT_COLUMNS).where(products.c.id.in_(sorted(set(product_ids)))))
+        return {row.id: product_from_row(row, self._currency) for row in rows}
+
+    async def add(
+        self,
+        draft: ProductDraft,
+        now: datetime,
+        image_url: str | None = None,
+        thumbnail_url: str | None = None,
+    ) -> Product:
+        result = await self._connection.execute(
+            products.insert().values(
+                name=draft.name, description=draft.description, price_minor=draft.price.minor,
+                category=draft.category, stock=draft.stock, archived=False,
+                image_url=image_url, thumbnail_url=thumbnail_url, created_at=now,
+                updated_at=now, rating_count=0, rating_total=0,
+            ).returning(products.c.id))
+        return draft.to_product(result.scalar_one(), now, image_url=image_url,
+                                thumbnail_url=thumbnail_url)
+
+    async def update(self, product: Product) -> None:
+        await self._connection.execute(
+            update(products).where(products.c.id == product.id).values(
+                name=product.name, description=product.description,
+                price_minor=product.price.minor, category=product.category,
+                stock=product.stock, archived=product.archived, image_url=product.image_url,
+                thumbnail_url=product.thumbnail_url, updated_at=product.updated_at))
+
+    async def reserve_stock(self, product_id: int, quantity: int) -> bool:
+        result = await self._connection.execute(
+            update(products)
+            .where(products.c.id == product_id, products.c.stock >= quantity,
+                   products.c.archived.is_(False))
+            .values(stock=products.c.stock - quantity))
+        return bool(result.rowcount == 1)
+
+    async def release_stock(self, product_id: int, quantity: int) -> None:
+        await self._connection.execute(
+            update(products).where(products.c.id == product_id)
+            .values(stock=products.c.stock + quantity))
+
+    async def adjust_rating(self, product_id: int, count_delta: int, total_delta: int) -> None:
+        await self._connection.execute(
+            update(products).where(products.c.id == product_id).values(
+                rating_count=products.c.rating_count + count_delta,
+                rating_total=products.c.rating_total + total_delta))
+
+
+PRODUCT_COLUMNS = (
+    products.c.id, products.c.name, products.c.description, products.c.price_minor,
+    products.c.category, products.c.stock, products.c.archived, products.c.image_url,
+    products.c.thumbnail_url, products.c.created_at, products.c.updated_at,
+    products.c.rating_count, products.c.rating_total,
+)
+"""Every column of a product except the engine-specific search index."""
+
+
+def product_from_row(row: Any, currency: str) -> Product:
+    """A ``Product`` from a row selected with ``PRODUCT_COLUMNS``."""
+    return Product(
+        id=row.id, name=row.name, description=row.description,
+        price=Money(row.price_minor, currency), category=row.category, stock=row.stock,
+        archived=row.archived, image_url=row.image_url, thumbnail_url=row.thumbnail_url,
+        created_at=row.created_at, updated_at=row.updated_at,
+        rating_count=row.rating_count, rating_total=row.rating_total,
+    )

@@ -1,0 +1,196 @@
+"""The catalog: products, and the rules for creating and changing them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+
+from shopcore.domain.money import Money, round_half_up
+from shopcore.domain.validation import FieldChecks
+
+NAME_MAX_LENGTH = 200
+DESCRIPTION_MAX_LENGTH = 5000
+CATEGORY_MAX_LENGTH = 100
+MAX_STOCK = 1_000_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    """A product of the shop. Archived products are hidden but stay for past orders.
+
+    ``rating_count`` and ``rating_total`` (the sum of all ratings) summarise the reviews.
+    """
+
+    id: int
+    name: str
+    description: str
+    price: Money
+    category: str
+    stock: int
+    archived: bool
+    image_url: str | None
+    thumbnail_url: str | None
+    created_at: datetime
+    updated_at: datetime
+    rating_count: int = 0
+    rating_total: int = 0
+
+    @property
+    def in_stock(self) -> bool:
+        """True when at least one unit can be sold."""
+        return self.stock > 0
+
+    @property
+    def rating_average(self) -> Decimal | None:
+        """The mean rating rounded half-up to two decimals (``"4.67"``); None without reviews.
+
+        Exact: the mean is truncated to three decimals with integer arithmetic first,
+        which keeps every half-up decision of the second decimal intact.
+        """
+        if self.rating_count <= 0:
+            return None
+        thousandths = self.rating_total * 1000 // self.rating_count
+        return round_half_up(Decimal(thousandths).scaleb(-3))
+
+    def archive(self, now: datetime) -> Product:
+        """The product hidden from the catalog (past orders keep their lines)."""
+        return replace(self, archived=True, updated_at=now)
+
+
+@dataclass(frozen=True, slots=True)
+class ProductDraft:
+    """A validated new product, before it has an id."""
+
+    name: str
+    description: str
+    price: Money
+    category: str
+    stock: int = 0
+
+    @classmethod
+    def create(
+        cls,
+        name: object,
+        description: object,
+        price_raw: object,
+        category: object,
+        stock: object = 0,
+        currency: str = "INR",
+    ) -> ProductDraft:
+        """Check every field; raise one ``InvalidInput`` naming every bad one.
+
+        The category is normalised to lower case.
+        """
+        checks = FieldChecks()
+        draft = cls(
+            name=_name(checks, name),
+            description=_description(checks, description),
+            price=checks.money("price", price_raw, currency),
+            category=_category(checks, category),
+            stock=_stock(checks, stock),
+        )
+        checks.raise_if_any()
+        return draft
+
+    def to_product(
+        self,
+        product_id: int,
+        now: datetime,
+        *,
+        image_url: str | None = None,
+        thumbnail_url: str | None = None,
+    ) -> Product:
+        """The product this draft becomes once it has an id."""
+        return Product(
+            id=product_id,
+            name=self.name,
+            description=self.description,
+            price=self.price,
+            category=self.category,
+            stock=self.stock,
+            archived=False,
+            image_url=image_url,
+            thumbnail_url=thumbnail_url,
+            created_at=now,
+            updated_at=now,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ProductChanges:
+    """A validated partial update of a product; ``None`` leaves a field unchanged."""
+
+    name: str | None = None
+    description: str | None = None
+    price: Money | None = None
+    category: str | None = None
+    stock: int | None = None
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        name: object = None,
+        description: object = None,
+        price_raw: object = None,
+        category: object = None,
+        stock: object = None,
+        currency: str = "INR",
+    ) -> ProductChanges:
+        """Check every given field with the creation rules; raise one ``InvalidInput``."""
+        checks = FieldChecks()
+        changes = cls(
+            name=None if name is None else _name(checks, name),
+            description=None if description is None else _description(checks, description),
+            price=None if price_raw is None else checks.money("price", price_raw, currency),
+            category=None if category is None else _category(checks, category),
+            stock=None if stock is None else _stock(checks, stock),
+        )
+        checks.raise_if_any()
+        return changes
+
+    @property
+    def is_empty(self) -> bool:
+        """True when nothing would change."""
+        return all(
+            value is None
+            for value in (self.name, self.description, self.price, self.category, self.stock)
+        )
+
+    def apply(self, product: Product, now: datetime) -> Product:
+        """``product`` with these changes and ``updated_at = now`` (unchanged if empty)."""
+        if self.is_empty:
+            return product
+        return replace(
+            product,
+            name=product.name if self.name is None else self.name,
+            description=product.description if self.description is None else self.description,
+            price=product.price if self.price is None else self.price,
+            category=product.category if self.category is None else self.category,
+            stock=product.stock if self.stock is None else self.stock,
+            updated_at=now,
+        )
+
+
+def normalise_category(category: str) -> str:
+    """The stored form of a category (stripped, lower case), also for filtering."""
+    return category.strip().lower()
+
+
+def _name(checks: FieldChecks, value: object) -> str:
+    return checks.text("name", value, max_length=NAME_MAX_LENGTH)
+
+
+def _description(checks: FieldChecks, value: object) -> str:
+    return checks.text("description", value, min_length=0,
+                       max_length=DESCRIPTION_MAX_LENGTH, multiline=True)
+
+
+def _category(checks: FieldChecks, value: object) -> str:
+    lowered = value.lower() if isinstance(value, str) else value  # lower() may lengthen
+    return checks.text("category", lowered, max_length=CATEGORY_MAX_LENGTH)
+
+
+def _stock(checks: FieldChecks, value: object) -> int:
+    return checks.integer("stock", value, minimum=0, maximum=MAX_STOCK)

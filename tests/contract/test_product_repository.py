@@ -1,0 +1,107 @@
+"""Contract of the product repository, on every implementation."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from shopcore.application.ports import UnitOfWorkFactory
+from shopcore.domain.catalog import Product, ProductDraft
+
+NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+
+
+def draft(name: str = "Smartphone", stock: int = 10, price: str = "19999.00") -> ProductDraft:
+    return ProductDraft.create(name, "Latest Android device", price, "mobile", stock)
+
+
+async def add(uow: UnitOfWorkFactory, **kwargs: object) -> Product:
+    async with uow() as work:
+        product = await work.products.add(draft(**kwargs), NOW)  # type: ignore[arg-type]
+        await work.commit()
+    return product
+
+
+async def test_added_products_get_increasing_ids_and_read_back_equal(uow: UnitOfWorkFactory) -> None:
+    first, second = await add(uow), await add(uow, name="Laptop")
+    assert second.id > first.id
+    async with uow() as work:
+        assert await work.products.get(first.id) == first
+        assert await work.products.get_many([first.id, second.id, 999]) == {
+            first.id: first, second.id: second}
+        assert await work.products.get(999) is None
+
+
+async def test_update_stores_every_changed_field(uow: UnitOfWorkFactory) -> None:
+    product = await add(uow)
+    changed = product.archive(NOW + timedelta(hours=1))
+    async with uow() as work:
+        await work.products.update(changed)
+        await work.commit()
+    async with uow() as work:
+        assert await work.products.get(product.id) == changed
+
+
+async def test_reserve_stock_takes_units_only_when_enough_are_left(uow: UnitOfWorkFactory) -> None:
+    product = await add(uow, stock=3)
+    async with uow() as work:
+        assert await work.products.reserve_stock(product.id, 2) is True
+        assert await work.products.reserve_stock(product.id, 2) is False
+        assert await work.products.reserve_stock(product.id, 1) is True
+        assert await work.products.reserve_stock(999, 1) is False
+        await work.commit()
+    async with uow() as work:
+        stored = await work.products.get(product.id)
+    assert stored is not None and stored.stock == 0
+
+
+async def test_archived_products_cannot_be_reserved(uow: UnitOfWorkFactory) -> None:
+    product = await add(uow, stock=3)
+    async with uow() as work:
+        await work.products.update(product.archive(NOW))
+        assert await work.products.reserve_stock(product.id, 1) is False
+
+
+async def test_release_stock_puts_units_back(uow: UnitOfWorkFactory) -> None:
+    product = await add(uow, stock=1)
+    async with uow() as work:
+        await work.products.reserve_stock(product.id, 1)
+        await work.products.release_stock(product.id, 4)
+        await work.commit()
+    async with uow() as work:
+        stored = await work.products.get(product.id)
+    assert stored is not None and stored.stock == 4
+
+
+async def test_rating_aggregates_move_by_deltas(uow: UnitOfWorkFactory) -> None:
+    product = await add(uow)
+    async with uow() as work:
+        await work.products.adjust_rating(product.id, 1, 5)
+        await work.products.adjust_rating(product.id, 1, 4)
+        await work.products.adjust_rating(product.id, -1, -5)
+        await work.commit()
+    async with uow() as work:
+        stored = await work.products.get(product.id)
+    assert stored is not None and (stored.rating_count, stored.rating_total) == (1, 4)
+
+
+async def test_prices_beyond_32_bits_survive_the_round_trip(uow: UnitOfWorkFactory) -> None:
+    product = await add(uow, price="99999999.99")
+    async with uow() as work:
+        stored = await work.products.get(product.id)
+    assert stored is not None and stored.price.minor == 9_999_999_999
+
+
+async def test_concurrent_reservations_never_oversell(uow: UnitOfWorkFactory) -> None:
+    product = await add(uow, stock=5)
+
+    async def buy() -> bool:
+        async with uow() as work:
+            ok = await work.products.reserve_stock(product.id, 1)
+            await work.commit()
+            return ok
+
+    results = await asyncio.gather(*(buy() for _ in range(12)))
+    async with uow() as work:
+        stored = await work.products.get(product.id)
+    assert results.count(True) == 5 and stored is not None and stored.stock == 0
