@@ -138,11 +138,11 @@ class Cart:
         """
         if self.is_empty:
             raise CartEmpty()
-        shortages = [
-            Shortage(line.product_id, line.quantity, _available(products.get(line.product_id)))
-            for line in self.lines
-            if line.quantity > _available(products.get(line.product_id))
-        ]
+        shortages: list[Shortage] = []
+        for line in self.lines:
+            available = _available(products.get(line.product_id))
+            if line.quantity > available:
+                shortages.append(Shortage(line.product_id, line.quantity, available))
         if shortages:
             raise InsufficientStock(shortages)
         return tuple(

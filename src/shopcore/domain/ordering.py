@@ -131,7 +131,7 @@ class ShippingAddress:
         is six digits not starting with 0. The phone is parsed before it gets here.
         """
         checks = FieldChecks(field_prefix)
-        country_code = _country(checks, "IN" if country is None else country)
+        country_code = country.strip() if isinstance(country, str) else "IN"
         address = cls(
             name=checks.text("name", name, max_length=100),
             line1=checks.text("line1", line1, max_length=200),
@@ -139,14 +139,16 @@ class ShippingAddress:
             city=checks.text("city", city, max_length=100),
             state=checks.text("state", state, max_length=100),
             postal_code=_postal_code(checks, postal_code, country_code),
+            country=_country(checks, country),
             phone=_phone(checks, phone),
-            country=country_code,
         )
         checks.raise_if_any()
         return address
 
 
 def _country(checks: FieldChecks, value: object) -> str:
+    if value is None:
+        return "IN"
     code = value.strip() if isinstance(value, str) else ""
     if not _COUNTRY.fullmatch(code):
         checks.add("country", "must be two upper-case letters (ISO 3166), such as IN")
