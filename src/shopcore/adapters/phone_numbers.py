@@ -12,9 +12,10 @@ from shopcore.domain.phone import Phone
 
 MAX_INPUT_LENGTH = 32
 _FIELD = "phone"
-# Digits and the punctuation of common notations; letters ("1-800-FLOWERS"), extensions
-# and other scripts are refused before libphonenumber sees the text.
-_ALLOWED_CHARACTERS = re.compile(r"[0-9+\-.() ]+")
+# An optional leading "+", then digits and the punctuation of common notations. Letters
+# ("1-800-FLOWERS"), extensions and other scripts are refused before libphonenumber,
+# which would otherwise read them generously.
+_NOTATION = re.compile(r"\(?\+? ?[0-9][0-9\-.() ]*")
 _MOBILE_TYPES = frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE})
 
 
@@ -43,8 +44,9 @@ class PhonenumbersPhoneParser:
         text = " ".join(raw.split())  # tabs, newlines, repeated spaces → one space
         if not text:
             raise InvalidInput(_FIELD, "is required")
-        if not _ALLOWED_CHARACTERS.fullmatch(text):
-            raise InvalidInput(_FIELD, "may contain only digits, spaces, +, -, ., ( and )")
+        if not _NOTATION.fullmatch(text):
+            raise InvalidInput(
+                _FIELD, "may contain only digits, spaces, -, ., ( and ) after an optional +")
         try:
             number = phonenumbers.parse(text, self._default_region)
         except NumberParseException:

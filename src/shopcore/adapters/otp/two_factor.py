@@ -74,10 +74,8 @@ class TwoFactorOtpGateway:
     async def deliver(self, phone: Phone, code: str, channel: OtpChannel) -> None:
         """Have ``code`` delivered to ``phone``; raise ``OtpDeliveryFailed`` on any failure."""
         try:
-            national: str | None = national_number(phone)
+            national = national_number(phone)
         except ValueError:
-            national = None
-        if national is None:
             ok, outcome = False, "not an Indian mobile number"
         else:
             ok, outcome = await self._send(self._url(national, code, channel))
