@@ -22,13 +22,17 @@ async def add(uow: UnitOfWorkFactory, **kwargs: object) -> Product:
     return product
 
 
-async def test_added_products_get_increasing_ids_and_read_back_equal(uow: UnitOfWorkFactory) -> None:
+async def test_added_products_get_increasing_ids_and_read_back_equal(
+    uow: UnitOfWorkFactory,
+) -> None:
     first, second = await add(uow), await add(uow, name="Laptop")
     assert second.id > first.id
     async with uow() as work:
         assert await work.products.get(first.id) == first
         assert await work.products.get_many([first.id, second.id, 999]) == {
-            first.id: first, second.id: second}
+            first.id: first,
+            second.id: second,
+        }
         assert await work.products.get(999) is None
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from tests.e2e.conftest import TEST_CODE, TEST_NUMBER, Api
 
 PHONE = "+919876543210"
@@ -19,8 +18,9 @@ def assert_problem(answer: object, status: int, code: str) -> dict[str, object]:
 
 
 async def test_request_otp_accepts_common_notations_and_answers_202(api: Api) -> None:
-    answer = await api.client.post("/api/auth/request-otp/",
-                                   json={"phone": "+91 98765 43210", "channel": "sms"})
+    answer = await api.client.post(
+        "/api/auth/request-otp/", json={"phone": "+91 98765 43210", "channel": "sms"}
+    )
     assert answer.status_code == 202
     assert answer.json() == {"phone": PHONE, "expires_in": 300, "resend_after": 30}
     assert api.otp.sent[-1].channel.value == "sms"
@@ -28,15 +28,17 @@ async def test_request_otp_accepts_common_notations_and_answers_202(api: Api) ->
 
 async def test_full_login_then_me(api: Api) -> None:
     await api.client.post("/api/auth/request-otp/", json={"phone": "09876543210"})
-    answer = await api.client.post("/api/auth/verify-otp/",
-                                   json={"phone": PHONE, "otp": api.otp.last_code(PHONE)})
+    answer = await api.client.post(
+        "/api/auth/verify-otp/", json={"phone": PHONE, "otp": api.otp.last_code(PHONE)}
+    )
     body = answer.json()
     assert answer.status_code == 200
     assert body["token_type"] == "Bearer" and body["expires_in"] == 900
     assert body["user"]["phone"] == PHONE and body["user"]["is_new"] is True
     assert body["user"]["is_admin"] is False and isinstance(body["user"]["id"], str)
-    me = await api.client.get("/api/auth/me/",
-                              headers={"Authorization": f"Bearer {body['access_token']}"})
+    me = await api.client.get(
+        "/api/auth/me/", headers={"Authorization": f"Bearer {body['access_token']}"}
+    )
     assert me.status_code == 200
     assert me.json()["id"] == body["user"]["id"] and me.json()["created_at"].endswith("Z")
     assert me.headers["cache-control"] == "no-store"
@@ -73,21 +75,27 @@ async def test_delivery_failure_is_502_and_the_number_can_retry(api: Api) -> Non
 
 async def test_test_number_logs_in_with_its_fixed_code(api: Api) -> None:
     await api.client.post("/api/auth/request-otp/", json={"phone": TEST_NUMBER})
-    answer = await api.client.post("/api/auth/verify-otp/",
-                                   json={"phone": TEST_NUMBER, "otp": TEST_CODE})
+    answer = await api.client.post(
+        "/api/auth/verify-otp/", json={"phone": TEST_NUMBER, "otp": TEST_CODE}
+    )
     assert answer.status_code == 200 and api.otp.sent == []
 
 
 async def test_refresh_rotates_and_reuse_revokes(api: Api) -> None:
     await api.client.post("/api/auth/request-otp/", json={"phone": PHONE})
-    login = (await api.client.post("/api/auth/verify-otp/", json={
-        "phone": PHONE, "otp": api.otp.last_code(PHONE)})).json()
-    answer = await api.client.post("/api/auth/refresh/",
-                                   json={"refresh_token": login["refresh_token"]})
+    login = (
+        await api.client.post(
+            "/api/auth/verify-otp/", json={"phone": PHONE, "otp": api.otp.last_code(PHONE)}
+        )
+    ).json()
+    answer = await api.client.post(
+        "/api/auth/refresh/", json={"refresh_token": login["refresh_token"]}
+    )
     assert answer.status_code == 200 and "is_new" not in answer.json()["user"]
     rotated = answer.json()["refresh_token"]
-    reuse = await api.client.post("/api/auth/refresh/",
-                                  json={"refresh_token": login["refresh_token"]})
+    reuse = await api.client.post(
+        "/api/auth/refresh/", json={"refresh_token": login["refresh_token"]}
+    )
     assert_problem(reuse, 401, "unauthorized")
     after = await api.client.post("/api/auth/refresh/", json={"refresh_token": rotated})
     assert_problem(after, 401, "unauthorized")
@@ -95,20 +103,31 @@ async def test_refresh_rotates_and_reuse_revokes(api: Api) -> None:
 
 async def test_logout_is_204_and_ends_the_login(api: Api) -> None:
     await api.client.post("/api/auth/request-otp/", json={"phone": PHONE})
-    login = (await api.client.post("/api/auth/verify-otp/", json={
-        "phone": PHONE, "otp": api.otp.last_code(PHONE)})).json()
-    answer = await api.client.post("/api/auth/logout/",
-                                   json={"refresh_token": login["refresh_token"]})
+    login = (
+        await api.client.post(
+            "/api/auth/verify-otp/", json={"phone": PHONE, "otp": api.otp.last_code(PHONE)}
+        )
+    ).json()
+    answer = await api.client.post(
+        "/api/auth/logout/", json={"refresh_token": login["refresh_token"]}
+    )
     assert answer.status_code == 204
-    after = await api.client.post("/api/auth/refresh/",
-                                  json={"refresh_token": login["refresh_token"]})
+    after = await api.client.post(
+        "/api/auth/refresh/", json={"refresh_token": login["refresh_token"]}
+    )
     assert_problem(after, 401, "unauthorized")
 
 
-@pytest.mark.parametrize("header", [
-    None, "Basic abc", "Bearer", "Bearer not.a.jwt",
-    "Bearer eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJ4In0.",
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        None,
+        "Basic abc",
+        "Bearer",
+        "Bearer not.a.jwt",
+        "Bearer eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJ4In0.",
+    ],
+)
 async def test_bad_bearers_are_401_unauthorized(api: Api, header: str | None) -> None:
     headers = {"Authorization": header} if header else {}
     answer = await api.client.get("/api/auth/me/", headers=headers)
@@ -117,17 +136,28 @@ async def test_bad_bearers_are_401_unauthorized(api: Api, header: str | None) ->
 
 async def test_a_refresh_token_is_not_an_access_token(api: Api) -> None:
     await api.client.post("/api/auth/request-otp/", json={"phone": PHONE})
-    login = (await api.client.post("/api/auth/verify-otp/", json={
-        "phone": PHONE, "otp": api.otp.last_code(PHONE)})).json()
+    login = (
+        await api.client.post(
+            "/api/auth/verify-otp/", json={"phone": PHONE, "otp": api.otp.last_code(PHONE)}
+        )
+    ).json()
     answer = await api.client.get(
-        "/api/auth/me/", headers={"Authorization": f"Bearer {login['refresh_token']}"})
+        "/api/auth/me/", headers={"Authorization": f"Bearer {login['refresh_token']}"}
+    )
     assert_problem(answer, 401, "unauthorized")
 
 
-@pytest.mark.parametrize("body", [
-    {"phone": "12345"}, {"phone": PHONE, "channel": "pigeon"}, {"phone": PHONE, "role": "admin"},
-    {}, {"phone": 9876543210}, {"phone": "x" * 100},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"phone": "12345"},
+        {"phone": PHONE, "channel": "pigeon"},
+        {"phone": PHONE, "role": "admin"},
+        {},
+        {"phone": 9876543210},
+        {"phone": "x" * 100},
+    ],
+)
 async def test_bad_request_otp_bodies_are_422_naming_the_field(api: Api, body: object) -> None:
     answer = await api.client.post("/api/auth/request-otp/", json=body)
     problem = assert_problem(answer, 422, "validation_error")
@@ -136,8 +166,9 @@ async def test_bad_request_otp_bodies_are_422_naming_the_field(api: Api, body: o
 
 @pytest.mark.parametrize("raw", [b"{", b"", b"NaN", b'{"phone": Infinity}', b"[" * 5000])
 async def test_malformed_json_is_a_4xx_problem(api: Api, raw: bytes) -> None:
-    answer = await api.client.post("/api/auth/request-otp/", content=raw,
-                                   headers={"Content-Type": "application/json"})
+    answer = await api.client.post(
+        "/api/auth/request-otp/", content=raw, headers={"Content-Type": "application/json"}
+    )
     assert answer.status_code in (400, 422), answer.text
     assert answer.headers["content-type"].startswith("application/problem+json")
 
@@ -148,8 +179,11 @@ async def test_unknown_route_is_404_and_wrong_method_405(api: Api) -> None:
 
 
 async def test_body_over_one_mebibyte_is_413(api: Api) -> None:
-    answer = await api.client.post("/api/auth/request-otp/", content=b"{" + b" " * (1024 * 1024 + 10),
-                                   headers={"Content-Type": "application/json"})
+    answer = await api.client.post(
+        "/api/auth/request-otp/",
+        content=b"{" + b" " * (1024 * 1024 + 10),
+        headers={"Content-Type": "application/json"},
+    )
     assert_problem(answer, 413, "payload_too_large")
 
 
@@ -176,6 +210,11 @@ async def test_cors_echoes_an_allowed_origin_only(api: Api) -> None:
 async def test_openapi_document_lists_the_auth_routes_with_bearer_security(api: Api) -> None:
     doc = (await api.client.get("/schema/openapi.json")).json()
     assert doc["openapi"].startswith("3.1")
-    assert {"/api/auth/request-otp/", "/api/auth/verify-otp/", "/api/auth/refresh/",
-            "/api/auth/logout/", "/api/auth/me/"} <= doc["paths"].keys()
+    assert {
+        "/api/auth/request-otp/",
+        "/api/auth/verify-otp/",
+        "/api/auth/refresh/",
+        "/api/auth/logout/",
+        "/api/auth/me/",
+    } <= doc["paths"].keys()
     assert doc["paths"]["/api/auth/me/"]["get"]["security"] == [{"BearerToken": []}]

@@ -145,9 +145,9 @@ def issue_challenge(
 ) -> OtpChallenge:
     """A fresh challenge for ``code`` that replaces ``previous``."""
     window_start, sent = None, 0
-    if previous is not None and previous.quota_window_start is not None:
-        if now < previous.quota_window_start + QUOTA_WINDOW:
-            window_start, sent = previous.quota_window_start, previous.sent_in_window
+    if (previous is not None and previous.quota_window_start is not None
+            and now < previous.quota_window_start + QUOTA_WINDOW):
+        window_start, sent = previous.quota_window_start, previous.sent_in_window
     if counts_against_quota:
         window_start = window_start or now
         sent += 1

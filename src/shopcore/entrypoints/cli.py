@@ -79,15 +79,14 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def _create_admin(settings: Settings, args: argparse.Namespace) -> int:
     from shopcore.domain.errors import InvalidInput
-    from shopcore.entrypoints.container import build_container
+    from shopcore.entrypoints.container import build_container, close_container
 
     async def run() -> str:
         container = build_container(settings)
-        await container.init_resources()  # type: ignore[misc]
         try:
             user = await container.promote_to_admin()(args.phone)
         finally:
-            await container.shutdown_resources()  # type: ignore[misc]
+            await close_container(container)
         return f"{user.phone.e164} is an admin (user {user.id})"
 
     try:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 from dependency_injector import containers, providers
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -25,16 +23,8 @@ from shopcore.application.ports import OtpGateway
 from shopcore.entrypoints.settings import Settings
 
 
-async def _engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
-    yield engine
-    await engine.dispose()
-
-
-async def _http_client() -> AsyncIterator[httpx.AsyncClient]:
-    client = build_two_factor_client()
-    yield client
-    await client.aclose()
+def _engine(settings: Settings) -> AsyncEngine:
+    return create_engine(settings.database_url, pool_size=settings.db_pool_size)
 
 
 def _otp_gateway(settings: Settings, client: httpx.AsyncClient) -> OtpGateway:
@@ -58,8 +48,9 @@ class Container(containers.DeclarativeContainer):
 
     settings = providers.Dependency(instance_of=Settings)
 
-    engine = providers.Resource(_engine, settings)
-    http_client = providers.Resource(_http_client)
+    # Created lazily (neither connects on creation); closed by `close_container`.
+    engine = providers.Singleton(_engine, settings)
+    http_client = providers.Singleton(build_two_factor_client)
 
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(Uuid4Ids)
@@ -85,5 +76,13 @@ class Container(containers.DeclarativeContainer):
 
 
 def build_container(settings: Settings) -> Container:
-    """A container for ``settings`` (resources are opened by ``init_resources()``)."""
+    """A container for ``settings``; close it with :func:`close_container`."""
     return Container(settings=settings)
+
+
+async def close_container(container: Container) -> None:
+    """Close the database pool and the HTTP client (on shutdown)."""
+    await container.engine().dispose()
+    await container.http_client().aclose()
+    container.engine.reset()
+    container.http_client.reset()

@@ -15,6 +15,7 @@ from sqlalchemy.exc import ArgumentError
 ENVIRONMENTS = ("development", "test", "production")
 DEV_SECRET_FILE = ".shopcore-secret"
 MIN_SECRET_BYTES = 32
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./shopcore.db"
 
 
 class SettingsError(Exception):
@@ -30,7 +31,7 @@ class Settings:
     """Everything shopcore reads from its environment."""
 
     env: str = "development"
-    database_url: str = "sqlite+aiosqlite:///./shopcore.db"
+    database_url: str = DEFAULT_DATABASE_URL
     secret_key: str = field(default="", repr=False)
     two_factor_api_key: str | None = field(default=None, repr=False)
     two_factor_sms_template: str | None = None
@@ -51,11 +52,15 @@ class Settings:
         return self.env == "production"
 
     @classmethod
-    def load(cls, environ: Mapping[str, str] | None = None, workdir: Path | None = None) -> Settings:
+    def load(
+        cls, environ: Mapping[str, str] | None = None, workdir: Path | None = None
+    ) -> Settings:
         """Read ``environ`` (default: ``os.environ`` over ``./.env``) and validate it."""
         workdir = workdir or Path.cwd()
         if environ is None:
-            file_values = {k: v for k, v in dotenv_values(workdir / ".env").items() if v is not None}
+            file_values = {
+                k: v for k, v in dotenv_values(workdir / ".env").items() if v is not None
+            }
             environ = {**file_values, **os.environ}
         return _parse(environ, workdir)
 
@@ -68,7 +73,7 @@ def _parse(env: Mapping[str, str], workdir: Path) -> Settings:
     mode = get("SHOPCORE_ENV") or "development"
     if mode not in ENVIRONMENTS:
         raise SettingsError("SHOPCORE_ENV", f"must be one of {', '.join(ENVIRONMENTS)}")
-    database_url = get("SHOPCORE_DATABASE_URL") or Settings.database_url
+    database_url = get("SHOPCORE_DATABASE_URL") or DEFAULT_DATABASE_URL
     _check_database_url(database_url)
     api_key = get("TWO_FACTOR_API_KEY")
     if mode == "production" and api_key is None:
@@ -81,8 +86,9 @@ def _parse(env: Mapping[str, str], workdir: Path) -> Settings:
         two_factor_sms_template=get("TWO_FACTOR_SMS_TEMPLATE"),
         otp_test_numbers=_test_numbers(get("SHOPCORE_OTP_TEST_NUMBERS")),
         media_dir=Path(get("SHOPCORE_MEDIA_DIR") or "./media"),
-        max_image_bytes=_integer(get, "SHOPCORE_MAX_IMAGE_BYTES", 5 * 1024 * 1024, 1024,
-                                 100 * 1024 * 1024),
+        max_image_bytes=_integer(
+            get, "SHOPCORE_MAX_IMAGE_BYTES", 5 * 1024 * 1024, 1024, 100 * 1024 * 1024
+        ),
         cors_origins=_cors(get("SHOPCORE_CORS_ORIGINS")),
         redis_url=get("SHOPCORE_REDIS_URL"),
         otp_per_phone_hourly=_integer(get, "SHOPCORE_OTP_PER_PHONE_HOURLY", 5, 1, 1000),
@@ -97,8 +103,7 @@ def _split(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
-def _integer(get: Callable[[str], str | None], name: str, default: int, low: int,
-             high: int) -> int:
+def _integer(get: Callable[[str], str | None], name: str, default: int, low: int, high: int) -> int:
     raw = get(name)
     if raw is None:
         return default
@@ -116,8 +121,9 @@ def _check_database_url(url: str) -> None:
     except ArgumentError:
         raise SettingsError("SHOPCORE_DATABASE_URL", "is not a database URL") from None
     if parsed.drivername not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
-        raise SettingsError("SHOPCORE_DATABASE_URL",
-                            "must use sqlite+aiosqlite:// or postgresql+asyncpg://")
+        raise SettingsError(
+            "SHOPCORE_DATABASE_URL", "must use sqlite+aiosqlite:// or postgresql+asyncpg://"
+        )
 
 
 def _secret_key(value: str | None, mode: str, workdir: Path) -> str:
@@ -126,8 +132,9 @@ def _secret_key(value: str | None, mode: str, workdir: Path) -> str:
             raise SettingsError("SHOPCORE_SECRET_KEY", f"must be at least {MIN_SECRET_BYTES} bytes")
         return value
     if mode == "production":
-        raise SettingsError("SHOPCORE_SECRET_KEY",
-                            f"is required in production (at least {MIN_SECRET_BYTES} bytes)")
+        raise SettingsError(
+            "SHOPCORE_SECRET_KEY", f"is required in production (at least {MIN_SECRET_BYTES} bytes)"
+        )
     if mode == "test":
         return secrets.token_urlsafe(48)
     return _development_secret(workdir / DEV_SECRET_FILE)
@@ -151,10 +158,15 @@ def _test_numbers(value: str | None) -> dict[str, str]:
     for item in _split(value):
         phone, sep, code = item.partition(":")
         phone, code = phone.strip(), code.strip()
-        if not sep or not phone.startswith("+") or not phone[1:].isdigit() \
-                or not (code.isdigit() and len(code) == 6):
-            raise SettingsError("SHOPCORE_OTP_TEST_NUMBERS",
-                                "must be comma-separated +E164:6-digit-code pairs")
+        if (
+            not sep
+            or not phone.startswith("+")
+            or not phone[1:].isdigit()
+            or not (code.isdigit() and len(code) == 6)
+        ):
+            raise SettingsError(
+                "SHOPCORE_OTP_TEST_NUMBERS", "must be comma-separated +E164:6-digit-code pairs"
+            )
         pairs[phone] = code
     return pairs
 
@@ -163,8 +175,9 @@ def _cors(value: str | None) -> tuple[str, ...]:
     origins = tuple(_split(value))
     for origin in origins:
         if origin == "*" or not origin.startswith(("http://", "https://")):
-            raise SettingsError("SHOPCORE_CORS_ORIGINS",
-                                "must list origins such as https://shop.example (never *)")
+            raise SettingsError(
+                "SHOPCORE_CORS_ORIGINS", "must list origins such as https://shop.example (never *)"
+            )
     return origins
 
 

@@ -35,7 +35,9 @@ def wrong(code: str) -> str:
     return f"{(int(code) + 1) % 1_000_000:06d}"
 
 
-async def test_requesting_a_code_delivers_six_digits_by_voice_by_default(shop: InMemoryShop) -> None:
+async def test_requesting_a_code_delivers_six_digits_by_voice_by_default(
+    shop: InMemoryShop,
+) -> None:
     result = await shop.request_otp(RequestOtpCommand(phone="98765 43210"))
     sent = shop.otp_gateway.sent[-1]
     assert result.phone.e164 == PHONE and (result.expires_in, result.resend_after) == (300, 30)
@@ -54,7 +56,9 @@ async def test_an_invalid_number_is_refused_before_anything_is_sent(shop: InMemo
     assert caught.value.errors[0].field == "phone" and shop.otp_gateway.sent == []
 
 
-async def test_first_verification_creates_the_user_and_later_ones_find_it(shop: InMemoryShop) -> None:
+async def test_first_verification_creates_the_user_and_later_ones_find_it(
+    shop: InMemoryShop,
+) -> None:
     first = await shop.verify_otp(VerifyOtpCommand(PHONE, await request(shop)))
     shop.clock.advance(seconds=31)
     second = await shop.verify_otp(VerifyOtpCommand(PHONE, await request(shop)))
@@ -178,8 +182,9 @@ async def test_a_failed_resend_keeps_the_previous_code_valid(shop: InMemoryShop)
 
 
 async def test_test_numbers_use_their_fixed_code_without_delivery_or_quota() -> None:
-    shop = build_in_memory_shop(per_phone_hourly=1, per_ip_hourly=1,
-                                test_codes={"+919999999999": "123456"})
+    shop = build_in_memory_shop(
+        per_phone_hourly=1, per_ip_hourly=1, test_codes={"+919999999999": "123456"}
+    )
     for _ in range(3):
         await shop.request_otp(RequestOtpCommand(phone="+919999999999", client_ip="1.1.1.1"))
         result = await shop.verify_otp(VerifyOtpCommand("+919999999999", "123456"))

@@ -20,10 +20,17 @@ class UnitOfWork(Protocol):
     Repositories are attributes; they flush but never commit.
     """
 
-    users: UserRepository
-    otp_challenges: OtpChallengeRepository
-    refresh_tokens: RefreshTokenRepository
-    products: ProductRepository
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def otp_challenges(self) -> OtpChallengeRepository: ...
+
+    @property
+    def refresh_tokens(self) -> RefreshTokenRepository: ...
+
+    @property
+    def products(self) -> ProductRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

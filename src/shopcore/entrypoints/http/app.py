@@ -8,10 +8,11 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
-from shopcore.entrypoints.container import Container, build_container
+from shopcore.entrypoints.container import Container, build_container, close_container
 from shopcore.entrypoints.http.controllers.auth import AuthController
 from shopcore.entrypoints.http.controllers.health import HealthController
 from shopcore.entrypoints.http.middleware import request_id_middleware
+from shopcore.entrypoints.http.openapi import ContractJsonRenderPlugin
 from shopcore.entrypoints.http.problems import EXCEPTION_HANDLERS
 from shopcore.entrypoints.settings import Settings
 
@@ -24,11 +25,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         container = build_container(settings or Settings.load())
     settings = container.settings()
 
-    async def open_resources() -> None:
-        await container.init_resources()  # type: ignore[misc]
-
     async def close_resources() -> None:
-        await container.shutdown_resources()  # type: ignore[misc]
+        await close_container(container)
 
     cors = CORSConfig(allow_origins=list(settings.cors_origins), allow_credentials=False,
                       allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
@@ -37,7 +35,6 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     app = Litestar(
         route_handlers=[AuthController, HealthController],
-        on_startup=[open_resources],
         on_shutdown=[close_resources],
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[request_id_middleware],
@@ -48,7 +45,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             version="1.0.0",
             description="An e-commerce backend: mobile-OTP login, catalog, cart, orders.",
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin()],
+            render_plugins=[ContractJsonRenderPlugin(), SwaggerRenderPlugin()],
             components=Components(security_schemes={
                 "BearerToken": SecurityScheme(type="http", scheme="bearer",
                                               bearer_format="JWT")}),

@@ -6,6 +6,7 @@ import re
 import secrets
 from typing import Any
 
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -22,7 +23,7 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
     with the security headers; answers to authenticated requests are never cached."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
         incoming = _header(scope, b"x-request-id")

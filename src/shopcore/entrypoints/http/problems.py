@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import re
-from http import HTTPStatus
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi import ResponseSpec
 
 from shopcore.application.ports import ImageTooLarge, UnsupportedImage
 from shopcore.domain.errors import (
@@ -129,7 +130,7 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
 def _lookup(error: type[DomainError]) -> tuple[int, str]:
     for klass in error.__mro__:
         if klass in DOMAIN_ERRORS:
-            return DOMAIN_ERRORS[klass]  # type: ignore[index]
+            return DOMAIN_ERRORS[klass]
     return 400, "bad_request"
 
 
@@ -163,6 +164,21 @@ def _dotted(json_path: str) -> str:
     return re.sub(r"\[(\d+)\]", r".\1", json_path).lstrip(".")
 
 
+def nesting_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    """A body nested too deeply to decode (msgspec gives up with ``RecursionError``)."""
+    log.warning("refused a too deeply nested body on %s %s", request.method, request.url.path)
+    return problem_response(400, "bad_request", "The body is nested too deeply.")
+
+
+def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI entries documenting the problem answers a route can give."""
+    return {
+        status: ResponseSpec(data_container=Problem, media_type=PROBLEM_JSON,
+                             description=HTTPStatus(status).phrase, generate_examples=False)
+        for status in statuses
+    }
+
+
 def msgspec_decode_error_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
     """Malformed JSON is a 400 problem."""
     return problem_response(400, "bad_request", "The body is not valid JSON.")
@@ -172,5 +188,6 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     DomainError: domain_error_handler,
     HTTPException: http_error_handler,
     msgspec.DecodeError: msgspec_decode_error_handler,
+    RecursionError: nesting_error_handler,
     Exception: internal_error_handler,
 }

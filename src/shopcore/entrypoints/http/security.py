@@ -5,14 +5,16 @@ from __future__ import annotations
 from ipaddress import ip_address
 from typing import Any
 
+from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.di import Provide
 from litestar.handlers.base import BaseRouteHandler
 
 from shopcore.application.ports import AccessClaims
 from shopcore.domain.errors import Forbidden, Unauthenticated
 from shopcore.entrypoints.container import Container
 
-BEARER_SECURITY = [{"BearerToken": []}]
+BEARER_SECURITY: list[dict[str, list[str]]] = [{"BearerToken": []}]
 
 
 def container_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Container:
@@ -30,13 +32,17 @@ def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     return token.strip()
 
 
-async def requires_user(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def requires_user(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
     """Guard: a valid access token; its claims are kept on the connection."""
     claims = container_of(connection).token_signer().verify_access(bearer_token(connection))
     connection.state.claims = claims
 
 
-async def requires_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def requires_admin(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
     """Guard: a valid access token of a user who is an admin now (checked in the database)."""
     await requires_user(connection, _)
     claims: AccessClaims = connection.state.claims
@@ -45,10 +51,14 @@ async def requires_admin(connection: ASGIConnection[Any, Any, Any, Any], _: Base
         raise Forbidden("This needs an admin account.")
 
 
-def current_claims(connection: ASGIConnection[Any, Any, Any, Any]) -> AccessClaims:
+def current_claims(request: Request[Any, Any, Any]) -> AccessClaims:
     """Dependency: the claims checked by a guard of this route."""
-    claims: AccessClaims = connection.state.claims
+    claims: AccessClaims = request.state.claims
     return claims
+
+
+CLAIMS = Provide(current_claims, sync_to_thread=False)
+"""Register as ``dependencies={"claims": CLAIMS}`` on routes guarded by ``requires_user``."""
 
 
 def client_ip(connection: ASGIConnection[Any, Any, Any, Any]) -> str:

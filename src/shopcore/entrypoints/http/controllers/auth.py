@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from shopcore.application.auth.current_user import GetCurrentUser
@@ -16,6 +17,7 @@ from shopcore.application.auth.verify_otp import VerifyOtp, VerifyOtpCommand
 from shopcore.application.ports import AccessClaims
 from shopcore.domain.otp import OtpChannel
 from shopcore.entrypoints.http.dependencies import use_case
+from shopcore.entrypoints.http.problems import problem_responses
 from shopcore.entrypoints.http.schemas.auth import (
     LoginBody,
     LoginUserBody,
@@ -29,8 +31,8 @@ from shopcore.entrypoints.http.schemas.auth import (
 )
 from shopcore.entrypoints.http.security import (
     BEARER_SECURITY,
+    CLAIMS,
     client_ip,
-    current_claims,
     requires_user,
 )
 
@@ -41,56 +43,102 @@ class AuthController(Controller):
     path = "/api/auth"
     tags = ["auth"]
 
-    @post("/request-otp/", status_code=HTTP_202_ACCEPTED,
-          dependencies={"request_otp": use_case("request_otp")},
-          summary="Send a login code to a mobile number")
+    @post(
+        "/request-otp/",
+        status_code=HTTP_202_ACCEPTED,
+        dependencies={"request_otp": use_case("request_otp")},
+        summary="Send a login code to a mobile number",
+        responses=problem_responses(422, 429, 502),
+    )
     async def request_otp(
-        self, request: Request[Any, Any, Any], data: RequestOtpBody, request_otp: RequestOtp
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[RequestOtpBody],
+        request_otp: NamedDependency[RequestOtp],
     ) -> OtpRequestedBody:
         """Same answer whether or not the number has an account. Throttled per phone
         (30 s cooldown, hourly quota) and per client IP."""
-        result = await request_otp(RequestOtpCommand(
-            phone=data.phone, channel=OtpChannel(data.channel), client_ip=client_ip(request)))
-        return OtpRequestedBody(phone=result.phone.e164, expires_in=result.expires_in,
-                                resend_after=result.resend_after)
+        result = await request_otp(
+            RequestOtpCommand(
+                phone=data.phone, channel=OtpChannel(data.channel), client_ip=client_ip(request)
+            )
+        )
+        return OtpRequestedBody(
+            phone=result.phone.e164, expires_in=result.expires_in, resend_after=result.resend_after
+        )
 
-    @post("/verify-otp/", status_code=HTTP_200_OK,
-          dependencies={"verify_otp": use_case("verify_otp")},
-          summary="Verify a login code and receive tokens")
-    async def verify_otp(self, data: VerifyOtpBody, verify_otp: VerifyOtp) -> LoginBody:
+    @post(
+        "/verify-otp/",
+        status_code=HTTP_200_OK,
+        dependencies={"verify_otp": use_case("verify_otp")},
+        summary="Verify a login code and receive tokens",
+        responses=problem_responses(400, 422, 429),
+    )
+    async def verify_otp(
+        self, data: JSONBody[VerifyOtpBody], verify_otp: NamedDependency[VerifyOtp]
+    ) -> LoginBody:
         """The user is created on the first successful verification."""
         result = await verify_otp(VerifyOtpCommand(phone=data.phone, otp=data.otp))
         session, user = result.session, result.session.user
         return LoginBody(
-            access_token=session.access_token, refresh_token=session.refresh_token,
-            token_type="Bearer", expires_in=session.expires_in,
-            user=LoginUserBody(id=user.id, phone=user.phone.e164, is_new=result.is_new,
-                               is_admin=user.is_admin))
+            access_token=session.access_token,
+            refresh_token=session.refresh_token,
+            token_type="Bearer",
+            expires_in=session.expires_in,
+            user=LoginUserBody(
+                id=user.id, phone=user.phone.e164, is_new=result.is_new, is_admin=user.is_admin
+            ),
+        )
 
-    @post("/refresh/", status_code=HTTP_200_OK,
-          dependencies={"refresh_session": use_case("refresh_session")},
-          summary="Rotate a refresh token")
-    async def refresh(self, data: RefreshTokenBody, refresh_session: RefreshSession) -> RefreshedBody:
+    @post(
+        "/refresh/",
+        status_code=HTTP_200_OK,
+        dependencies={"refresh_session": use_case("refresh_session")},
+        summary="Rotate a refresh token",
+        responses=problem_responses(401, 422),
+    )
+    async def refresh(
+        self, data: JSONBody[RefreshTokenBody], refresh_session: NamedDependency[RefreshSession]
+    ) -> RefreshedBody:
         """A refresh token works once; presenting it again revokes the whole login."""
         session = await refresh_session(RefreshSessionCommand(data.refresh_token))
         user = session.user
         return RefreshedBody(
-            access_token=session.access_token, refresh_token=session.refresh_token,
-            token_type="Bearer", expires_in=session.expires_in,
-            user=SessionUserBody(id=user.id, phone=user.phone.e164, is_admin=user.is_admin))
+            access_token=session.access_token,
+            refresh_token=session.refresh_token,
+            token_type="Bearer",
+            expires_in=session.expires_in,
+            user=SessionUserBody(id=user.id, phone=user.phone.e164, is_admin=user.is_admin),
+        )
 
-    @post("/logout/", status_code=HTTP_204_NO_CONTENT,
-          dependencies={"logout": use_case("logout")}, summary="End a login")
-    async def logout(self, data: RefreshTokenBody, logout: Logout) -> None:
+    @post(
+        "/logout/",
+        status_code=HTTP_204_NO_CONTENT,
+        dependencies={"logout": use_case("logout")},
+        summary="End a login",
+        responses=problem_responses(422),
+    )
+    async def logout(
+        self, data: JSONBody[RefreshTokenBody], logout: NamedDependency[Logout]
+    ) -> None:
         """The refresh token and every token of its login stop working."""
         await logout(LogoutCommand(data.refresh_token))
 
-    @get("/me/", guards=[requires_user], security=BEARER_SECURITY,
-         dependencies={"claims": Provide(current_claims, sync_to_thread=False),
-                       "get_current_user": use_case("get_current_user")},
-         summary="The authenticated user")
-    async def me(self, claims: AccessClaims, get_current_user: GetCurrentUser) -> MeBody:
+    @get(
+        "/me/",
+        guards=[requires_user],
+        security=BEARER_SECURITY,
+        dependencies={"claims": CLAIMS, "get_current_user": use_case("get_current_user")},
+        summary="The authenticated user",
+        responses=problem_responses(401),
+    )
+    async def me(
+        self,
+        claims: NamedDependency[AccessClaims],
+        get_current_user: NamedDependency[GetCurrentUser],
+    ) -> MeBody:
         """Who the bearer of the access token is."""
         user = await get_current_user(claims.user_id)
-        return MeBody(id=user.id, phone=user.phone.e164, is_admin=user.is_admin,
-                      created_at=user.created_at)
+        return MeBody(
+            id=user.id, phone=user.phone.e164, is_admin=user.is_admin, created_at=user.created_at
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import msgspec
 from litestar import Controller, Response, get
 from litestar.datastructures import State
+from litestar.openapi import ResponseSpec
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -28,7 +29,9 @@ class HealthController(Controller):
         """Always 200 while the process serves requests."""
         return HealthBody(status="ok")
 
-    @get("/ready", summary="The database answers", responses={503: None})  # type: ignore[dict-item]
+    @get("/ready", summary="The database answers",
+         responses={503: ResponseSpec(data_container=HealthBody, generate_examples=False,
+                                      description="The database does not answer")})
     async def ready(self, state: State) -> Response[HealthBody]:
         """200 when the database answers a trivial query, 503 otherwise."""
         try:
