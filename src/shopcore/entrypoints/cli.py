@@ -20,7 +20,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"shopcore: {error}", file=sys.stderr)
         return 2
-    logging.config.dictConfig(log_config())
+    logging.config.dictConfig(log_config(json_lines=settings.production))
     result: int = args.run(settings, args)
     return result
 
@@ -72,7 +72,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         print("shopcore: --workers must be at least 1", file=sys.stderr)
         return 2
     uvicorn.run("shopcore.entrypoints.asgi:app", factory=True, host=args.host, port=args.port,
-                workers=args.workers, log_config=log_config(), access_log=False,
+                workers=args.workers, log_config=log_config(json_lines=settings.production), access_log=False,
                 timeout_graceful_shutdown=20)
     return 0
 

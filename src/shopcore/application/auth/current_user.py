@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from shopcore.application.audit import security_event
 from shopcore.application.ports import Clock, IdGenerator, PhoneNumberParser, UnitOfWorkFactory
 from shopcore.domain.errors import Unauthenticated
 from shopcore.domain.users import User
@@ -43,4 +44,5 @@ class PromoteToAdmin:
                 user = user.promoted()
                 await uow.users.set_admin(user.id, True)
             await uow.commit()
+        security_event("admin.promoted", user_id=user.id, phone=phone.masked())
         return user

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from shopcore.application.audit import security_event
 from shopcore.application.ports import UnitOfWorkFactory
 from shopcore.domain.users import hash_refresh_secret
 
@@ -28,3 +29,4 @@ class Logout:
                 return
             await uow.refresh_tokens.revoke_family(token.family_id)
             await uow.commit()
+        security_event("session.logged_out", user_id=token.user_id, family=token.family_id)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
+from shopcore.application.audit import security_event
 from shopcore.application.auth.sessions import SessionTokens, issue_session
 from shopcore.application.ports import Clock, TokenSigner, UnitOfWorkFactory
 from shopcore.domain.errors import Unauthenticated
@@ -35,6 +37,8 @@ class RefreshSession:
             if token.used or not await uow.refresh_tokens.mark_used(token_hash):
                 await uow.refresh_tokens.revoke_family(token.family_id)
                 await uow.commit()
+                security_event("session.reuse_detected", level=logging.WARNING,
+                               user_id=token.user_id, family=token.family_id)
                 raise Unauthenticated("The refresh token was already used; log in again.")
             user = await uow.users.get(token.user_id)
             if user is None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from shopcore.application.audit import security_event
 from shopcore.application.ports import (
     Clock,
     OtpGateway,
@@ -110,6 +112,8 @@ class RequestOtp:
 
         if delivered:
             await self._deliver(challenge, code, previous, ip_key, window)
+        security_event("otp.requested", phone=phone.masked(), channel=cmd.channel.value,
+                       test_number=not delivered, client_ip=cmd.client_ip)
         return OtpRequested(phone=phone)
 
     async def _deliver(
@@ -123,6 +127,8 @@ class RequestOtp:
         try:
             await self._gateway.deliver(challenge.phone, code, challenge.channel)
         except BaseException:
+            security_event("otp.delivery_failed", level=logging.WARNING,
+                           phone=challenge.phone.masked(), channel=challenge.channel.value)
             await self._restore(challenge, previous)
             await self._limiter.undo(ip_key, window)
             raise

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
+from shopcore.application.audit import security_event
 from shopcore.application.auth.request_otp import OtpPolicy
 from shopcore.application.auth.sessions import SessionTokens, issue_session
 from shopcore.application.ports import (
@@ -13,7 +15,13 @@ from shopcore.application.ports import (
     TokenSigner,
     UnitOfWorkFactory,
 )
-from shopcore.domain.otp import MAX_WRONG_ATTEMPTS, OtpInvalid, OtpLocked
+from shopcore.domain.otp import (
+    MAX_WRONG_ATTEMPTS,
+    OtpExpired,
+    OtpInvalid,
+    OtpLocked,
+    OtpRejected,
+)
 from shopcore.domain.users import User
 
 
@@ -57,14 +65,21 @@ class VerifyOtp:
         async with self._uow() as uow:
             challenge = await uow.otp_challenges.get(phone)
             if challenge is None:
+                security_event("login.failed", level=logging.WARNING, phone=phone.masked(),
+                               reason="no_challenge")
                 raise OtpInvalid(attempts_left=MAX_WRONG_ATTEMPTS)
             now = self._clock.now()
             try:
                 challenge.verify(cmd.otp, now, self._policy.pepper)
-            except (OtpInvalid, OtpLocked):
+            except (OtpInvalid, OtpLocked) as rejected:
                 if not challenge.locked:
                     await uow.otp_challenges.save(challenge.after_failure())
                     await uow.commit()
+                _log_rejection(phone.masked(), rejected, was_locked=challenge.locked)
+                raise
+            except OtpExpired:
+                security_event("login.failed", level=logging.WARNING, phone=phone.masked(),
+                               reason="otp_expired")
                 raise
             await uow.otp_challenges.delete(phone)
             user = await uow.users.get_by_phone(phone)
@@ -74,4 +89,12 @@ class VerifyOtp:
                 await uow.users.add(user)
             session = await issue_session(uow, self._signer, user, self._ids.new_id(), now)
             await uow.commit()
+        security_event("login.succeeded", user_id=user.id, phone=phone.masked(), new_user=is_new)
         return LoggedIn(session=session, is_new=is_new)
+
+
+def _log_rejection(masked_phone: str, rejected: OtpRejected, *, was_locked: bool) -> None:
+    if isinstance(rejected, OtpLocked) and not was_locked:
+        security_event("otp.locked", level=logging.WARNING, phone=masked_phone)
+    reason = "otp_locked" if isinstance(rejected, OtpLocked) else "otp_invalid"
+    security_event("login.failed", level=logging.WARNING, phone=masked_phone, reason=reason)

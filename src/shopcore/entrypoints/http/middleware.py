@@ -9,6 +9,8 @@ from typing import Any
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from shopcore.entrypoints.logging_config import REQUEST_ID
+
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 SECURITY_HEADERS = [
@@ -30,6 +32,7 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
         request_id = incoming if incoming and _SAFE_REQUEST_ID.match(incoming) \
             else secrets.token_hex(8)
         scope.setdefault("state", {})["request_id"] = request_id
+        REQUEST_ID.set(request_id)
         authenticated = _header(scope, b"authorization") is not None
 
         async def send_with_headers(message: Message) -> None:
