@@ -6,13 +6,13 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from dependency_injector import providers
-from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shopcore.adapters.memory.basics import RecordingOtpGateway
-from shopcore.entrypoints.container import Container, build_container
+from shopcore.entrypoints.container import Container, build_container, close_container
 from shopcore.entrypoints.http.app import create_app
 from shopcore.entrypoints.settings import Settings
 
@@ -24,7 +24,7 @@ TEST_CODE = "123456"
 class Api:
     """A client of the running app plus the fakes behind it."""
 
-    client: AsyncTestClient  # type: ignore[type-arg]
+    client: httpx.AsyncClient
     otp: RecordingOtpGateway
     container: Container
     engine: AsyncEngine
@@ -61,9 +61,18 @@ def test_settings(database_url: str, media_dir: Path, **overrides: object) -> Se
 
 @pytest.fixture
 async def api(database_url: str, engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[Api]:
-    """The app on an empty database, OTPs recorded instead of delivered."""
+    """The app on an empty database, OTPs recorded instead of delivered.
+
+    The app runs in the test's own event loop (httpx's ASGI transport), so tests may
+    also call the container's use cases and unit of work directly.
+    """
     container = build_container(test_settings(database_url, tmp_path / "media"))
     gateway = RecordingOtpGateway()
     container.otp_gateway.override(providers.Object(gateway))
-    async with AsyncTestClient(app=create_app(container=container)) as client:
-        yield Api(client=client, otp=gateway, container=container, engine=engine)
+    transport = httpx.ASGITransport(app=create_app(container=container))
+    try:
+        async with httpx.AsyncClient(transport=transport,
+                                     base_url="http://testserver.local") as client:
+            yield Api(client=client, otp=gateway, container=container, engine=engine)
+    finally:
+        await close_container(container)
