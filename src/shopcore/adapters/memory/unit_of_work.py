@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import copy
 from dataclasses import dataclass, field
+from datetime import datetime
 from types import TracebackType
 from typing import Self
 
@@ -14,8 +15,18 @@ from shopcore.adapters.memory.repositories import (
     MemoryRefreshTokenRepository,
     MemoryUserRepository,
 )
+from shopcore.adapters.memory.shopping import (
+    MemoryCartRepository,
+    MemoryOrderRepository,
+    MemoryReviewRepository,
+    MemoryWishlistRepository,
+    StoredCartLine,
+    StoredOrderKey,
+)
 from shopcore.domain.catalog import Product
+from shopcore.domain.ordering import Order
 from shopcore.domain.otp import OtpChallenge
+from shopcore.domain.reviews import Review
 from shopcore.domain.users import RefreshToken, User
 
 
@@ -28,6 +39,13 @@ class MemoryState:
     refresh_tokens: dict[str, RefreshToken] = field(default_factory=dict)
     products: dict[int, Product] = field(default_factory=dict)
     last_product_id: int = 0
+    # shopping
+    cart_lines: dict[str, dict[int, StoredCartLine]] = field(default_factory=dict)
+    orders: dict[str, Order] = field(default_factory=dict)
+    order_keys: dict[tuple[str, str], StoredOrderKey] = field(default_factory=dict)
+    wishlist_items: dict[str, dict[int, datetime]] = field(default_factory=dict)
+    reviews: dict[int, Review] = field(default_factory=dict)
+    last_review_id: int = 0
 
 
 class MemoryDatabase:
@@ -53,6 +71,11 @@ class MemoryUnitOfWork:
     otp_challenges: MemoryOtpChallengeRepository
     refresh_tokens: MemoryRefreshTokenRepository
     products: MemoryProductRepository
+    # shopping
+    carts: MemoryCartRepository
+    orders: MemoryOrderRepository
+    wishlists: MemoryWishlistRepository
+    reviews: MemoryReviewRepository
 
     def __init__(self, database: MemoryDatabase) -> None:
         self._database = database
@@ -85,3 +108,8 @@ class MemoryUnitOfWork:
         self.otp_challenges = MemoryOtpChallengeRepository(work)
         self.refresh_tokens = MemoryRefreshTokenRepository(work)
         self.products = MemoryProductRepository(work)
+        # shopping
+        self.carts = MemoryCartRepository(work)
+        self.orders = MemoryOrderRepository(work)
+        self.wishlists = MemoryWishlistRepository(work)
+        self.reviews = MemoryReviewRepository(work)

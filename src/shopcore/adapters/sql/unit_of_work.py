@@ -5,14 +5,23 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from shopcore.adapters.sql.concurrency import lost_a_race
 from shopcore.adapters.sql.repositories.auth import (
     SqlOtpChallengeRepository,
     SqlRefreshTokenRepository,
     SqlUserRepository,
 )
 from shopcore.adapters.sql.repositories.catalog import SqlProductRepository
+from shopcore.adapters.sql.repositories.shopping import (
+    SqlCartRepository,
+    SqlOrderRepository,
+    SqlReviewRepository,
+    SqlWishlistRepository,
+)
+from shopcore.application.ports.unit_of_work import ConcurrentUpdate
 
 
 class SqlUnitOfWork:
@@ -22,6 +31,11 @@ class SqlUnitOfWork:
     otp_challenges: SqlOtpChallengeRepository
     refresh_tokens: SqlRefreshTokenRepository
     products: SqlProductRepository
+    # shopping
+    carts: SqlCartRepository
+    orders: SqlOrderRepository
+    wishlists: SqlWishlistRepository
+    reviews: SqlReviewRepository
 
     def __init__(self, engine: AsyncEngine, currency: str = "INR") -> None:
         self._engine = engine
@@ -40,6 +54,11 @@ class SqlUnitOfWork:
         self.otp_challenges = SqlOtpChallengeRepository(connection)
         self.refresh_tokens = SqlRefreshTokenRepository(connection)
         self.products = SqlProductRepository(connection, self._currency)
+        # shopping
+        self.carts = SqlCartRepository(connection, self._currency)
+        self.orders = SqlOrderRepository(connection)
+        self.wishlists = SqlWishlistRepository(connection, self._currency)
+        self.reviews = SqlReviewRepository(connection)
         return self
 
     async def __aexit__(
@@ -56,9 +75,17 @@ class SqlUnitOfWork:
                 await connection.rollback()
         finally:
             await connection.close()
+        if lost_a_race(exc):
+            # A deadlock or serialization failure: the use case may run it again.
+            raise ConcurrentUpdate() from exc
 
     async def commit(self) -> None:
         """Make the work of this block durable."""
         if self._connection is None:
             raise RuntimeError("commit() outside the unit of work")
-        await self._connection.commit()
+        try:
+            await self._connection.commit()
+        except DBAPIError as error:
+            if lost_a_race(error):
+                raise ConcurrentUpdate() from error
+            raise

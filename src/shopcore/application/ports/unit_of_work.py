@@ -12,6 +12,13 @@ from shopcore.application.ports.auth import (
     UserRepository,
 )
 from shopcore.application.ports.catalog import ProductRepository
+from shopcore.application.ports.shopping import (
+    CartRepository,
+    OrderRepository,
+    ReviewRepository,
+    WishlistRepository,
+)
+from shopcore.domain.errors import Conflict
 
 
 class UnitOfWork(Protocol):
@@ -32,6 +39,19 @@ class UnitOfWork(Protocol):
     @property
     def products(self) -> ProductRepository: ...
 
+    # shopping
+    @property
+    def carts(self) -> CartRepository: ...
+
+    @property
+    def orders(self) -> OrderRepository: ...
+
+    @property
+    def wishlists(self) -> WishlistRepository: ...
+
+    @property
+    def reviews(self) -> ReviewRepository: ...
+
     async def __aenter__(self) -> Self: ...
 
     async def __aexit__(
@@ -46,3 +66,12 @@ class UnitOfWork(Protocol):
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
 """Makes a fresh unit of work for each use-case call."""
+
+
+class ConcurrentUpdate(Conflict):
+    """The transaction lost a race with another one (a deadlock or serialization
+    failure the database resolved by aborting it, or a row changed under it).
+    Nothing was written; running the whole unit of work again is safe."""
+
+    def __init__(self, detail: str = "The data changed concurrently; please try again.") -> None:
+        super().__init__(detail)

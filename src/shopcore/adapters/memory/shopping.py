@@ -1,0 +1,193 @@
+"""The in-memory repositories of shopping: carts, orders, wishlists and reviews."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, TypeVar
+
+from shopcore.application.pagination import Page, PageRequest
+from shopcore.application.ports.shopping import (
+    CartLineWithProduct,
+    IdempotencyKeyTaken,
+    IdempotencyRecord,
+    KeyedOrder,
+    WishlistEntry,
+)
+from shopcore.domain.cart import Cart, CartLine
+from shopcore.domain.ordering import Order, OrderStatus
+from shopcore.domain.phone import Phone
+from shopcore.domain.reviews import AlreadyReviewed, Review, ReviewDraft
+
+if TYPE_CHECKING:
+    from shopcore.adapters.memory.unit_of_work import MemoryState
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCartLine:
+    """A cart line as the fake stores it (``added_at`` keeps the cart's order)."""
+
+    quantity: int
+    added_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoredOrderKey:
+    """The idempotency key an order was placed with."""
+
+    order_id: str
+    request_hash: str
+
+
+def _page(items: Sequence[T], page: PageRequest) -> Page[T]:
+    return Page(items=list(items[page.offset:page.offset + page.page_size]), count=len(items),
+                request=page)
+
+
+class MemoryCartRepository:
+    """Carts as dicts of lines by product id."""
+
+    def __init__(self, state: MemoryState) -> None:
+        self._state = state
+        self._carts = state.cart_lines
+
+    def _ordered(self, user_id: str) -> list[tuple[int, StoredCartLine]]:
+        lines = self._carts.get(user_id, {})
+        return sorted(lines.items(), key=lambda item: (item[1].added_at, item[0]))
+
+    async def get(self, user_id: str) -> Cart:
+        return Cart(user_id, tuple(CartLine(product_id, line.quantity)
+                                   for product_id, line in self._ordered(user_id)))
+
+    async def get_for_update(self, user_id: str) -> Cart:
+        return await self.get(user_id)  # memory units of work run one at a time
+
+    async def set_quantity(self, user_id: str, product_id: int, quantity: int,
+                           now: datetime) -> None:
+        lines = self._carts.setdefault(user_id, {})
+        existing = lines.get(product_id)
+        lines[product_id] = StoredCartLine(quantity, existing.added_at if existing else now)
+
+    async def remove(self, user_id: str, product_id: int) -> None:
+        self._carts.get(user_id, {}).pop(product_id, None)
+
+    async def clear(self, user_id: str) -> None:
+        self._carts.pop(user_id, None)
+
+    async def lines_with_products(self, user_id: str) -> Sequence[CartLineWithProduct]:
+        products = self._state.products
+        return [
+            CartLineWithProduct(CartLine(product_id, line.quantity), products[product_id])
+            for product_id, line in self._ordered(user_id) if product_id in products
+        ]
+
+
+class MemoryOrderRepository:
+    """Orders by id, and the idempotency keys they were placed with."""
+
+    def __init__(self, state: MemoryState) -> None:
+        self._orders = state.orders
+        self._keys = state.order_keys
+
+    async def add(self, order: Order, idempotency: IdempotencyRecord | None = None) -> None:
+        if order.id in self._orders:
+            raise ValueError(f"duplicate order {order.id}")
+        if idempotency is not None:
+            slot = (order.user_id, idempotency.key)
+            if slot in self._keys:
+                raise IdempotencyKeyTaken()
+            self._keys[slot] = StoredOrderKey(order.id, idempotency.request_hash)
+        self._orders[order.id] = order
+
+    async def get(self, order_id: str) -> Order | None:
+        return self._orders.get(order_id)
+
+    async def get_by_idempotency_key(self, user_id: str, key: str) -> KeyedOrder | None:
+        stored = self._keys.get((user_id, key))
+        if stored is None:
+            return None
+        return KeyedOrder(self._orders[stored.order_id], stored.request_hash)
+
+    async def save_status(self, order: Order, previous: OrderStatus) -> bool:
+        current = self._orders.get(order.id)
+        if current is None or current.status is not previous:
+            return False
+        self._orders[order.id] = order
+        return True
+
+    async def list_for_user(self, user_id: str, page: PageRequest) -> Page[Order]:
+        mine = sorted((o for o in self._orders.values() if o.user_id == user_id),
+                      key=lambda o: (o.created_at, o.id), reverse=True)
+        return _page(mine, page)
+
+    async def has_purchased(self, user_id: str, product_id: int) -> bool:
+        return any(
+            order.user_id == user_id and order.status is not OrderStatus.CANCELLED
+            and any(line.product_id == product_id for line in order.lines)
+            for order in self._orders.values()
+        )
+
+
+class MemoryWishlistRepository:
+    """Wishlists as dicts of ``added_at`` by product id."""
+
+    def __init__(self, state: MemoryState) -> None:
+        self._state = state
+        self._items = state.wishlist_items
+
+    async def add(self, user_id: str, product_id: int, now: datetime) -> bool:
+        items = self._items.setdefault(user_id, {})
+        if product_id in items:
+            return False
+        items[product_id] = now
+        return True
+
+    async def remove(self, user_id: str, product_id: int) -> None:
+        self._items.get(user_id, {}).pop(product_id, None)
+
+    async def list_with_products(self, user_id: str) -> Sequence[WishlistEntry]:
+        products = self._state.products
+        entries = [
+            WishlistEntry(products[product_id], added_at)
+            for product_id, added_at in self._items.get(user_id, {}).items()
+            if product_id in products and not products[product_id].archived
+        ]
+        return sorted(entries, key=lambda e: (e.added_at, e.product.id), reverse=True)
+
+
+class MemoryReviewRepository:
+    """Reviews by id, ids from a counter (like an identity column)."""
+
+    def __init__(self, state: MemoryState) -> None:
+        self._state = state
+        self._reviews = state.reviews
+
+    def _find(self, user_id: str, product_id: int) -> Review | None:
+        return next((r for r in self._reviews.values()
+                     if r.user_id == user_id and r.product_id == product_id), None)
+
+    async def add(self, draft: ReviewDraft, product_id: int, user_id: str, author: Phone,
+                  now: datetime) -> Review:
+        if self._find(user_id, product_id) is not None:
+            raise AlreadyReviewed()
+        self._state.last_review_id += 1
+        review = draft.to_review(self._state.last_review_id, product_id, user_id, author, now)
+        self._reviews[review.id] = review
+        return review
+
+    async def exists(self, user_id: str, product_id: int) -> bool:
+        return self._find(user_id, product_id) is not None
+
+    async def delete(self, user_id: str, product_id: int) -> Review | None:
+        review = self._find(user_id, product_id)
+        if review is not None:
+            del self._reviews[review.id]
+        return review
+
+    async def list_for_product(self, product_id: int, page: PageRequest) -> Page[Review]:
+        found = sorted((r for r in self._reviews.values() if r.product_id == product_id),
+                       key=lambda r: (r.created_at, r.id), reverse=True)
+        return _page(found, page)

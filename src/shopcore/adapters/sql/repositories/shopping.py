@@ -1,0 +1,288 @@
+"""The SQL repositories of shopping: carts, orders, wishlists and reviews.
+
+Uniqueness races (a repeated idempotency key, a second review, a wishlist entry added
+twice) are decided by the tables' unique constraints through ``INSERT ... ON CONFLICT
+DO NOTHING``: the losing insert writes nothing, raises nothing that would abort a
+PostgreSQL transaction, and is told by its row count.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, delete, exists, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shopcore.adapters.sql.repositories.catalog import PRODUCT_COLUMNS, product_from_row
+from shopcore.adapters.sql.tables import (
+    cart_lines,
+    order_lines,
+    orders,
+    products,
+    reviews,
+    users,
+    wishlist_items,
+)
+from shopcore.adapters.sql.upsert import insert_for
+from shopcore.application.pagination import Page, PageRequest
+from shopcore.application.ports.shopping import (
+    CartLineWithProduct,
+    IdempotencyKeyTaken,
+    IdempotencyRecord,
+    KeyedOrder,
+    WishlistEntry,
+)
+from shopcore.domain.cart import Cart, CartLine
+from shopcore.domain.money import Money
+from shopcore.domain.ordering import Order, OrderLine, OrderStatus, ShippingAddress
+from shopcore.domain.phone import Phone
+from shopcore.domain.reviews import AlreadyReviewed, Review, ReviewDraft
+
+
+class SqlCartRepository:
+    """Cart lines in ``cart_lines``, one row per user and product."""
+
+    def __init__(self, connection: AsyncConnection, currency: str = "INR") -> None:
+        self._connection = connection
+        self._currency = currency
+
+    async def get(self, user_id: str) -> Cart:
+        rows = await self._connection.execute(
+            select(cart_lines.c.product_id, cart_lines.c.quantity)
+            .where(cart_lines.c.user_id == user_id)
+            .order_by(cart_lines.c.added_at, cart_lines.c.product_id))
+        return Cart(user_id, tuple(CartLine(row.product_id, row.quantity) for row in rows))
+
+    async def get_for_update(self, user_id: str) -> Cart:
+        # A cart has no row of its own: its owner's row is the lock. NO KEY UPDATE
+        # leaves foreign-key checks (KEY SHARE) of other inserts unblocked. SQLite
+        # needs nothing: its write transactions already run one at a time.
+        await self._connection.execute(
+            select(users.c.id).where(users.c.id == user_id).with_for_update(key_share=True))
+        return await self.get(user_id)
+
+    async def set_quantity(self, user_id: str, product_id: int, quantity: int,
+                           now: datetime) -> None:
+        statement = insert_for(self._connection, cart_lines).values(
+            user_id=user_id, product_id=product_id, quantity=quantity, added_at=now)
+        await self._connection.execute(statement.on_conflict_do_update(
+            index_elements=["user_id", "product_id"],
+            set_={"quantity": statement.excluded.quantity}))
+
+    async def remove(self, user_id: str, product_id: int) -> None:
+        await self._connection.execute(delete(cart_lines).where(
+            cart_lines.c.user_id == user_id, cart_lines.c.product_id == product_id))
+
+    async def clear(self, user_id: str) -> None:
+        await self._connection.execute(delete(cart_lines).where(cart_lines.c.user_id == user_id))
+
+    async def lines_with_products(self, user_id: str) -> Sequence[CartLineWithProduct]:
+        rows = await self._connection.execute(
+            select(cart_lines.c.quantity, *PRODUCT_COLUMNS)
+            .join(products, products.c.id == cart_lines.c.product_id)
+            .where(cart_lines.c.user_id == user_id)
+            .order_by(cart_lines.c.added_at, cart_lines.c.product_id))
+        return [
+            CartLineWithProduct(CartLine(row.id, row.quantity),
+                                product_from_row(row, self._currency))
+            for row in rows
+        ]
+
+
+class SqlOrderRepository:
+    """Orders in ``orders`` (the address as JSON) and their lines in ``order_lines``."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def add(self, order: Order, idempotency: IdempotencyRecord | None = None) -> None:
+        statement = insert_for(self._connection, orders).values(
+            id=order.id, user_id=order.user_id, status=order.status.value,
+            total_minor=order.total.minor, currency=order.currency,
+            shipping_address=_address_document(order.shipping_address),
+            created_at=order.created_at, updated_at=order.updated_at,
+            cancelled_at=order.cancelled_at,
+            idempotency_key=idempotency.key if idempotency else None,
+            request_hash=idempotency.request_hash if idempotency else None,
+        ).on_conflict_do_nothing(index_elements=["user_id", "idempotency_key"])
+        result = await self._connection.execute(statement)
+        if result.rowcount != 1:
+            raise IdempotencyKeyTaken()
+        await self._connection.execute(order_lines.insert(), [
+            {"order_id": order.id, "product_id": line.product_id, "position": position,
+             "name": line.name, "unit_price_minor": line.unit_price.minor,
+             "quantity": line.quantity}
+            for position, line in enumerate(order.lines)
+        ])
+
+    async def get(self, order_id: str) -> Order | None:
+        if not _storable(order_id):
+            return None
+        row = (await self._connection.execute(
+            _ORDER_SELECT.where(orders.c.id == order_id))).one_or_none()
+        if row is None:
+            return None
+        return (await self._with_lines([row]))[0]
+
+    async def get_by_idempotency_key(self, user_id: str, key: str) -> KeyedOrder | None:
+        row = (await self._connection.execute(_ORDER_SELECT.where(
+            orders.c.user_id == user_id, orders.c.idempotency_key == key))).one_or_none()
+        if row is None:
+            return None
+        return KeyedOrder((await self._with_lines([row]))[0], row.request_hash)
+
+    async def save_status(self, order: Order, previous: OrderStatus) -> bool:
+        result = await self._connection.execute(
+            update(orders).where(orders.c.id == order.id, orders.c.status == previous.value)
+            .values(status=order.status.value, cancelled_at=order.cancelled_at,
+                    updated_at=order.updated_at))
+        return bool(result.rowcount == 1)
+
+    async def list_for_user(self, user_id: str, page: PageRequest) -> Page[Order]:
+        count = (await self._connection.execute(
+            select(func.count()).select_from(orders).where(orders.c.user_id == user_id)
+        )).scalar_one()
+        rows = (await self._connection.execute(
+            _ORDER_SELECT.where(orders.c.user_id == user_id)
+            .order_by(orders.c.created_at.desc(), orders.c.id.desc())
+            .limit(page.page_size).offset(page.offset))).all()
+        return Page(items=await self._with_lines(rows), count=count, request=page)
+
+    async def has_purchased(self, user_id: str, product_id: int) -> bool:
+        bought = exists().where(
+            orders.c.id == order_lines.c.order_id,
+            orders.c.user_id == user_id,
+            orders.c.status != OrderStatus.CANCELLED.value,
+            order_lines.c.product_id == product_id,
+        )
+        return bool((await self._connection.execute(select(bought))).scalar_one())
+
+    async def _with_lines(self, rows: Sequence[Any]) -> list[Order]:
+        """The orders of ``rows``, their lines read in one query."""
+        if not rows:
+            return []
+        line_rows = await self._connection.execute(
+            select(order_lines)
+            .where(order_lines.c.order_id.in_([row.id for row in rows]))
+            .order_by(order_lines.c.order_id, order_lines.c.position))
+        currencies = {row.id: row.currency for row in rows}
+        lines: dict[str, list[OrderLine]] = defaultdict(list)
+        for line in line_rows:
+            lines[line.order_id].append(OrderLine(
+                line.product_id, line.name,
+                Money(line.unit_price_minor, currencies[line.order_id]), line.quantity))
+        return [_order(row, tuple(lines[row.id])) for row in rows]
+
+
+_ORDER_SELECT: Select[Any] = select(orders)
+
+
+def _storable(text: str) -> bool:
+    # NUL cannot be stored in (or compared with) PostgreSQL text.
+    return "\x00" not in text
+
+
+def _address_document(address: ShippingAddress) -> dict[str, str | None]:
+    return {
+        "name": address.name, "line1": address.line1, "line2": address.line2,
+        "city": address.city, "state": address.state, "postal_code": address.postal_code,
+        "country": address.country, "phone": address.phone.e164,
+    }
+
+
+def _order(row: Any, lines: tuple[OrderLine, ...]) -> Order:
+    document = row.shipping_address
+    return Order(
+        id=row.id, user_id=row.user_id, status=OrderStatus(row.status), lines=lines,
+        total=Money(row.total_minor, row.currency),
+        shipping_address=ShippingAddress(
+            name=document["name"], line1=document["line1"], line2=document.get("line2"),
+            city=document["city"], state=document["state"],
+            postal_code=document["postal_code"], phone=Phone(document["phone"]),
+            country=document.get("country", "IN")),
+        created_at=row.created_at, cancelled_at=row.cancelled_at, updated_at=row.updated_at,
+    )
+
+
+class SqlWishlistRepository:
+    """Wishlist entries in ``wishlist_items``, one row per user and product."""
+
+    def __init__(self, connection: AsyncConnection, currency: str = "INR") -> None:
+        self._connection = connection
+        self._currency = currency
+
+    async def add(self, user_id: str, product_id: int, now: datetime) -> bool:
+        result = await self._connection.execute(
+            insert_for(self._connection, wishlist_items)
+            .values(user_id=user_id, product_id=product_id, added_at=now)
+            .on_conflict_do_nothing(index_elements=["user_id", "product_id"]))
+        return bool(result.rowcount == 1)
+
+    async def remove(self, user_id: str, product_id: int) -> None:
+        await self._connection.execute(delete(wishlist_items).where(
+            wishlist_items.c.user_id == user_id, wishlist_items.c.product_id == product_id))
+
+    async def list_with_products(self, user_id: str) -> Sequence[WishlistEntry]:
+        rows = await self._connection.execute(
+            select(wishlist_items.c.added_at, *PRODUCT_COLUMNS)
+            .join(products, and_(products.c.id == wishlist_items.c.product_id,
+                                 products.c.archived.is_(False)))
+            .where(wishlist_items.c.user_id == user_id)
+            .order_by(wishlist_items.c.added_at.desc(), wishlist_items.c.product_id.desc()))
+        return [WishlistEntry(product_from_row(row, self._currency), row.added_at)
+                for row in rows]
+
+
+class SqlReviewRepository:
+    """Reviews in ``reviews``; the author's phone comes from ``users``."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def add(self, draft: ReviewDraft, product_id: int, user_id: str, author: Phone,
+                  now: datetime) -> Review:
+        review_id = (await self._connection.execute(
+            insert_for(self._connection, reviews)
+            .values(product_id=product_id, user_id=user_id, rating=draft.rating,
+                    comment=draft.comment, created_at=now)
+            .on_conflict_do_nothing(index_elements=["product_id", "user_id"])
+            .returning(reviews.c.id))).scalar_one_or_none()
+        if review_id is None:
+            raise AlreadyReviewed()
+        return draft.to_review(review_id, product_id, user_id, author, now)
+
+    async def exists(self, user_id: str, product_id: int) -> bool:
+        found = exists().where(reviews.c.user_id == user_id, reviews.c.product_id == product_id)
+        return bool((await self._connection.execute(select(found))).scalar_one())
+
+    async def delete(self, user_id: str, product_id: int) -> Review | None:
+        row = (await self._connection.execute(
+            delete(reviews)
+            .where(reviews.c.user_id == user_id, reviews.c.product_id == product_id)
+            .returning(*reviews.c))).one_or_none()
+        if row is None:
+            return None
+        author = (await self._connection.execute(
+            select(users.c.phone).where(users.c.id == user_id))).scalar_one()
+        return _review(row, author)
+
+    async def list_for_product(self, product_id: int, page: PageRequest) -> Page[Review]:
+        count = (await self._connection.execute(
+            select(func.count()).select_from(reviews).where(reviews.c.product_id == product_id)
+        )).scalar_one()
+        rows = await self._connection.execute(
+            select(reviews, users.c.phone)
+            .join(users, users.c.id == reviews.c.user_id)
+            .where(reviews.c.product_id == product_id)
+            .order_by(reviews.c.created_at.desc(), reviews.c.id.desc())
+            .limit(page.page_size).offset(page.offset))
+        return Page(items=[_review(row, row.phone) for row in rows], count=count, request=page)
+
+
+def _review(row: Any, phone: str) -> Review:
+    return Review(id=row.id, product_id=row.product_id, user_id=row.user_id,
+                  author=Phone(phone), rating=row.rating, comment=row.comment,
+                  created_at=row.created_at)

@@ -1,0 +1,152 @@
+"""Ports of shopping: the cart, orders, the wishlist and reviews."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from shopcore.application.pagination import Page, PageRequest
+from shopcore.domain.cart import Cart, CartLine
+from shopcore.domain.catalog import Product
+from shopcore.domain.ordering import Order, OrderStatus
+from shopcore.domain.phone import Phone
+from shopcore.domain.reviews import Review, ReviewDraft
+
+
+@dataclass(frozen=True, slots=True)
+class CartLineWithProduct:
+    """A cart line and its product as it is now (read side of the cart)."""
+
+    line: CartLine
+    product: Product
+
+
+class CartRepository(Protocol):
+    """Stores each user's cart as one line per product, in the order lines were added."""
+
+    async def get(self, user_id: str) -> Cart:
+        """The user's cart (empty when the user has none)."""
+        ...
+
+    async def get_for_update(self, user_id: str) -> Cart:
+        """The user's cart, held against concurrent changes until the transaction ends
+        (two requests changing one cart, or ordering it, take turns)."""
+        ...
+
+    async def set_quantity(self, user_id: str, product_id: int, quantity: int,
+                           now: datetime) -> None:
+        """Create the line (added at ``now``) or change its quantity (keeping its place)."""
+        ...
+
+    async def remove(self, user_id: str, product_id: int) -> None:
+        """Delete the line of ``product_id`` if there is one."""
+        ...
+
+    async def clear(self, user_id: str) -> None:
+        """Delete every line of the user's cart."""
+        ...
+
+    async def lines_with_products(self, user_id: str) -> Sequence[CartLineWithProduct]:
+        """The cart's lines with their products, in cart order, in one query."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyRecord:
+    """The ``Idempotency-Key`` an order was placed with, and the hash of its request."""
+
+    key: str
+    request_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class KeyedOrder:
+    """An order found by its idempotency key, with the hash of the request that made it."""
+
+    order: Order
+    request_hash: str
+
+
+class IdempotencyKeyTaken(Exception):
+    """Raised by ``OrderRepository.add``: the user already has an order with this key
+    (a concurrent request with the same key got there first). Nothing was written."""
+
+
+class OrderRepository(Protocol):
+    """Stores orders with their lines; status changes are conditional."""
+
+    async def add(self, order: Order, idempotency: IdempotencyRecord | None = None) -> None:
+        """Insert the order and its lines; ``IdempotencyKeyTaken`` when the user already
+        has an order with ``idempotency.key``."""
+        ...
+
+    async def get(self, order_id: str) -> Order | None:
+        """The order with its lines; ``None`` when unknown."""
+        ...
+
+    async def get_by_idempotency_key(self, user_id: str, key: str) -> KeyedOrder | None:
+        """The user's order placed with ``key``, if any."""
+        ...
+
+    async def save_status(self, order: Order, previous: OrderStatus) -> bool:
+        """Store the order's status, ``cancelled_at`` and ``updated_at`` if its stored
+        status is still ``previous``; ``False`` (nothing changed) otherwise. Atomic."""
+        ...
+
+    async def list_for_user(self, user_id: str, page: PageRequest) -> Page[Order]:
+        """The user's orders, newest first, with their lines (a constant number of
+        queries whatever the page size)."""
+        ...
+
+    async def has_purchased(self, user_id: str, product_id: int) -> bool:
+        """True when the user has a non-cancelled order containing ``product_id``."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class WishlistEntry:
+    """A product on a wishlist and when it was put there."""
+
+    product: Product
+    added_at: datetime
+
+
+class WishlistRepository(Protocol):
+    """Stores which products each user wishes for (at most once each)."""
+
+    async def add(self, user_id: str, product_id: int, now: datetime) -> bool:
+        """Put the product on the wishlist; ``False`` when it was already there. Atomic."""
+        ...
+
+    async def remove(self, user_id: str, product_id: int) -> None:
+        """Take the product off the wishlist (nothing happens if it was not there)."""
+        ...
+
+    async def list_with_products(self, user_id: str) -> Sequence[WishlistEntry]:
+        """The wishlist's products that are not archived, newest first, in one query."""
+        ...
+
+
+class ReviewRepository(Protocol):
+    """Stores reviews, at most one per user and product."""
+
+    async def add(self, draft: ReviewDraft, product_id: int, user_id: str, author: Phone,
+                  now: datetime) -> Review:
+        """Insert the review and return it with its id; ``AlreadyReviewed`` when the user
+        already has a review of this product (also under concurrent inserts)."""
+        ...
+
+    async def exists(self, user_id: str, product_id: int) -> bool:
+        """True when the user has reviewed the product."""
+        ...
+
+    async def delete(self, user_id: str, product_id: int) -> Review | None:
+        """Delete the user's review of the product and return it; ``None`` if there was
+        none. Atomic (two concurrent deletes cannot both get the review)."""
+        ...
+
+    async def list_for_product(self, product_id: int, page: PageRequest) -> Page[Review]:
+        """The product's reviews, newest first, with their authors' phones."""
+        ...

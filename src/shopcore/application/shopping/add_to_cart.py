@@ -1,0 +1,43 @@
+"""AddToCart: more units of a product in the caller's cart."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shopcore.application.ports.common import Clock
+from shopcore.application.ports.unit_of_work import UnitOfWorkFactory
+from shopcore.application.shopping.cart_pricing import price_cart
+from shopcore.domain.cart import CartTotal, check_quantity
+from shopcore.domain.errors import NotFound
+
+
+@dataclass(frozen=True, slots=True)
+class AddToCartCommand:
+    """Add ``quantity`` (1..99) units of ``product_id`` to ``user_id``'s cart."""
+
+    user_id: str
+    product_id: int
+    quantity: object = 1
+
+
+class AddToCart:
+    """Adds to the product's line (creating it); the line must fit the stock and 99."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, currency: str = "INR") -> None:
+        self._uow = uow
+        self._clock = clock
+        self._currency = currency
+
+    async def __call__(self, cmd: AddToCartCommand) -> CartTotal:
+        check_quantity(cmd.quantity)
+        async with self._uow() as uow:
+            cart = await uow.carts.get_for_update(cmd.user_id)
+            product = await uow.products.get(cmd.product_id)
+            if product is None:
+                raise NotFound(f"Product {cmd.product_id} does not exist.")
+            changed = cart.add(product, cmd.quantity)
+            await uow.carts.set_quantity(cmd.user_id, product.id,
+                                         changed.quantity_of(product.id), self._clock.now())
+            total = await price_cart(uow, cmd.user_id, self._currency)
+            await uow.commit()
+        return total

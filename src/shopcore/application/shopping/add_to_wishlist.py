@@ -1,0 +1,46 @@
+"""AddToWishlist: remember a product the caller wishes for (idempotent)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from shopcore.application.ports.common import Clock
+from shopcore.application.ports.shopping import WishlistEntry
+from shopcore.application.ports.unit_of_work import UnitOfWorkFactory
+from shopcore.domain.errors import NotFound
+
+
+@dataclass(frozen=True, slots=True)
+class AddToWishlistCommand:
+    """Put ``product_id`` on ``user_id``'s wishlist."""
+
+    user_id: str
+    product_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class WishlistAdded:
+    """The wishlist after adding; ``created`` is False when the product was already on it."""
+
+    created: bool
+    items: Sequence[WishlistEntry]
+
+
+class AddToWishlist:
+    """Adds a visible product once; adding it again changes nothing. Unknown or archived
+    products are ``NotFound``."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def __call__(self, cmd: AddToWishlistCommand) -> WishlistAdded:
+        async with self._uow() as uow:
+            product = await uow.products.get(cmd.product_id)
+            if product is None or product.archived:
+                raise NotFound(f"Product {cmd.product_id} does not exist.")
+            created = await uow.wishlists.add(cmd.user_id, product.id, self._clock.now())
+            items = await uow.wishlists.list_with_products(cmd.user_id)
+            await uow.commit()
+        return WishlistAdded(created=created, items=items)

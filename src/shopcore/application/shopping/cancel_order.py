@@ -1,0 +1,46 @@
+"""CancelOrder: the owner cancels a placed or paid order and the stock comes back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shopcore.application.ports.common import Clock
+from shopcore.application.ports.unit_of_work import ConcurrentUpdate, UnitOfWorkFactory
+from shopcore.application.shopping.retrying import retry_on_concurrent_update
+from shopcore.domain.errors import NotFound
+from shopcore.domain.ordering import Order
+
+
+@dataclass(frozen=True, slots=True)
+class CancelOrderCommand:
+    """``user_id`` cancels their order ``order_id``."""
+
+    user_id: str
+    order_id: str
+
+
+class CancelOrder:
+    """Cancels the caller's own order (``NotFound`` for anyone else's) and puts every
+    line's units back in stock, in the same transaction. Only placed or paid orders
+    can be cancelled (``InvalidState`` otherwise); a stock unit is given back once,
+    also when two cancellations race."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def __call__(self, cmd: CancelOrderCommand) -> Order:
+        return await retry_on_concurrent_update(lambda: self._cancel(cmd))
+
+    async def _cancel(self, cmd: CancelOrderCommand) -> Order:
+        async with self._uow() as uow:
+            order = await uow.orders.get(cmd.order_id)
+            if order is None or order.user_id != cmd.user_id:
+                raise NotFound(f"Order {cmd.order_id} does not exist.")
+            cancelled = order.cancel(self._clock.now())
+            if not await uow.orders.save_status(cancelled, previous=order.status):
+                raise ConcurrentUpdate()
+            for line in sorted(order.lines, key=lambda line: line.product_id):
+                await uow.products.release_stock(line.product_id, line.quantity)
+            await uow.commit()
+        return cancelled

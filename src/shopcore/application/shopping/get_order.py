@@ -1,0 +1,32 @@
+"""GetOrder: one of the caller's orders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shopcore.application.ports.unit_of_work import UnitOfWorkFactory
+from shopcore.domain.errors import NotFound
+from shopcore.domain.ordering import Order
+
+
+@dataclass(frozen=True, slots=True)
+class GetOrderQuery:
+    """``user_id`` asks for order ``order_id``."""
+
+    user_id: str
+    order_id: str
+
+
+class GetOrder:
+    """The order with its lines; another user's order is ``NotFound`` (not forbidden),
+    so order ids reveal nothing."""
+
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def __call__(self, query: GetOrderQuery) -> Order:
+        async with self._uow() as uow:
+            order = await uow.orders.get(query.order_id)
+        if order is None or order.user_id != query.user_id:
+            raise NotFound(f"Order {query.order_id} does not exist.")
+        return order

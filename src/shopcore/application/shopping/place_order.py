@@ -1,0 +1,151 @@
+"""PlaceOrder: turn the caller's whole cart into an order, in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shopcore.application.ports.common import Clock, IdGenerator, PhoneNumberParser
+from shopcore.application.ports.shopping import IdempotencyKeyTaken, IdempotencyRecord
+from shopcore.application.ports.unit_of_work import (
+    ConcurrentUpdate,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+from shopcore.application.shopping.addresses import (
+    ShippingAddressInput,
+    address_fields,
+    read_shipping_address,
+)
+from shopcore.application.shopping.idempotency import (
+    IdempotencyKeyReused,
+    check_idempotency_key,
+    request_hash,
+)
+from shopcore.application.shopping.retrying import retry_on_concurrent_update
+from shopcore.domain.catalog import Product
+from shopcore.domain.ordering import InsufficientStock, Order, ShippingAddress, Shortage
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceOrderCommand:
+    """Order everything in ``user_id``'s cart, shipped to ``shipping_address``.
+
+    Repeating a command with the same ``idempotency_key`` (scoped per user) and the
+    same address returns the first order instead of placing a second one.
+    """
+
+    user_id: str
+    shipping_address: ShippingAddressInput
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedOrder:
+    """The order; ``replayed`` when it was placed by an earlier request with the key."""
+
+    order: Order
+    replayed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    user_id: str
+    address: ShippingAddress
+    idempotency: IdempotencyRecord | None
+
+
+class PlaceOrder:
+    """Checks every line, takes the stock (never overselling), writes the order with
+    its lines (name and price snapshotted) and empties the cart — all or nothing.
+
+    A line short of stock fails the whole order with ``InsufficientStock`` listing
+    every short product. A transaction that loses a race (deadlock, serialization
+    failure) is run again a few times.
+    """
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        ids: IdGenerator,
+        phones: PhoneNumberParser,
+        currency: str = "INR",
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._ids = ids
+        self._phones = phones
+        self._currency = currency
+
+    async def __call__(self, cmd: PlaceOrderCommand) -> PlacedOrder:
+        key = check_idempotency_key(cmd.idempotency_key)
+        address = read_shipping_address(cmd.shipping_address, self._phones)
+        idempotency = None if key is None else IdempotencyRecord(
+            key, request_hash({"shipping_address": address_fields(address)}))
+        request = _Request(cmd.user_id, address, idempotency)
+        try:
+            return await retry_on_concurrent_update(lambda: self._place(request))
+        except IdempotencyKeyTaken:
+            # A concurrent request with the same key committed its order first.
+            return await self._replay_committed(request)
+
+    async def _place(self, request: _Request) -> PlacedOrder:
+        async with self._uow() as uow:
+            # Held until commit: requests of one user for one cart take turns, so a
+            # repeated key finds the first request's order here.
+            cart = await uow.carts.get_for_update(request.user_id)
+            if request.idempotency is not None:
+                replay = await _find_replay(uow, request.user_id, request.idempotency)
+                if replay is not None:
+                    return replay
+            products = await uow.products.get_many([line.product_id for line in cart.lines])
+            order = Order.place(
+                self._ids.new_id(), request.user_id, cart.order_lines(products),
+                request.address, self._clock.now(), self._currency)
+            await _reserve_stock(uow, order)
+            await uow.orders.add(order, request.idempotency)
+            await uow.carts.clear(request.user_id)
+            await uow.commit()
+        return PlacedOrder(order)
+
+    async def _replay_committed(self, request: _Request) -> PlacedOrder:
+        assert request.idempotency is not None
+        async with self._uow() as uow:
+            replay = await _find_replay(uow, request.user_id, request.idempotency)
+        if replay is None:
+            raise ConcurrentUpdate()
+        return replay
+
+
+async def _find_replay(
+    uow: UnitOfWork, user_id: str, idempotency: IdempotencyRecord
+) -> PlacedOrder | None:
+    """The order placed earlier with this key; ``IdempotencyKeyReused`` when that
+    request's body was different."""
+    found = await uow.orders.get_by_idempotency_key(user_id, idempotency.key)
+    if found is None:
+        return None
+    if found.request_hash != idempotency.request_hash:
+        raise IdempotencyKeyReused()
+    return PlacedOrder(found.order, replayed=True)
+
+
+async def _reserve_stock(uow: UnitOfWork, order: Order) -> None:
+    """Take every line's units (in ascending product id order, so concurrent orders
+    lock rows in one order); after trying all, raise one ``InsufficientStock`` listing
+    every short line. The caller's rollback undoes the reservations that succeeded."""
+    short = [
+        line for line in sorted(order.lines, key=lambda line: line.product_id)
+        if not await uow.products.reserve_stock(line.product_id, line.quantity)
+    ]
+    if not short:
+        return
+    now = await uow.products.get_many([line.product_id for line in short])
+    raise InsufficientStock([
+        Shortage(line.product_id, line.quantity, _available(now.get(line.product_id)))
+        for line in short
+    ])
+
+
+def _available(product: Product | None) -> int:
+    return 0 if product is None or product.archived else product.stock

@@ -1,0 +1,305 @@
+"""Contract of the shopping repositories (carts, orders, wishlists, reviews), on every
+implementation: the shipped fakes, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from shopcore.application.pagination import PageRequest
+from shopcore.application.ports import UnitOfWorkFactory
+from shopcore.application.ports.shopping import IdempotencyKeyTaken, IdempotencyRecord
+from shopcore.domain.cart import CartLine
+from shopcore.domain.catalog import Product, ProductDraft
+from shopcore.domain.money import Money
+from shopcore.domain.ordering import Order, OrderLine, OrderStatus, ShippingAddress
+from shopcore.domain.phone import Phone
+from shopcore.domain.reviews import AlreadyReviewed, ReviewDraft
+from shopcore.domain.users import User
+
+NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+ALICE, BOB = "user-alice", "user-bob"
+PHONES = {ALICE: Phone("+919876543210"), BOB: Phone("+919812345678")}
+
+
+async def setup(uow: UnitOfWorkFactory, *stocks: int) -> list[Product]:
+    """Alice, Bob and one product per stock figure."""
+    async with uow() as work:
+        for user_id, phone in PHONES.items():
+            await work.users.add(User(user_id, phone, False, NOW))
+        made = [
+            await work.products.add(
+                ProductDraft.create(f"Product {i}", "", "100.50", "things", stock), NOW)
+            for i, stock in enumerate(stocks)
+        ]
+        await work.commit()
+    return made
+
+
+def an_address(line2: str | None = None) -> ShippingAddress:
+    return ShippingAddress.create(name="Asha Rao", line1="12 MG Road", line2=line2,
+                                  city="Bengaluru", state="Karnataka", postal_code="560001",
+                                  phone=PHONES[ALICE])
+
+
+def an_order(order_id: str, user_id: str, *products: Product, at: datetime = NOW,
+             line2: str | None = None) -> Order:
+    lines = [OrderLine(p.id, p.name, p.price, i + 1) for i, p in enumerate(products)]
+    return Order.place(order_id, user_id, lines, an_address(line2), at)
+
+
+# carts
+
+async def test_a_cart_keeps_lines_in_the_order_they_were_first_added(
+    uow: UnitOfWorkFactory,
+) -> None:
+    first, second = await setup(uow, 5, 5)
+    async with uow() as work:
+        await work.carts.set_quantity(ALICE, second.id, 1, NOW)
+        await work.carts.set_quantity(ALICE, first.id, 2, NOW + timedelta(seconds=1))
+        await work.carts.set_quantity(ALICE, second.id, 3, NOW + timedelta(seconds=2))
+        await work.commit()
+    async with uow() as work:
+        cart = await work.carts.get(ALICE)
+        for_update = await work.carts.get_for_update(ALICE)
+        assert (await work.carts.get(BOB)).lines == ()
+    assert cart.lines == (CartLine(second.id, 3), CartLine(first.id, 2)) == for_update.lines
+
+
+async def test_cart_lines_come_with_their_products_as_they_are_now(
+    uow: UnitOfWorkFactory,
+) -> None:
+    first, second = await setup(uow, 5, 5)
+    archived = second.archive(NOW)
+    async with uow() as work:
+        await work.carts.set_quantity(ALICE, first.id, 2, NOW)
+        await work.carts.set_quantity(ALICE, second.id, 1, NOW + timedelta(seconds=1))
+        await work.products.update(archived)
+        await work.commit()
+    async with uow() as work:
+        rows = await work.carts.lines_with_products(ALICE)
+    assert [(r.line, r.product) for r in rows] == [
+        (CartLine(first.id, 2), first), (CartLine(second.id, 1), archived)]
+
+
+async def test_removing_and_clearing_cart_lines(uow: UnitOfWorkFactory) -> None:
+    first, second = await setup(uow, 5, 5)
+    async with uow() as work:
+        for product in (first, second):
+            await work.carts.set_quantity(ALICE, product.id, 1, NOW)
+            await work.carts.set_quantity(BOB, product.id, 1, NOW)
+        await work.carts.remove(ALICE, first.id)
+        await work.carts.remove(ALICE, 999)
+        await work.commit()
+    async with uow() as work:
+        assert (await work.carts.get(ALICE)).lines == (CartLine(second.id, 1),)
+        await work.carts.clear(ALICE)
+        await work.commit()
+    async with uow() as work:
+        assert (await work.carts.get(ALICE)).is_empty
+        assert len((await work.carts.get(BOB)).lines) == 2
+
+
+# orders
+
+async def test_an_order_reads_back_equal_with_its_lines_and_address(
+    uow: UnitOfWorkFactory,
+) -> None:
+    first, second = await setup(uow, 5, 5)
+    order = an_order("order-0000000001", ALICE, first, second)
+    async with uow() as work:
+        await work.orders.add(order)
+        await work.commit()
+    async with uow() as work:
+        assert await work.orders.get(order.id) == order
+        assert await work.orders.get("unknown-order") is None
+        assert await work.orders.get("bad\x00id") is None
+
+
+async def test_line2_of_the_address_survives_the_round_trip(uow: UnitOfWorkFactory) -> None:
+    (product,) = await setup(uow, 5)
+    order = an_order("order-0000000001", ALICE, product, line2="Flat 4B")
+    async with uow() as work:
+        await work.orders.add(order)
+        await work.commit()
+    async with uow() as work:
+        stored = await work.orders.get(order.id)
+    assert stored is not None and stored.shipping_address.line2 == "Flat 4B"
+
+
+async def test_totals_beyond_32_bits_survive_the_round_trip(uow: UnitOfWorkFactory) -> None:
+    (product,) = await setup(uow, 5)
+    line = OrderLine(product.id, "Gold bar", Money(99_999_999_99), 99)
+    order = Order.place("order-0000000001", ALICE, [line], an_address(), NOW)
+    async with uow() as work:
+        await work.orders.add(order)
+        await work.commit()
+    async with uow() as work:
+        stored = await work.orders.get(order.id)
+    assert stored is not None and stored.total.minor == 99_999_999_99 * 99
+
+
+async def test_an_idempotency_key_finds_its_order_and_is_unique_per_user(
+    uow: UnitOfWorkFactory,
+) -> None:
+    (product,) = await setup(uow, 5)
+    record = IdempotencyRecord("key-1", "a" * 64)
+    async with uow() as work:
+        await work.orders.add(an_order("order-0000000001", ALICE, product), record)
+        await work.orders.add(an_order("order-0000000002", BOB, product), record)
+        await work.commit()
+    async with uow() as work:
+        found = await work.orders.get_by_idempotency_key(ALICE, "key-1")
+        assert found is not None and found.order.id == "order-0000000001"
+        assert found.request_hash == "a" * 64
+        assert await work.orders.get_by_idempotency_key(ALICE, "key-2") is None
+        with pytest.raises(IdempotencyKeyTaken):
+            await work.orders.add(an_order("order-0000000003", ALICE, product), record)
+    async with uow() as work:
+        assert await work.orders.get("order-0000000003") is None
+
+
+async def test_orders_without_a_key_never_clash(uow: UnitOfWorkFactory) -> None:
+    (product,) = await setup(uow, 5)
+    async with uow() as work:
+        await work.orders.add(an_order("order-0000000001", ALICE, product))
+        await work.orders.add(an_order("order-0000000002", ALICE, product))
+        await work.commit()
+    async with uow() as work:
+        page = await work.orders.list_for_user(ALICE, PageRequest())
+    assert page.count == 2
+
+
+async def test_save_status_only_moves_from_the_expected_status(uow: UnitOfWorkFactory) -> None:
+    (product,) = await setup(uow, 5)
+    order = an_order("order-0000000001", ALICE, product)
+    cancelled = order.cancel(NOW + timedelta(hours=1))
+    async with uow() as work:
+        await work.orders.add(order)
+        assert await work.orders.save_status(cancelled, previous=OrderStatus.PLACED) is True
+        assert await work.orders.save_status(cancelled, previous=OrderStatus.PLACED) is False
+        await work.commit()
+    async with uow() as work:
+        assert await work.orders.get(order.id) == cancelled
+
+
+async def test_orders_are_listed_newest_first_per_user_and_paged(uow: UnitOfWorkFactory) -> None:
+    first, second = await setup(uow, 5, 5)
+    mine = [an_order(f"order-{i:010d}", ALICE, first, second, at=NOW + timedelta(minutes=i))
+            for i in range(5)]
+    async with uow() as work:
+        for order in mine:
+            await work.orders.add(order)
+        await work.orders.add(an_order("order-bob-000001", BOB, first))
+        await work.commit()
+    async with uow() as work:
+        page_one = await work.orders.list_for_user(ALICE, PageRequest(1, 2))
+        page_three = await work.orders.list_for_user(ALICE, PageRequest(3, 2))
+    assert page_one.count == 5 and list(page_one.items) == [mine[4], mine[3]]
+    assert list(page_three.items) == [mine[0]] and not page_three.has_next
+
+
+async def test_has_purchased_counts_only_orders_that_are_not_cancelled(
+    uow: UnitOfWorkFactory,
+) -> None:
+    first, second = await setup(uow, 5, 5)
+    kept = an_order("order-0000000001", ALICE, first)
+    dropped = an_order("order-0000000002", ALICE, second)
+    async with uow() as work:
+        await work.orders.add(kept)
+        await work.orders.add(dropped)
+        await work.orders.save_status(dropped.cancel(NOW), previous=OrderStatus.PLACED)
+        await work.commit()
+    async with uow() as work:
+        assert await work.orders.has_purchased(ALICE, first.id) is True
+        assert await work.orders.has_purchased(ALICE, second.id) is False
+        assert await work.orders.has_purchased(BOB, first.id) is False
+
+
+# wishlists
+
+async def test_a_wishlist_holds_each_product_once_newest_first(uow: UnitOfWorkFactory) -> None:
+    first, second = await setup(uow, 5, 0)
+    async with uow() as work:
+        assert await work.wishlists.add(ALICE, first.id, NOW) is True
+        assert await work.wishlists.add(ALICE, second.id, NOW + timedelta(seconds=1)) is True
+        assert await work.wishlists.add(ALICE, first.id, NOW + timedelta(seconds=2)) is False
+        await work.commit()
+    async with uow() as work:
+        entries = await work.wishlists.list_with_products(ALICE)
+        assert await work.wishlists.list_with_products(BOB) == []
+    assert [(e.product, e.added_at) for e in entries] == [
+        (second, NOW + timedelta(seconds=1)), (first, NOW)]
+
+
+async def test_a_wishlist_hides_archived_products_and_removes_idempotently(
+    uow: UnitOfWorkFactory,
+) -> None:
+    first, second = await setup(uow, 5, 5)
+    async with uow() as work:
+        await work.wishlists.add(ALICE, first.id, NOW)
+        await work.wishlists.add(ALICE, second.id, NOW)
+        await work.products.update(second.archive(NOW))
+        await work.wishlists.remove(ALICE, first.id)
+        await work.wishlists.remove(ALICE, first.id)
+        await work.commit()
+    async with uow() as work:
+        assert await work.wishlists.list_with_products(ALICE) == []
+        await work.products.update(second)
+        assert [e.product.id for e in await work.wishlists.list_with_products(ALICE)] == [
+            second.id]
+
+
+# reviews
+
+async def test_a_review_is_added_once_per_user_and_product(uow: UnitOfWorkFactory) -> None:
+    (product,) = await setup(uow, 5)
+    draft = ReviewDraft.create(4, "Good value")
+    async with uow() as work:
+        review = await work.reviews.add(draft, product.id, ALICE, PHONES[ALICE], NOW)
+        assert await work.reviews.exists(ALICE, product.id) is True
+        assert await work.reviews.exists(BOB, product.id) is False
+        with pytest.raises(AlreadyReviewed):
+            await work.reviews.add(draft, product.id, ALICE, PHONES[ALICE], NOW)
+        await work.commit()
+    async with uow() as work:
+        page = await work.reviews.list_for_product(product.id, PageRequest())
+    assert list(page.items) == [review] and review.author == PHONES[ALICE]
+    assert (review.rating, review.comment, review.verified_purchase) == (4, "Good value", True)
+
+
+async def test_reviews_are_listed_newest_first_and_paged(uow: UnitOfWorkFactory) -> None:
+    first, second = await setup(uow, 5, 5)
+    async with uow() as work:
+        older = await work.reviews.add(ReviewDraft.create(5), first.id, ALICE, PHONES[ALICE],
+                                       NOW)
+        newer = await work.reviews.add(ReviewDraft.create(2), first.id, BOB, PHONES[BOB],
+                                       NOW + timedelta(minutes=1))
+        await work.reviews.add(ReviewDraft.create(3), second.id, BOB, PHONES[BOB], NOW)
+        await work.commit()
+    async with uow() as work:
+        page = await work.reviews.list_for_product(first.id, PageRequest(1, 1))
+        rest = await work.reviews.list_for_product(first.id, PageRequest(2, 1))
+    assert page.count == 2 and list(page.items) == [newer] and list(rest.items) == [older]
+
+
+async def test_deleting_a_review_returns_it_once_and_allows_a_new_one(
+    uow: UnitOfWorkFactory,
+) -> None:
+    (product,) = await setup(uow, 5)
+    async with uow() as work:
+        review = await work.reviews.add(ReviewDraft.create(5, "x"), product.id, ALICE,
+                                        PHONES[ALICE], NOW)
+        await work.commit()
+    async with uow() as work:
+        assert await work.reviews.delete(ALICE, product.id) == review
+        assert await work.reviews.delete(ALICE, product.id) is None
+        await work.commit()
+    async with uow() as work:
+        again = await work.reviews.add(ReviewDraft.create(1), product.id, ALICE, PHONES[ALICE],
+                                       NOW)
+        await work.commit()
+    async with uow() as work:
+        page = await work.reviews.list_for_product(product.id, PageRequest())
+    assert list(page.items) == [again] and again.rating == 1
