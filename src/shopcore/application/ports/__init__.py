@@ -8,7 +8,15 @@ from shopcore.application.ports.auth import (
     TokenSigner,
     UserRepository,
 )
-from shopcore.application.ports.catalog import ProductRepository
+from shopcore.application.ports.catalog import (
+    BestSeller,
+    DemoImageSource,
+    ProductCatalog,
+    ProductFilters,
+    ProductImport,
+    ProductOrdering,
+    ProductRepository,
+)
 from shopcore.application.ports.common import Clock, IdGenerator, PhoneNumberParser, RateLimiter
 from shopcore.application.ports.images import (
     ImageStore,
@@ -20,13 +28,19 @@ from shopcore.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactor
 
 __all__ = [
     "AccessClaims",
+    "BestSeller",
     "Clock",
+    "DemoImageSource",
     "IdGenerator",
     "ImageStore",
     "ImageTooLarge",
     "OtpChallengeRepository",
     "OtpGateway",
     "PhoneNumberParser",
+    "ProductCatalog",
+    "ProductFilters",
+    "ProductImport",
+    "ProductOrdering",
     "ProductRepository",
     "RateLimiter",
     "RefreshTokenRepository",

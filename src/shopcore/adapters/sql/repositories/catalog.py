@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shopcore.adapters.sql.tables import products
+from shopcore.application.ports import ProductImport
 from shopcore.domain.catalog import Product, ProductDraft
 from shopcore.domain.money import Money
+
+MAX_PRODUCT_ID = 2**31 - 1
+"""The largest id the ``products.id`` column holds; larger ids name no product (and must
+not reach the database, where they are an out-of-range error)."""
+
+
+def is_storable_id(product_id: int) -> bool:
+    """True when ``product_id`` can be the id of a stored product."""
+    return 1 <= product_id <= MAX_PRODUCT_ID
 
 
 class SqlProductRepository:
@@ -22,15 +32,26 @@ class SqlProductRepository:
         self._currency = currency
 
     async def get(self, product_id: int) -> Product | None:
-        row = (await self._connection.execute(
-            select(*PRODUCT_COLUMNS).where(products.c.id == product_id))).one_or_none()
+        return await self._get(product_id, lock=False)
+
+    async def get_for_update(self, product_id: int) -> Product | None:
+        return await self._get(product_id, lock=True)
+
+    async def _get(self, product_id: int, *, lock: bool) -> Product | None:
+        if not is_storable_id(product_id):
+            return None
+        query = select(*PRODUCT_COLUMNS).where(products.c.id == product_id)
+        if lock:  # PostgreSQL: a row lock; SQLite: BEGIN IMMEDIATE already serialises
+            query = query.with_for_update()
+        row = (await self._connection.execute(query)).one_or_none()
         return product_from_row(row, self._currency) if row else None
 
     async def get_many(self, product_ids: Collection[int]) -> dict[int, Product]:
-        if not product_ids:
+        wanted = sorted({i for i in product_ids if is_storable_id(i)})
+        if not wanted:
             return {}
         rows = await self._connection.execute(
-            select(*PRODUCT_COLUMNS).where(products.c.id.in_(sorted(set(product_ids)))))
+            select(*PRODUCT_COLUMNS).where(products.c.id.in_(wanted)))
         return {row.id: product_from_row(row, self._currency) for row in rows}
 
     async def add(
@@ -50,6 +71,21 @@ class SqlProductRepository:
         return draft.to_product(result.scalar_one(), now, image_url=image_url,
                                 thumbnail_url=thumbnail_url)
 
+    async def add_many(self, items: Sequence[ProductImport]) -> None:
+        if not items:
+            return
+        await self._connection.execute(products.insert(), [  # one executemany
+            {"name": item.draft.name, "description": item.draft.description,
+             "price_minor": item.draft.price.minor, "category": item.draft.category,
+             "stock": item.draft.stock, "archived": False, "image_url": item.image_url,
+             "thumbnail_url": item.thumbnail_url, "created_at": item.created_at,
+             "updated_at": item.created_at, "rating_count": 0, "rating_total": 0}
+            for item in items])
+
+    async def count(self) -> int:
+        total = await self._connection.scalar(select(func.count()).select_from(products))
+        return int(total or 0)
+
     async def update(self, product: Product) -> None:
         await self._connection.execute(
             update(products).where(products.c.id == product.id).values(
@@ -59,6 +95,8 @@ class SqlProductRepository:
                 thumbnail_url=product.thumbnail_url, updated_at=product.updated_at))
 
     async def reserve_stock(self, product_id: int, quantity: int) -> bool:
+        if not is_storable_id(product_id):
+            return False
         result = await self._connection.execute(
             update(products)
             .where(products.c.id == product_id, products.c.stock >= quantity,

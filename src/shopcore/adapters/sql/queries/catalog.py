@@ -1,0 +1,203 @@
+"""The SQL read-side catalog: list, detail, full-text search and best sellers.
+
+Every method runs at most two statements (a count and a page, or one query) on a
+connection of its own. On SQLite the read transaction is ``BEGIN DEFERRED``, so reads
+never wait for (or take) the write lock. Search uses the engine's own index: the
+FTS5 table ``products_fts`` on SQLite, the ``search_vector`` tsvector column (GIN
+index) on PostgreSQL; both are kept in sync by the database in the writing
+transaction. Only word tokens of the user's query reach the search syntax, always as
+bound parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    case,
+    column,
+    false,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from shopcore.adapters.sql.engine import is_sqlite
+from shopcore.adapters.sql.repositories.catalog import (
+    PRODUCT_COLUMNS,
+    is_storable_id,
+    product_from_row,
+)
+from shopcore.adapters.sql.tables import order_lines, orders, products
+from shopcore.application.pagination import Page, PageRequest
+from shopcore.application.ports import BestSeller, ProductFilters, ProductOrdering
+from shopcore.domain.catalog import Product
+from shopcore.domain.ordering import OrderStatus
+from shopcore.domain.search import SearchTerms
+
+VISIBLE = products.c.archived == false()
+_FTS = table("products_fts", column("rowid", Integer))
+"""SQLite's FTS5 index of the products (created by migration 0002, not in ``metadata``)."""
+
+
+class SqlProductCatalog:
+    """``ProductCatalog`` on SQLite or PostgreSQL."""
+
+    def __init__(self, engine: AsyncEngine, currency: str = "INR") -> None:
+        self._engine = engine
+        self._currency = currency
+        self._sqlite = is_sqlite(engine)
+        self._search: _SearchDialect = _Fts5Search() if self._sqlite else _TsvectorSearch()
+
+    async def list_products(self, filters: ProductFilters, page: PageRequest) -> Page[Product]:
+        conditions = [VISIBLE, *self._filter_conditions(filters)]
+        count = select(func.count()).select_from(products).where(*conditions)
+        query = select(*PRODUCT_COLUMNS).where(*conditions) \
+            .order_by(self._ordering(filters.ordering), products.c.id)
+        return await self._page(count, query, page)
+
+    async def get_visible(self, product_id: int) -> Product | None:
+        if not is_storable_id(product_id):
+            return None
+        async with self._read() as connection:
+            row = (await connection.execute(
+                select(*PRODUCT_COLUMNS).where(products.c.id == product_id, VISIBLE)
+            )).one_or_none()
+        return None if row is None else product_from_row(row, self._currency)
+
+    async def search(self, terms: SearchTerms, page: PageRequest) -> Page[Product]:
+        if not terms.terms:
+            return Page(items=(), count=0, request=page)
+        count, query = self._search.statements(terms.terms)
+        return await self._page(count, query, page)
+
+    async def most_bought(self, limit: int, since: datetime | None) -> Sequence[BestSeller]:
+        counted = [orders.c.status != OrderStatus.CANCELLED.value]
+        if since is not None:
+            counted.append(orders.c.created_at >= since)
+        # One line per product and order (the primary key), so count() counts orders.
+        sold = (
+            select(order_lines.c.product_id,
+                   func.sum(order_lines.c.quantity).label("units_sold"),
+                   func.count().label("order_count"))
+            .join(orders, orders.c.id == order_lines.c.order_id)
+            .where(*counted)
+            .group_by(order_lines.c.product_id)
+            .subquery("sold")
+        )
+        query = (
+            select(*PRODUCT_COLUMNS, sold.c.units_sold, sold.c.order_count)
+            .join_from(products, sold, products.c.id == sold.c.product_id)
+            .where(VISIBLE)
+            .order_by(sold.c.units_sold.desc(), products.c.id)
+            .limit(limit)
+        )
+        async with self._read() as connection:
+            rows = (await connection.execute(query)).all()
+        return [BestSeller(product_from_row(row, self._currency), int(row.units_sold),
+                           int(row.order_count)) for row in rows]
+
+    @asynccontextmanager
+    async def _read(self) -> AsyncIterator[AsyncConnection]:
+        """A connection whose transaction only reads (SQLite: ``BEGIN DEFERRED``, which
+        takes no write lock); closing it ends the transaction."""
+        async with self._engine.connect() as connection:
+            await connection.execution_options(sqlite_begin="DEFERRED")
+            yield connection
+
+    async def _page(self, count: Select[Any], query: Select[Any], page: PageRequest
+                    ) -> Page[Product]:
+        async with self._read() as connection:
+            total = int(await connection.scalar(count) or 0)
+            rows: Sequence[Any] = []
+            if page.offset < total:  # no second query for a page past the end
+                rows = (await connection.execute(
+                    query.limit(page.page_size).offset(page.offset))).all()
+        return Page(items=tuple(product_from_row(row, self._currency) for row in rows),
+                    count=total, request=page)
+
+    @staticmethod
+    def _filter_conditions(filters: ProductFilters) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
+        if filters.category is not None:
+            conditions.append(products.c.category == filters.category)
+        if filters.min_price is not None:
+            conditions.append(products.c.price_minor >= filters.min_price.minor)
+        if filters.max_price is not None:
+            conditions.append(products.c.price_minor <= filters.max_price.minor)
+        if filters.in_stock is True:
+            conditions.append(products.c.stock > 0)
+        elif filters.in_stock is False:
+            conditions.append(products.c.stock == 0)
+        return conditions
+
+    def _ordering(self, ordering: ProductOrdering) -> ColumnElement[Any]:
+        column: ColumnElement[Any]
+        if ordering.field == "price":
+            column = products.c.price_minor
+        elif ordering.field == "name":
+            # Case-insensitive for ASCII letters, then code point order, on both engines
+            # (PostgreSQL's "C" collation is byte order, as SQLite's default is).
+            name = products.c.name if self._sqlite else products.c.name.collate("C")
+            column = func.lower(name)
+        else:
+            column = products.c.created_at
+        return column.desc() if ordering.descending else column.asc()
+
+
+class _SearchDialect(Protocol):
+    def statements(self, terms: Sequence[str]) -> tuple[Select[Any], Select[Any]]:
+        """The count of matches and the ranked query of matching visible products."""
+        ...
+
+
+class _Fts5Search:
+    """SQLite: each term a quoted prefix phrase (``"smart"*``), all of them required."""
+
+    def statements(self, terms: Sequence[str]) -> tuple[Select[Any], Select[Any]]:
+        expression = " ".join(f'"{term}"*' for term in terms)  # terms hold letters/digits only
+        matches = text("products_fts MATCH :fts_query").bindparams(fts_query=expression)
+
+        def in_column(name: str, key: str) -> ColumnElement[bool]:
+            hits = select(_FTS.c.rowid).where(text(f"products_fts MATCH :{key}").bindparams(
+                **{key: f"{name} : ({expression})"}))
+            return products.c.id.in_(hits.scalar_subquery())
+
+        source = products.join(_FTS, _FTS.c.rowid == products.c.id)
+        count = select(func.count()).select_from(source).where(matches, VISIBLE)
+        tier = case((in_column("name", "fts_name"), 0),
+                    (in_column("category", "fts_category"), 1), else_=2)
+        rank = func.bm25(literal_column("products_fts"), 10.0, 5.0, 1.0)  # lower is better
+        query = select(*PRODUCT_COLUMNS).select_from(source).where(matches, VISIBLE) \
+            .order_by(tier, rank, products.c.id)
+        return count, query
+
+
+class _TsvectorSearch:
+    """PostgreSQL: ``to_tsquery('simple', 'smart:* & phone:*')`` over ``search_vector``,
+    whose weights are A (name), B (category) and C (description)."""
+
+    def statements(self, terms: Sequence[str]) -> tuple[Select[Any], Select[Any]]:
+        vector: ColumnElement[Any] = literal_column("products.search_vector")
+
+        def tsquery(weight: str = "") -> ColumnElement[Any]:
+            expression = " & ".join(f"{term}:*{weight}" for term in terms)  # letters/digits
+            return func.to_tsquery(literal_column("'simple'"), expression)
+
+        matches = vector.op("@@")(tsquery())
+        count = select(func.count()).select_from(products).where(matches, VISIBLE)
+        tier = case((vector.op("@@")(tsquery("A")), 0),
+                    (vector.op("@@")(tsquery("B")), 1), else_=2)
+        rank = func.ts_rank(vector, tsquery())
+        query = select(*PRODUCT_COLUMNS).where(matches, VISIBLE) \
+            .order_by(tier, rank.desc(), products.c.id)
+        return count, query

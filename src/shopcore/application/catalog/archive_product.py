@@ -1,0 +1,22 @@
+"""ArchiveProduct: an admin "deletes" a product, which hides it but keeps past orders."""
+
+from __future__ import annotations
+
+from shopcore.application.ports import Clock, UnitOfWorkFactory
+from shopcore.domain.errors import NotFound
+
+
+class ArchiveProduct:
+    """Hide a visible product from the catalog; unknown or already archived: not found."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def __call__(self, product_id: int) -> None:
+        async with self._uow() as uow:
+            product = await uow.products.get_for_update(product_id)
+            if product is None or product.archived:
+                raise NotFound(f"There is no product {product_id}.")
+            await uow.products.update(product.archive(self._clock.now()))
+            await uow.commit()

@@ -1,0 +1,45 @@
+"""UpdateProduct: an admin changes some fields of a product."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shopcore.application.ports import Clock, UnitOfWorkFactory
+from shopcore.domain.catalog import Product, ProductChanges
+from shopcore.domain.errors import NotFound
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateProductCommand:
+    """The product and the raw new values; ``None`` leaves a field as it is."""
+
+    product_id: int
+    name: object = None
+    description: object = None
+    price: object = None
+    category: object = None
+    stock: object = None
+
+
+class UpdateProduct:
+    """Apply validated changes to a visible product (archived ones are not found)."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, currency: str = "INR") -> None:
+        self._uow = uow
+        self._clock = clock
+        self._currency = currency
+
+    async def __call__(self, cmd: UpdateProductCommand) -> Product:
+        changes = ProductChanges.create(
+            name=cmd.name, description=cmd.description, price_raw=cmd.price,
+            category=cmd.category, stock=cmd.stock, currency=self._currency)
+        async with self._uow() as uow:
+            product = await uow.products.get_for_update(cmd.product_id)
+            if product is None or product.archived:
+                raise NotFound(f"There is no product {cmd.product_id}.")
+            if changes.is_empty:
+                return product
+            changed = changes.apply(product, self._clock.now())
+            await uow.products.update(changed)
+            await uow.commit()
+        return changed

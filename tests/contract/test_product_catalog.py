@@ -1,0 +1,274 @@
+"""Contract of the read-side catalog (list, detail, search, best sellers), on the
+in-memory fake, SQLite (FTS5) and PostgreSQL (tsvector)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from tests.contract.conftest import CatalogStore
+
+from shopcore.application.pagination import PageRequest
+from shopcore.application.ports import ProductFilters, ProductOrdering
+from shopcore.domain.catalog import Product, ProductChanges, ProductDraft
+from shopcore.domain.money import Money
+from shopcore.domain.search import SearchTerms
+
+NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+FIRST_PAGE = PageRequest(1, 20)
+EVERYTHING = ProductFilters()
+
+
+async def add(store: CatalogStore, name: str, *, price: str = "100.00", category: str = "misc",
+              description: str = "", stock: int = 5, minutes: int = 0) -> Product:
+    async with store.uow() as work:
+        product = await work.products.add(
+            ProductDraft.create(name, description, price, category, stock),
+            NOW + timedelta(minutes=minutes))
+        await work.commit()
+    return product
+
+
+async def archive(store: CatalogStore, product: Product) -> None:
+    async with store.uow() as work:
+        await work.products.update(product.archive(NOW + timedelta(hours=1)))
+        await work.commit()
+
+
+async def names(store: CatalogStore, filters: ProductFilters = EVERYTHING,
+                page: PageRequest = FIRST_PAGE) -> list[str]:
+    return [p.name for p in (await store.catalog.list_products(filters, page)).items]
+
+
+async def found(store: CatalogStore, q: str, page: PageRequest = FIRST_PAGE) -> list[str]:
+    return [p.name for p in (await store.catalog.search(SearchTerms.parse(q), page)).items]
+
+
+# list and detail
+
+
+async def test_the_default_list_is_newest_first_with_ties_by_ascending_id(
+    catalog_store: CatalogStore,
+) -> None:
+    await add(catalog_store, "old", minutes=0)
+    await add(catalog_store, "tie-a", minutes=5)
+    await add(catalog_store, "tie-b", minutes=5)
+    await add(catalog_store, "new", minutes=9)
+    assert await names(catalog_store) == ["new", "tie-a", "tie-b", "old"]
+
+
+@pytest.mark.parametrize(("ordering", "expected"), [
+    (ProductOrdering.PRICE, ["b", "c", "a", "d"]),
+    (ProductOrdering.PRICE_DESC, ["d", "a", "b", "c"]),
+    (ProductOrdering.NAME, ["a", "b", "c", "d"]),
+    (ProductOrdering.NAME_DESC, ["d", "c", "b", "a"]),
+    (ProductOrdering.CREATED_AT, ["b", "d", "a", "c"]),
+    (ProductOrdering.CREATED_AT_DESC, ["a", "c", "b", "d"]),
+])
+async def test_every_ordering_breaks_ties_by_ascending_id(
+    catalog_store: CatalogStore, ordering: ProductOrdering, expected: list[str]
+) -> None:
+    # ids follow insertion order: a=1, b=2, c=3, d=4
+    await add(catalog_store, "a", price="20.00", minutes=3)
+    await add(catalog_store, "b", price="10.00", minutes=1)
+    await add(catalog_store, "c", price="10.00", minutes=3)
+    await add(catalog_store, "d", price="30.00", minutes=1)
+    assert await names(catalog_store, ProductFilters(ordering=ordering)) == expected
+
+
+async def test_name_ordering_ignores_ascii_case(catalog_store: CatalogStore) -> None:
+    for name in ("banana", "Apple", "cherry", "apple"):
+        await add(catalog_store, name)
+    ordered = await names(catalog_store, ProductFilters(ordering=ProductOrdering.NAME))
+    assert ordered == ["Apple", "apple", "banana", "cherry"]
+
+
+async def test_filters_combine_and_price_bounds_are_inclusive(
+    catalog_store: CatalogStore,
+) -> None:
+    await add(catalog_store, "cheap", price="9.99", category="mobile")
+    await add(catalog_store, "low", price="10.00", category="mobile")
+    await add(catalog_store, "high", price="20.00", category="mobile", stock=0)
+    await add(catalog_store, "dear", price="20.01", category="mobile")
+    await add(catalog_store, "other", price="15.00", category="audio")
+    by_price = ProductFilters(min_price=Money(1000), max_price=Money(2000),
+                              ordering=ProductOrdering.PRICE)
+    assert await names(catalog_store, by_price) == ["low", "other", "high"]
+    mobile = ProductFilters(category="mobile", ordering=ProductOrdering.PRICE)
+    assert await names(catalog_store, mobile) == ["cheap", "low", "high", "dear"]
+    in_stock = ProductFilters(category="mobile", in_stock=True, ordering=ProductOrdering.PRICE)
+    assert await names(catalog_store, in_stock) == ["cheap", "low", "dear"]
+    sold_out = ProductFilters(in_stock=False)
+    assert await names(catalog_store, sold_out) == ["high"]
+
+
+async def test_pages_count_every_match_and_slice_in_order(catalog_store: CatalogStore) -> None:
+    for number in range(5):
+        await add(catalog_store, f"p{number}", minutes=number)
+    created = ProductFilters(ordering=ProductOrdering.CREATED_AT)
+    second = await catalog_store.catalog.list_products(created, PageRequest(2, 2))
+    assert [p.name for p in second.items] == ["p2", "p3"]
+    assert second.count == 5 and second.has_next and second.has_previous
+    beyond = await catalog_store.catalog.list_products(created, PageRequest(9, 2))
+    assert beyond.items == () and beyond.count == 5 and not beyond.has_next
+
+
+async def test_archived_products_are_neither_listed_nor_shown(
+    catalog_store: CatalogStore,
+) -> None:
+    kept, gone = await add(catalog_store, "kept"), await add(catalog_store, "gone")
+    await archive(catalog_store, gone)
+    assert await names(catalog_store) == ["kept"]
+    assert (await catalog_store.catalog.list_products(ProductFilters(), FIRST_PAGE)).count == 1
+    assert await catalog_store.catalog.get_visible(kept.id) == kept
+    assert await catalog_store.catalog.get_visible(gone.id) is None
+
+
+@pytest.mark.parametrize("product_id", [0, -1, 999, 2**31, 2**63, 10**30])
+async def test_unknown_and_out_of_range_ids_are_simply_not_found(
+    catalog_store: CatalogStore, product_id: int
+) -> None:
+    await add(catalog_store, "only")
+    assert await catalog_store.catalog.get_visible(product_id) is None
+
+
+async def test_products_read_back_with_every_field(catalog_store: CatalogStore) -> None:
+    product = await add(catalog_store, "Smartphone", price="99999999.99", category="mobile",
+                        description="Latest\nAndroid", stock=12)
+    async with catalog_store.uow() as work:
+        await work.products.adjust_rating(product.id, 2, 9)
+        await work.commit()
+    shown = await catalog_store.catalog.get_visible(product.id)
+    assert shown is not None
+    assert shown.price == Money(9_999_999_999) and shown.description == "Latest\nAndroid"
+    assert (shown.rating_count, shown.rating_total) == (2, 9)
+    assert shown.created_at == NOW and shown.created_at.tzinfo is not None
+
+
+# search
+
+
+async def test_search_finds_word_prefixes_case_insensitively(catalog_store: CatalogStore) -> None:
+    await add(catalog_store, "Smartphone X", category="mobile")
+    await add(catalog_store, "Laptop", category="computers")
+    assert await found(catalog_store, "smart") == ["Smartphone X"]
+    assert await found(catalog_store, "SMARTPHONE") == ["Smartphone X"]
+    assert await found(catalog_store, "phone") == []  # a prefix of a word, not a substring
+
+
+async def test_name_hits_outrank_category_hits_outrank_description_hits(
+    catalog_store: CatalogStore,
+) -> None:
+    await add(catalog_store, "Charger", description="Charges any phone quickly")
+    await add(catalog_store, "Case", category="phone-accessories")
+    await add(catalog_store, "Phone stand", description="Holds things")
+    assert await found(catalog_store, "phone") == ["Phone stand", "Case", "Charger"]
+
+
+async def test_every_word_must_match_somewhere(catalog_store: CatalogStore) -> None:
+    await add(catalog_store, "Red phone", description="bright")
+    await add(catalog_store, "Blue phone", description="calm")
+    await add(catalog_store, "Red kettle")
+    assert await found(catalog_store, "red phone") == ["Red phone"]
+    assert await found(catalog_store, "phone calm") == ["Blue phone"]
+
+
+PHONE = ["Phone"]
+
+
+@pytest.mark.parametrize(("q", "expected"), [
+    ("%", []), ("_", []), ("*", []), ('"', []), ("'", []), ("%%", []), ("\\", []),
+    ("ph%", PHONE), ("p_one", []), ("phone*", PHONE), ('"phone', PHONE), ("(phone", PHONE),
+    ("phone)", PHONE), ("-phone", PHONE), ("^phone", PHONE), ("phone:*", PHONE),
+    ("!phone", PHONE), ("phone & kettle", PHONE), ("phone | kettle", PHONE),
+    ("NOT phone", PHONE), ("phone OR kettle", []), ("phone AND", []), ("name:kettle", []),
+    ("{name}: phone", []), ("NEAR(phone kettle)", []), ("' OR 1=1 --", []),
+    ("phone\x00", PHONE), ("ⅷ", []), ("ØÆ", []), ("a:*A", PHONE),
+])
+async def test_operator_and_wildcard_input_never_widens_and_never_fails(
+    catalog_store: CatalogStore, q: str, expected: list[str]
+) -> None:
+    await add(catalog_store, "Phone", description="not a kettle")
+    await add(catalog_store, "Kettle", description="boils water")
+    await add(catalog_store, "Name tag")
+    assert await found(catalog_store, q) == expected
+
+
+async def test_not_and_or_are_searched_as_words(catalog_store: CatalogStore) -> None:
+    await add(catalog_store, "Phone", description="not a kettle")
+    await add(catalog_store, "Kettle", description="boils water")
+    assert await found(catalog_store, "NOT phone") == ["Phone"]
+    assert await found(catalog_store, "phone OR kettle") == []
+
+
+async def test_search_pages_and_counts(catalog_store: CatalogStore) -> None:
+    for number in range(5):
+        await add(catalog_store, f"Lamp {number}")
+    page = await catalog_store.catalog.search(SearchTerms.parse("lamp"), PageRequest(2, 2))
+    assert page.count == 5 and [p.name for p in page.items] == ["Lamp 2", "Lamp 3"]
+
+
+async def test_search_follows_creates_updates_and_archives(catalog_store: CatalogStore) -> None:
+    product = await add(catalog_store, "Teapot")
+    assert await found(catalog_store, "teap") == ["Teapot"]
+    async with catalog_store.uow() as work:
+        renamed = ProductChanges.create(name="Coffee grinder").apply(product, NOW)
+        await work.products.update(renamed)
+        await work.commit()
+    assert await found(catalog_store, "teapot") == []
+    assert await found(catalog_store, "grind") == ["Coffee grinder"]
+    await archive(catalog_store, renamed)
+    assert await found(catalog_store, "grind") == []
+
+
+async def test_a_query_without_words_matches_nothing(catalog_store: CatalogStore) -> None:
+    await add(catalog_store, "Anything")
+    empty = await catalog_store.catalog.search(SearchTerms.parse("%*_"), FIRST_PAGE)
+    assert empty.items == () and empty.count == 0
+
+
+# most bought
+
+
+async def test_most_bought_counts_units_and_orders_of_non_cancelled_orders(
+    catalog_store: CatalogStore,
+) -> None:
+    a, b, c = [await add(catalog_store, name) for name in "abc"]
+    await catalog_store.record_order([(a.id, 2), (b.id, 1)])
+    await catalog_store.record_order([(a.id, 1)], status="paid")
+    await catalog_store.record_order([(b.id, 5)], status="delivered")
+    await catalog_store.record_order([(c.id, 50)], status="cancelled")
+    sellers = await catalog_store.catalog.most_bought(10, None)
+    assert [(s.product.name, s.units_sold, s.orders) for s in sellers] == [
+        ("b", 6, 2), ("a", 3, 2)]
+    assert sellers[0].product == b
+
+
+async def test_most_bought_ties_go_by_product_id_and_limit_cuts(
+    catalog_store: CatalogStore,
+) -> None:
+    products = [await add(catalog_store, name) for name in "abcd"]
+    for product in reversed(products):
+        await catalog_store.record_order([(product.id, 3)])
+    sellers = await catalog_store.catalog.most_bought(3, None)
+    assert [s.product.name for s in sellers] == ["a", "b", "c"]
+
+
+async def test_most_bought_honours_the_window(catalog_store: CatalogStore) -> None:
+    old, recent = await add(catalog_store, "old"), await add(catalog_store, "recent")
+    await catalog_store.record_order([(old.id, 9)], created_at=NOW - timedelta(days=40))
+    await catalog_store.record_order([(recent.id, 1)], created_at=NOW - timedelta(days=2))
+    window = await catalog_store.catalog.most_bought(10, NOW - timedelta(days=30))
+    assert [s.product.name for s in window] == ["recent"]
+    ever = await catalog_store.catalog.most_bought(10, None)
+    assert [s.product.name for s in ever] == ["old", "recent"]
+
+
+async def test_archived_products_are_left_out_of_most_bought(
+    catalog_store: CatalogStore,
+) -> None:
+    gone, kept = await add(catalog_store, "gone"), await add(catalog_store, "kept")
+    await catalog_store.record_order([(gone.id, 9), (kept.id, 1)])
+    await archive(catalog_store, gone)
+    sellers = await catalog_store.catalog.most_bought(1, None)
+    assert [(s.product.name, s.units_sold) for s in sellers] == [("kept", 1)]
