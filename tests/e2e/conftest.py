@@ -45,7 +45,7 @@ class Api:
         return await self.login(phone)
 
 
-def test_settings(database_url: str, media_dir: Path, **overrides: object) -> Settings:
+def app_settings(database_url: str, media_dir: Path, **overrides: object) -> Settings:
     """Settings for a test app."""
     values: dict[str, object] = {
         "env": "test",
@@ -66,7 +66,7 @@ async def api(database_url: str, engine: AsyncEngine, tmp_path: Path) -> AsyncIt
     The app runs in the test's own event loop (httpx's ASGI transport), so tests may
     also call the container's use cases and unit of work directly.
     """
-    container = build_container(test_settings(database_url, tmp_path / "media"))
+    container = build_container(app_settings(database_url, tmp_path / "media"))
     gateway = RecordingOtpGateway()
     container.otp_gateway.override(providers.Object(gateway))
     transport = httpx.ASGITransport(app=create_app(container=container))

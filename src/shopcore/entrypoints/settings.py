@@ -45,6 +45,7 @@ class Settings:
     trusted_proxies: frozenset[str] = frozenset()
     currency: str = "INR"
     db_pool_size: int = 10
+    request_timeout_seconds: int = 30
 
     @property
     def production(self) -> bool:
@@ -96,6 +97,7 @@ def _parse(env: Mapping[str, str], workdir: Path) -> Settings:
         trusted_proxies=frozenset(_split(get("SHOPCORE_TRUSTED_PROXIES"))),
         currency=_currency(get("SHOPCORE_CURRENCY") or "INR"),
         db_pool_size=_integer(get, "SHOPCORE_DB_POOL_SIZE", 10, 1, 500),
+        request_timeout_seconds=_integer(get, "SHOPCORE_REQUEST_TIMEOUT", 30, 1, 600),
     )
 
 

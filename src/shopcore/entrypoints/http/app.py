@@ -11,7 +11,10 @@ from litestar.openapi.spec import Components, SecurityScheme
 from shopcore.entrypoints.container import Container, build_container, close_container
 from shopcore.entrypoints.http.controllers.auth import AuthController
 from shopcore.entrypoints.http.controllers.health import HealthController
-from shopcore.entrypoints.http.middleware import request_id_middleware
+from shopcore.entrypoints.http.middleware import (
+    request_id_middleware,
+    request_timeout_middleware,
+)
 from shopcore.entrypoints.http.openapi import ContractJsonRenderPlugin
 from shopcore.entrypoints.http.problems import EXCEPTION_HANDLERS
 from shopcore.entrypoints.settings import Settings
@@ -37,7 +40,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         route_handlers=[AuthController, HealthController],
         on_shutdown=[close_resources],
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[request_id_middleware],
+        middleware=[request_id_middleware,
+                    request_timeout_middleware(settings.request_timeout_seconds)],
         cors_config=cors,
         request_max_body_size=MAX_JSON_BODY,
         openapi_config=OpenAPIConfig(

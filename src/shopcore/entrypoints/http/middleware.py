@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from litestar.enums import ScopeType
@@ -55,3 +58,46 @@ def _header(scope: Scope, name: bytes) -> str | None:
         if key.lower() == name:
             return str(value.decode("latin-1"))
     return None
+
+
+def request_timeout_middleware(seconds: float) -> Callable[[ASGIApp], ASGIApp]:
+    """Give up on a request after ``seconds``: a 503 problem if nothing was sent yet.
+
+    The handler is cancelled, so its unit of work rolls back.
+    """
+
+    def wrap(app: ASGIApp) -> ASGIApp:
+        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != ScopeType.HTTP:
+                await app(scope, receive, send)
+                return
+            started = False
+
+            async def tracking_send(message: Message) -> None:
+                nonlocal started
+                started = started or message["type"] == "http.response.start"
+                await send(message)
+
+            try:
+                async with asyncio.timeout(seconds):
+                    await app(scope, receive, tracking_send)
+            except TimeoutError:
+                if started:
+                    raise
+                await _send_timeout(send, seconds)
+
+        return middleware
+
+    return wrap
+
+
+async def _send_timeout(send: Send, seconds: float) -> None:
+    body = json.dumps({
+        "type": "https://shopcore.dev/problems/request_timeout",
+        "title": "Service Unavailable", "status": 503, "code": "request_timeout",
+        "detail": f"The request took longer than {seconds:g} s and was abandoned.",
+    }).encode()
+    await send({"type": "http.response.start", "status": 503, "headers": [
+        (b"content-type", b"application/problem+json"),
+        (b"content-length", str(len(body)).encode()), (b"retry-after", b"1")]})
+    await send({"type": "http.response.body", "body": body})
