@@ -1,4 +1,5 @@
-"""Product images kept on the local filesystem, checked and re-encoded with Pillow.
+"""Product images checked and re-encoded with Pillow (shared by every image store),
+and kept on the local filesystem.
 
 What is accepted is decided by decoding, never by a file name or a declared type.
 Pixel limits are enforced from the header, before any pixel is decoded. Every
@@ -20,6 +21,7 @@ import os
 import secrets
 import struct
 from concurrent.futures import Executor
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -43,6 +45,8 @@ _DECODE_ERRORS = (UnidentifiedImageError, OSError, SyntaxError, EOFError, ValueE
 # Pillow's own bomb guard (Image.MAX_IMAGE_PIXELS) fires inside Image.open: an error
 # above twice the limit, a warning above it (an exception when warnings are errors).
 _BOMB_ERRORS = (Image.DecompressionBombError, Image.DecompressionBombWarning)
+
+_CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 _ENCODE_OPTIONS: dict[str, dict[str, Any]] = {
     "JPEG": {"quality": 85, "optimize": True},
@@ -77,6 +81,74 @@ def resolve_media_path(media_dir: Path, relative: str) -> Path | None:
     return candidate
 
 
+@dataclass(frozen=True, slots=True)
+class ProcessedImage:
+    """A checked, re-encoded image and its thumbnail, ready to be kept anywhere."""
+
+    main: bytes
+    thumbnail: bytes
+    extension: str  # "jpg", "png" or "webp"
+    content_type: str  # "image/jpeg", "image/png" or "image/webp"
+
+
+class PillowImageProcessor:
+    """The Pillow work every image store shares: check, strip, re-encode, thumbnail.
+
+    ``process`` is blocking CPU work: stores run it on an executor, never on the loop.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_bytes: int = 5 * 1024 * 1024,
+        max_pixels: int = 40_000_000,
+        thumbnail_side: int = 400,
+    ) -> None:
+        if max_bytes <= 0 or max_pixels <= 0 or thumbnail_side <= 0:
+            raise ValueError("max_bytes, max_pixels and thumbnail_side must be positive")
+        self.max_bytes = max_bytes
+        self.max_pixels = max_pixels
+        self.thumbnail_side = thumbnail_side
+
+    def check_size(self, data: bytes) -> None:
+        """Refuse more than ``max_bytes`` (cheap: callers check before going off-loop)."""
+        if len(data) > self.max_bytes:
+            raise ImageTooLarge(f"image is larger than {self.max_bytes} bytes")
+
+    def process(self, data: bytes) -> ProcessedImage:
+        """Decode ``data`` and encode it afresh, with a thumbnail of at most
+        ``thumbnail_side`` pixels a side.
+
+        Raises ``ImageTooLarge`` (bytes or pixels over the limits, decompression bombs)
+        or ``UnsupportedImage`` (not a decodable JPEG, PNG or WebP).
+        """
+        self.check_size(data)
+        image, fmt = self._decode(data)
+        main = _encode(image, fmt)
+        thumb = _thumbnail_source(image)
+        thumb.thumbnail((self.thumbnail_side, self.thumbnail_side))
+        return ProcessedImage(main=main, thumbnail=_encode(thumb, fmt),
+                              extension=_FORMATS[fmt][1], content_type=_CONTENT_TYPES[fmt])
+
+    def _decode(self, data: bytes) -> tuple[Image.Image, str]:
+        """Decoded pixels (first frame, no metadata) and the encoding format to use."""
+        try:
+            with Image.open(io.BytesIO(data), formats=_PLUGINS) as opened:
+                entry = _FORMATS.get(opened.format or "")
+                if entry is None:
+                    raise UnsupportedImage("not a JPEG, PNG or WebP image")
+                width, height = opened.size
+                if width * height > self.max_pixels:  # header only: nothing decoded yet
+                    raise ImageTooLarge(f"image has more than {self.max_pixels} pixels")
+                opened.load()
+                image = opened.copy()
+        except _BOMB_ERRORS as exc:
+            raise ImageTooLarge("image has too many pixels") from exc
+        except _DECODE_ERRORS as exc:
+            raise UnsupportedImage("not a valid JPEG, PNG or WebP image") from exc
+        return _without_metadata(image), entry[0]
+
+
 class PillowFilesystemImageStore:
     """``ImageStore`` writing re-encoded images and thumbnails under ``media_dir/subdir``.
 
@@ -99,14 +171,11 @@ class PillowFilesystemImageStore:
         sub = PurePosixPath(subdir.rstrip("/"))
         if sub.is_absolute() or not sub.parts or any(p.startswith(".") for p in sub.parts):
             raise ValueError(f"subdir must be a plain relative path, got {subdir!r}")
-        if max_bytes <= 0 or max_pixels <= 0 or thumbnail_side <= 0:
-            raise ValueError("max_bytes, max_pixels and thumbnail_side must be positive")
+        self._processor = PillowImageProcessor(
+            max_bytes=max_bytes, max_pixels=max_pixels, thumbnail_side=thumbnail_side)
         self._media_dir = Path(media_dir)
         self._url_prefix = url_prefix if url_prefix.endswith("/") else url_prefix + "/"
         self._subdir = sub.as_posix()
-        self._max_bytes = max_bytes
-        self._max_pixels = max_pixels
-        self._thumbnail_side = thumbnail_side
         self._executor = executor
 
     async def store(self, data: bytes) -> StoredImage:
@@ -116,8 +185,7 @@ class PillowFilesystemImageStore:
         or ``UnsupportedImage`` (not a decodable JPEG, PNG or WebP). Filesystem errors
         propagate as ``OSError``.
         """
-        if len(data) > self._max_bytes:
-            raise ImageTooLarge(f"image is larger than {self._max_bytes} bytes")
+        self._processor.check_size(data)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, self._store_sync, data)
 
@@ -140,21 +208,16 @@ class PillowFilesystemImageStore:
         return path
 
     def _store_sync(self, data: bytes) -> StoredImage:
-        image, fmt = self._decode(data)
-        ext = _FORMATS[fmt][1]
-        main_bytes = _encode(image, fmt)
-        thumb = _thumbnail_source(image)
-        thumb.thumbnail((self._thumbnail_side, self._thumbnail_side))
-        thumb_bytes = _encode(thumb, fmt)
-
+        processed = self._processor.process(data)
+        ext = processed.extension
         directory = self._media_dir / self._subdir
         directory.mkdir(parents=True, exist_ok=True)
-        name = secrets.token_hex(16)
+        name = new_image_name()
         main_path = directory / f"{name}.{ext}"
         thumb_path = directory / f"{name}_thumb.{ext}"
-        _write_atomically(main_path, main_bytes)
+        _write_atomically(main_path, processed.main)
         try:
-            _write_atomically(thumb_path, thumb_bytes)
+            _write_atomically(thumb_path, processed.thumbnail)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 main_path.unlink()
@@ -162,23 +225,10 @@ class PillowFilesystemImageStore:
         base = f"{self._url_prefix}{self._subdir}/{name}"
         return StoredImage(image_url=f"{base}.{ext}", thumbnail_url=f"{base}_thumb.{ext}")
 
-    def _decode(self, data: bytes) -> tuple[Image.Image, str]:
-        """Decoded pixels (first frame, no metadata) and the encoding format to use."""
-        try:
-            with Image.open(io.BytesIO(data), formats=_PLUGINS) as opened:
-                entry = _FORMATS.get(opened.format or "")
-                if entry is None:
-                    raise UnsupportedImage("not a JPEG, PNG or WebP image")
-                width, height = opened.size
-                if width * height > self._max_pixels:  # header only: nothing decoded yet
-                    raise ImageTooLarge(f"image has more than {self._max_pixels} pixels")
-                opened.load()
-                image = opened.copy()
-        except _BOMB_ERRORS as exc:
-            raise ImageTooLarge("image has too many pixels") from exc
-        except _DECODE_ERRORS as exc:
-            raise UnsupportedImage("not a valid JPEG, PNG or WebP image") from exc
-        return _without_metadata(image), entry[0]
+
+def new_image_name() -> str:
+    """A random name for a stored image (never derived from the upload)."""
+    return secrets.token_hex(16)
 
 
 def _without_metadata(image: Image.Image) -> Image.Image:
