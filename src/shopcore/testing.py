@@ -20,6 +20,8 @@ from shopcore.adapters.memory.basics import (
     SentOtp,
     SequentialIds,
 )
+from shopcore.adapters.memory.catalog import MemoryProductCatalog
+from shopcore.adapters.memory.images import MemoryImageStore, PlainDemoImages
 from shopcore.adapters.memory.unit_of_work import MemoryDatabase, MemoryUnitOfWork
 from shopcore.adapters.phone_numbers import PhonenumbersPhoneParser
 from shopcore.application.auth.current_user import GetCurrentUser, PromoteToAdmin
@@ -27,6 +29,29 @@ from shopcore.application.auth.logout import Logout
 from shopcore.application.auth.refresh_session import RefreshSession
 from shopcore.application.auth.request_otp import OtpPolicy, RequestOtp
 from shopcore.application.auth.verify_otp import VerifyOtp
+from shopcore.application.catalog.archive_product import ArchiveProduct
+from shopcore.application.catalog.create_product import CreateProduct
+from shopcore.application.catalog.get_product import GetProduct
+from shopcore.application.catalog.list_products import ListProducts
+from shopcore.application.catalog.most_bought import MostBoughtProducts
+from shopcore.application.catalog.search_products import SearchProducts
+from shopcore.application.catalog.seed_demo_catalog import SeedDemoCatalog
+from shopcore.application.catalog.update_product import UpdateProduct
+from shopcore.application.shopping.add_review import AddReview
+from shopcore.application.shopping.add_to_cart import AddToCart
+from shopcore.application.shopping.add_to_wishlist import AddToWishlist
+from shopcore.application.shopping.cancel_order import CancelOrder
+from shopcore.application.shopping.change_order_status import ChangeOrderStatus
+from shopcore.application.shopping.delete_review import DeleteReview
+from shopcore.application.shopping.get_cart import GetCart
+from shopcore.application.shopping.get_order import GetOrder
+from shopcore.application.shopping.list_orders import ListOrders
+from shopcore.application.shopping.list_reviews import ListReviews
+from shopcore.application.shopping.list_wishlist import ListWishlist
+from shopcore.application.shopping.place_order import PlaceOrder
+from shopcore.application.shopping.remove_from_cart import RemoveFromCart
+from shopcore.application.shopping.remove_from_wishlist import RemoveFromWishlist
+from shopcore.application.shopping.update_cart_line import UpdateCartLine
 
 TEST_SECRET = "shopcore-testing-secret-key-0123456789abcdef"
 
@@ -34,6 +59,7 @@ __all__ = [
     "InMemoryShop",
     "ManualClock",
     "MemoryDatabase",
+    "MemoryImageStore",
     "MemoryRateLimiter",
     "MemoryUnitOfWork",
     "RecordingOtpGateway",
@@ -60,6 +86,34 @@ class InMemoryShop:
     logout: Logout = field(init=False)
     get_current_user: GetCurrentUser = field(init=False)
     promote_to_admin: PromoteToAdmin = field(init=False)
+    # catalog
+    images: MemoryImageStore = field(default_factory=MemoryImageStore)
+    catalog: MemoryProductCatalog = field(init=False)
+    create_product: CreateProduct = field(init=False)
+    update_product: UpdateProduct = field(init=False)
+    archive_product: ArchiveProduct = field(init=False)
+    get_product: GetProduct = field(init=False)
+    list_products: ListProducts = field(init=False)
+    search_products: SearchProducts = field(init=False)
+    most_bought_products: MostBoughtProducts = field(init=False)
+    seed_demo_catalog: SeedDemoCatalog = field(init=False)
+    # shopping
+    currency: str = "INR"
+    get_cart: GetCart = field(init=False)
+    add_to_cart: AddToCart = field(init=False)
+    update_cart_line: UpdateCartLine = field(init=False)
+    remove_from_cart: RemoveFromCart = field(init=False)
+    place_order: PlaceOrder = field(init=False)
+    cancel_order: CancelOrder = field(init=False)
+    list_orders: ListOrders = field(init=False)
+    get_order: GetOrder = field(init=False)
+    change_order_status: ChangeOrderStatus = field(init=False)
+    add_to_wishlist: AddToWishlist = field(init=False)
+    remove_from_wishlist: RemoveFromWishlist = field(init=False)
+    list_wishlist: ListWishlist = field(init=False)
+    add_review: AddReview = field(init=False)
+    delete_review: DeleteReview = field(init=False)
+    list_reviews: ListReviews = field(init=False)
 
     def __post_init__(self) -> None:
         uow, phones = self.database.unit_of_work, PhonenumbersPhoneParser()
@@ -71,6 +125,32 @@ class InMemoryShop:
         self.logout = Logout(uow)
         self.get_current_user = GetCurrentUser(uow)
         self.promote_to_admin = PromoteToAdmin(uow, phones, self.clock, self.ids)
+        # catalog
+        self.catalog = MemoryProductCatalog(self.database)
+        self.create_product = CreateProduct(uow, self.images, self.clock)
+        self.update_product = UpdateProduct(uow, self.clock)
+        self.archive_product = ArchiveProduct(uow, self.clock)
+        self.get_product = GetProduct(self.catalog)
+        self.list_products = ListProducts(self.catalog)
+        self.search_products = SearchProducts(self.catalog)
+        self.most_bought_products = MostBoughtProducts(self.catalog, self.clock)
+        self.seed_demo_catalog = SeedDemoCatalog(uow, self.images, PlainDemoImages(), self.clock)
+        # shopping
+        self.get_cart = GetCart(uow, self.currency)
+        self.add_to_cart = AddToCart(uow, self.clock, self.currency)
+        self.update_cart_line = UpdateCartLine(uow, self.clock, self.currency)
+        self.remove_from_cart = RemoveFromCart(uow, self.currency)
+        self.place_order = PlaceOrder(uow, self.clock, self.ids, phones, self.currency)
+        self.cancel_order = CancelOrder(uow, self.clock)
+        self.list_orders = ListOrders(uow)
+        self.get_order = GetOrder(uow)
+        self.change_order_status = ChangeOrderStatus(uow, self.clock)
+        self.add_to_wishlist = AddToWishlist(uow, self.clock)
+        self.remove_from_wishlist = RemoveFromWishlist(uow)
+        self.list_wishlist = ListWishlist(uow)
+        self.add_review = AddReview(uow, self.clock)
+        self.delete_review = DeleteReview(uow)
+        self.list_reviews = ListReviews(uow)
 
 
 def build_in_memory_shop(

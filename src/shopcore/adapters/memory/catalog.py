@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from shopcore.application.pagination import Page, PageRequest
 from shopcore.application.ports import BestSeller, ProductFilters, ProductImport
 from shopcore.domain.catalog import Product, ProductDraft
-from shopcore.domain.ordering import Order, OrderStatus
+from shopcore.domain.ordering import OrderStatus
 from shopcore.domain.search import SearchTerms, words
 
 if TYPE_CHECKING:
@@ -131,7 +131,7 @@ class MemoryProductCatalog:
     async def most_bought(self, limit: int, since: datetime | None) -> Sequence[BestSeller]:
         units: dict[int, int] = {}
         orders: dict[int, int] = {}
-        for order in _orders(self._database.state):
+        for order in self._database.state.orders.values():
             if order.status == OrderStatus.CANCELLED or since and order.created_at < since:
                 continue
             for line in order.lines:
@@ -173,9 +173,3 @@ def _search_tier(product: Product, terms: Sequence[str]) -> int | None:
 
 def _holds_all(words: Sequence[str], terms: Sequence[str]) -> bool:
     return all(any(word.startswith(term) for word in words) for term in terms)
-
-
-def _orders(state: MemoryState) -> Iterable[Order]:
-    """The orders of ``state`` (the shopping fakes keep them in ``state.orders``)."""
-    stored: Mapping[str, Order] = getattr(state, "orders", {})
-    return stored.values()
