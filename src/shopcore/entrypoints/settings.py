@@ -46,6 +46,15 @@ class Settings:
     currency: str = "INR"
     db_pool_size: int = 10
     request_timeout_seconds: int = 30
+    # scale-out: pool limits, image store
+    db_max_overflow: int = 10
+    db_pool_timeout: int = 30
+    db_pool_recycle: int = 1800
+    image_store: str = "filesystem"
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    s3_public_url: str | None = None
 
     @property
     def production(self) -> bool:
@@ -91,14 +100,47 @@ def _parse(env: Mapping[str, str], workdir: Path) -> Settings:
             get, "SHOPCORE_MAX_IMAGE_BYTES", 5 * 1024 * 1024, 1024, 100 * 1024 * 1024
         ),
         cors_origins=_cors(get("SHOPCORE_CORS_ORIGINS")),
-        redis_url=get("SHOPCORE_REDIS_URL"),
+        redis_url=_redis_url(get("SHOPCORE_REDIS_URL")),
         otp_per_phone_hourly=_integer(get, "SHOPCORE_OTP_PER_PHONE_HOURLY", 5, 1, 1000),
         otp_per_ip_hourly=_integer(get, "SHOPCORE_OTP_PER_IP_HOURLY", 50, 1, 1_000_000),
         trusted_proxies=frozenset(_split(get("SHOPCORE_TRUSTED_PROXIES"))),
         currency=_currency(get("SHOPCORE_CURRENCY") or "INR"),
         db_pool_size=_integer(get, "SHOPCORE_DB_POOL_SIZE", 10, 1, 500),
         request_timeout_seconds=_integer(get, "SHOPCORE_REQUEST_TIMEOUT", 30, 1, 600),
+        db_max_overflow=_integer(get, "SHOPCORE_DB_MAX_OVERFLOW", 10, 0, 500),
+        db_pool_timeout=_integer(get, "SHOPCORE_DB_POOL_TIMEOUT", 30, 1, 600),
+        db_pool_recycle=_integer(get, "SHOPCORE_DB_POOL_RECYCLE", 1800, 0, 86_400),
+        image_store=_image_store(get),
+        s3_bucket=get("SHOPCORE_S3_BUCKET"),
+        s3_endpoint_url=_http_url(get, "SHOPCORE_S3_ENDPOINT_URL"),
+        s3_region=get("SHOPCORE_S3_REGION"),
+        s3_public_url=_http_url(get, "SHOPCORE_S3_PUBLIC_URL"),
     )
+
+
+IMAGE_STORES = ("filesystem", "s3")
+
+
+def _image_store(get: Callable[[str], str | None]) -> str:
+    kind = get("SHOPCORE_IMAGE_STORE") or "filesystem"
+    if kind not in IMAGE_STORES:
+        raise SettingsError("SHOPCORE_IMAGE_STORE", f"must be one of {', '.join(IMAGE_STORES)}")
+    if kind == "s3" and get("SHOPCORE_S3_BUCKET") is None:
+        raise SettingsError("SHOPCORE_S3_BUCKET", "is required when SHOPCORE_IMAGE_STORE is s3")
+    return kind
+
+
+def _http_url(get: Callable[[str], str | None], name: str) -> str | None:
+    value = get(name)
+    if value is not None and not value.startswith(("http://", "https://")):
+        raise SettingsError(name, "must be an http:// or https:// URL")
+    return value
+
+
+def _redis_url(value: str | None) -> str | None:
+    if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+        raise SettingsError("SHOPCORE_REDIS_URL", "must be a redis://, rediss:// or unix:// URL")
+    return value
 
 
 def _split(value: str | None) -> list[str]:

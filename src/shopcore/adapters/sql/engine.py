@@ -11,8 +11,23 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
-def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
+def create_engine(
+    url: str,
+    *,
+    echo: bool = False,
+    pool_size: int = 10,
+    max_overflow: int | None = None,
+    pool_timeout: float = 30,
+    pool_recycle: int = 1800,
+) -> AsyncEngine:
     """An async engine for ``url``.
+
+    On PostgreSQL each process keeps up to ``pool_size`` connections open and opens up
+    to ``max_overflow`` more under load (default: ``pool_size``); a request waits at
+    most ``pool_timeout`` seconds for a connection; connections older than
+    ``pool_recycle`` seconds (0: never) are replaced, and each is pinged before use.
+    Size the pools so that processes x (pool_size + max_overflow) stays below the
+    server's ``max_connections``.
 
     On SQLite every write transaction starts with ``BEGIN IMMEDIATE`` (writers queue
     on the busy timeout instead of failing with "database is locked"), WAL lets
@@ -25,7 +40,10 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Async
         engine = create_async_engine(url, **options)
         _configure_sqlite(engine)
         return engine
-    options.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    options.update(pool_size=pool_size,
+                   max_overflow=pool_size if max_overflow is None else max_overflow,
+                   pool_timeout=pool_timeout, pool_recycle=pool_recycle or -1,
+                   pool_pre_ping=True)
     return create_async_engine(url, **options)
 
 
