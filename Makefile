@@ -27,5 +27,9 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
 
+## Load benchmarks on a fresh, seeded database (wrk; see docs/performance.md). BENCH_ARGS="--quick" etc.
+bench: $(STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache

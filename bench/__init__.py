@@ -1,0 +1,1 @@
+"""Load benchmarks of shopcore: ``python -m bench`` (how to read them: docs/performance.md)."""

@@ -1,0 +1,213 @@
+"""Benchmark runs: a fresh seeded database, shopcore under wrk workload by workload, then
+the ceiling app under the same wrk settings; and the scaling run over data sizes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench import seed
+from bench.client import ApiClient, RouteUnavailable, bench_phones, otp_test_numbers
+from bench.database import fresh_database
+from bench.options import Options
+from bench.processes import pinning_available
+from bench.report import Row, machine, results_table, row_json, scaling_table, write_results
+from bench.servers import RunningServer, Shopcore, ceiling_server
+from bench.workloads import SCALING_KEYS, Users, Workload, workload
+from bench.wrk import WrkResult, WrkRun, ensure_wrk, run_wrk
+
+log = logging.getLogger("bench")
+STOCKED_PRODUCTS = 64
+CART_LINES = 3
+CLIENT_CPU, SERVER_CPU = 0, 1
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    """What was seeded, and the files the Lua scripts read their ids from."""
+
+    seeder: str
+    counts: dict[str, int]
+    stocked_ids: list[int]
+    product_ids_file: Path
+    stocked_ids_file: Path
+
+
+@dataclass(slots=True)
+class Bench:
+    """Runs workloads against one server with the options' wrk settings."""
+
+    options: Options
+    workdir: Path
+    dataset: Dataset
+    cpus: tuple[int | None, int | None] = (None, None)
+    tokens: dict[Users, Path] = field(default_factory=dict)
+
+    def measure(self, base_url: str, work: Workload, env: dict[str, str]) -> WrkResult:
+        """A warm-up run (discarded), then the measured run."""
+        threads = self.options.connections if work.thread_per_connection else self.options.threads
+        run = WrkRun(url=base_url + work.path, script=work.script, threads=threads,
+                     connections=self.options.connections, duration_s=self.options.duration_s,
+                     env={"BENCH_PRODUCT_IDS": str(self.dataset.product_ids_file),
+                          "BENCH_ORDER_PRODUCT_IDS": str(self.dataset.stocked_ids_file), **env})
+        if self.options.warmup_s > 0:
+            run_wrk(WrkRun(run.url, run.script, run.threads, run.connections,
+                           self.options.warmup_s, run.env), self.cpus[0])
+        return run_wrk(run, self.cpus[0])
+
+    def run(self, server: RunningServer, work: Workload) -> Row:
+        """Probe ``work``'s routes, then measure it; a missing route gives a noted row."""
+        products, lines = self.dataset.counts["products"], self.dataset.counts["order_lines"]
+        env: dict[str, str] = {}
+        try:
+            with ApiClient(server.base_url) as client:
+                token = None
+                if work.users is not Users.NONE:
+                    tokens_file = self._users(client, work.users)
+                    env["BENCH_TOKENS"] = str(tokens_file)
+                    token = tokens_file.read_text().split()[0]
+                for probe in work.probes:
+                    client.send(probe, token=token, product_id=self.dataset.stocked_ids[0])
+        except RouteUnavailable as missing:
+            log.warning("%s skipped: %s", work.key, missing)
+            return Row(work, None, missing.note, products, lines)
+        log.info("%s %s: %g s warm-up, %g s measured", work.key, work.title,
+                 self.options.warmup_s, self.options.duration_s)
+        result = self.measure(server.base_url, work, env)
+        log.info("%s: %.0f requests/s, p50 %.2f ms, p99 %.2f ms, %d errors %s", work.key,
+                 result.requests_per_s, result.p50_ms, result.p99_ms, result.errors,
+                 result.statuses)
+        return Row(work, result, "", products, lines)
+
+    def _users(self, client: ApiClient, users: Users) -> Path:
+        """Log in one user per connection (once per group); cart users get 3 lines each."""
+        if users in self.tokens:
+            return self.tokens[users]
+        first = 0 if users is Users.CART else self.options.connections
+        tokens = [client.login(phone)
+                  for phone in bench_phones(first, self.options.connections)]
+        if users is Users.CART:
+            stocked = self.dataset.stocked_ids
+            for index, token in enumerate(tokens):
+                for line in range(CART_LINES):
+                    client.add_to_cart(token, stocked[(index * CART_LINES + line) % len(stocked)])
+        path = self.workdir / f"tokens-{users.value}.txt"
+        path.write_text("\n".join(tokens) + "\n")
+        self.tokens[users] = path
+        return path
+
+
+def run_standard(options: Options) -> Path:
+    """The six workloads and the ceiling; prints the table, returns the JSON file."""
+    ensure_wrk()
+    cpus = _cpus(options)
+    with tempfile.TemporaryDirectory(prefix="shopcore-bench-") as scratch, \
+            fresh_database(Path(scratch), options.database_url) as database:
+        workdir = Path(scratch)
+        shop = Shopcore(database.url, workdir, _test_numbers(options))
+        dataset = prepare(shop, workdir, options.products, orders_count=options.orders)
+        bench = Bench(options, workdir, dataset, cpus)
+        with shop.serve(cpus[1]) as server:
+            rows = [bench.run(server, workload(key)) for key in options.workloads]
+        with ceiling_server(workdir, cpus[1]) as ceiling_app:
+            log.info("ceiling: %g s warm-up, %g s measured", options.warmup_s, options.duration_s)
+            ceiling = bench.measure(ceiling_app.base_url, workload("W1"), {})
+    table = results_table(rows, ceiling)
+    print(table)
+    data = _header(options, database.engine, dataset) | {
+        "ceiling": ceiling.as_json(), "rows": [row_json(row, ceiling) for row in rows],
+        "table_markdown": table}
+    path = write_results(data, options.results_dir, database.engine)
+    print(f"\nwritten to {path}")
+    return path
+
+
+def run_scaling(options: Options) -> Path:
+    """W1, W3 and W5 at each catalog size, on a fresh database each time."""
+    ensure_wrk()
+    cpus = _cpus(options)
+    rows: list[Row] = []
+    sizes: list[dict[str, Any]] = []
+    engine = "sqlite"
+    largest = max(options.scaling_sizes)
+    for products in options.scaling_sizes:
+        with tempfile.TemporaryDirectory(prefix="shopcore-bench-") as scratch, \
+                fresh_database(Path(scratch), options.database_url) as database:
+            workdir, engine = Path(scratch), database.engine
+            shop = Shopcore(database.url, workdir, _test_numbers(options))
+            history = {"lines_count": options.scaling_lines} if products == largest \
+                else {"orders_count": options.orders}
+            dataset = prepare(shop, workdir, products, **history)
+            sizes.append({"products": products, "seeder": dataset.seeder,
+                          "rows": dataset.counts})
+            bench = Bench(options, workdir, dataset, cpus)
+            with shop.serve(cpus[1]) as server:
+                rows += [bench.run(server, workload(key)) for key in SCALING_KEYS
+                         if key in options.workloads]
+    rows.sort(key=lambda row: (row.workload.key, row.products))
+    table = scaling_table(rows)
+    print(table)
+    data = _header(options, engine, None) | {
+        "sizes": sizes, "rows": [row_json(row, None) for row in rows], "table_markdown": table}
+    path = write_results(data, options.results_dir, engine, "scaling")
+    print(f"\nwritten to {path}")
+    return path
+
+
+def prepare(shop: Shopcore, workdir: Path, products: int, *, orders_count: int | None = None,
+            lines_count: int | None = None) -> Dataset:
+    """Migrate, seed products (seed-demo, else bench.seed) and order history, stock up."""
+    _check(shop.cli("db", "upgrade"), "shopcore db upgrade")
+    log.info("seeding %d products", products)
+    demo = shop.cli("seed-demo", "--products", str(products))
+    seeder = "shopcore seed-demo"
+    if demo.returncode != 0:
+        if asyncio.run(seed.count_rows(shop.database_url))["products"]:
+            raise RuntimeError(f"shopcore seed-demo failed half-way:\n{demo.stderr[-2000:]}")
+        log.warning("shopcore seed-demo is not usable (%s); seeding products with bench.seed",
+                    (demo.stderr.strip().splitlines() or ["no message"])[-1])
+        asyncio.run(seed.seed_products(shop.database_url, products))
+        seeder = "bench.seed (seed-demo unavailable)"
+    log.info("seeding order history")
+    asyncio.run(seed.seed_history(shop.database_url, orders_count=orders_count,
+                                  lines_count=lines_count))
+    ids = asyncio.run(seed.product_ids(shop.database_url))
+    stocked = ids[:: max(1, len(ids) // STOCKED_PRODUCTS)][:STOCKED_PRODUCTS]
+    asyncio.run(seed.stock_up(shop.database_url, stocked))
+    counts = asyncio.run(seed.count_rows(shop.database_url))
+    log.info("seeded with %s: %s", seeder, counts)
+    ids_file, stocked_file = workdir / "product-ids.txt", workdir / "stocked-ids.txt"
+    ids_file.write_text("\n".join(map(str, ids)) + "\n")
+    stocked_file.write_text("\n".join(map(str, stocked)) + "\n")
+    return Dataset(seeder, counts, stocked, ids_file, stocked_file)
+
+
+def _check(done: Any, what: str) -> None:
+    if done.returncode != 0:
+        raise RuntimeError(f"{what} failed ({done.returncode}):\n{done.stderr[-2000:]}")
+
+
+def _test_numbers(options: Options) -> str:
+    return otp_test_numbers(bench_phones(0, 2 * options.connections))
+
+
+def _cpus(options: Options) -> tuple[int | None, int | None]:
+    if options.pin and pinning_available():
+        return CLIENT_CPU, SERVER_CPU
+    if options.pin:
+        log.warning("CPUs 0 and 1 are not both available: running unpinned")
+    return None, None
+
+
+def _header(options: Options, engine: str, dataset: Dataset | None) -> dict[str, Any]:
+    settings = {"duration_s": options.duration_s, "warmup_s": options.warmup_s,
+                "connections": options.connections, "threads": options.threads,
+                "pinned": options.pin and pinning_available()}
+    data: dict[str, Any] = {"engine": engine, "machine": machine(), "wrk": settings}
+    if dataset is not None:
+        data["dataset"] = {"seeder": dataset.seeder, "rows": dataset.counts}
+    return data
