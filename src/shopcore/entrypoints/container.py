@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 from dependency_injector import containers, providers
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shopcore.adapters.jwt_signer import JwtTokenSigner
@@ -11,6 +12,7 @@ from shopcore.adapters.memory.basics import MemoryRateLimiter
 from shopcore.adapters.otp.console import ConsoleOtpGateway
 from shopcore.adapters.otp.two_factor import TwoFactorOtpGateway, build_two_factor_client
 from shopcore.adapters.phone_numbers import PhonenumbersPhoneParser
+from shopcore.adapters.redis_rate_limiter import RedisRateLimiter
 from shopcore.adapters.sql.engine import create_engine
 from shopcore.adapters.sql.unit_of_work import SqlUnitOfWork
 from shopcore.adapters.system import SystemClock, Uuid4Ids
@@ -19,12 +21,30 @@ from shopcore.application.auth.logout import Logout
 from shopcore.application.auth.refresh_session import RefreshSession
 from shopcore.application.auth.request_otp import OtpPolicy, RequestOtp
 from shopcore.application.auth.verify_otp import VerifyOtp
-from shopcore.application.ports import OtpGateway
+from shopcore.application.ports import OtpGateway, RateLimiter
 from shopcore.entrypoints.settings import Settings
 
 
 def _engine(settings: Settings) -> AsyncEngine:
-    return create_engine(settings.database_url, pool_size=settings.db_pool_size)
+    return create_engine(settings.database_url, pool_size=settings.db_pool_size,
+                         max_overflow=settings.db_max_overflow,
+                         pool_timeout=settings.db_pool_timeout,
+                         pool_recycle=settings.db_pool_recycle)
+
+
+def _redis_client(settings: Settings) -> Redis | None:
+    """The shared Redis (no connection is made until first use), or None without one."""
+    if settings.redis_url is None:
+        return None
+    return Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=2,
+                          health_check_interval=30)
+
+
+def _rate_limiter(redis: Redis | None) -> RateLimiter:
+    """Counters every process shares when Redis is configured; else this process's own."""
+    if redis is None:
+        return MemoryRateLimiter()
+    return RedisRateLimiter(redis)
 
 
 def _otp_gateway(settings: Settings, client: httpx.AsyncClient) -> OtpGateway:
@@ -55,7 +75,8 @@ class Container(containers.DeclarativeContainer):
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(Uuid4Ids)
     phones = providers.Singleton(PhonenumbersPhoneParser)
-    rate_limiter = providers.Singleton(MemoryRateLimiter)
+    redis_client = providers.Singleton(_redis_client, settings)
+    rate_limiter = providers.Singleton(_rate_limiter, redis_client)
     otp_gateway = providers.Singleton(_otp_gateway, settings, http_client)
     otp_policy = providers.Singleton(_otp_policy, settings)
     token_signer = providers.Singleton(
@@ -84,5 +105,9 @@ async def close_container(container: Container) -> None:
     """Close the database pool and the HTTP client (on shutdown)."""
     await container.engine().dispose()
     await container.http_client().aclose()
+    redis = container.redis_client()
+    if redis is not None:
+        await redis.aclose()
+    container.redis_client.reset()
     container.engine.reset()
     container.http_client.reset()

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import msgspec
 from litestar import Controller, Response, get
 from litestar.datastructures import State
 from litestar.openapi import ResponseSpec
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+PROBE_TIMEOUT_SECONDS = 3
 
 
 class HealthBody(msgspec.Struct):
@@ -15,6 +22,7 @@ class HealthBody(msgspec.Struct):
 
     status: str
     database: str | None = None
+    redis: str | None = None  # null when SHOPCORE_REDIS_URL is not set
 
 
 class HealthController(Controller):
@@ -29,14 +37,36 @@ class HealthController(Controller):
         """Always 200 while the process serves requests."""
         return HealthBody(status="ok")
 
-    @get("/ready", summary="The database answers",
+    @get("/ready", summary="The database (and Redis, when configured) answer",
          responses={503: ResponseSpec(data_container=HealthBody, generate_examples=False,
-                                      description="The database does not answer")})
+                                      description="The database or Redis does not answer")})
     async def ready(self, state: State) -> Response[HealthBody]:
-        """200 when the database answers a trivial query, 503 otherwise."""
-        try:
-            async with state.container.engine().connect() as connection:
+        """200 when the database answers a trivial query and Redis (when configured)
+        answers PING, each within a few seconds; 503 otherwise. The body says which."""
+        container = state.container
+        redis_client: Redis | None = container.redis_client()
+        database = await _database_state(container.engine())
+        redis = None if redis_client is None else await _redis_state(redis_client)
+        healthy = database == "up" and redis in (None, "up")
+        body = HealthBody(status="ok" if healthy else "unavailable", database=database,
+                          redis=redis)
+        return Response(body, status_code=200 if healthy else 503)
+
+
+async def _database_state(engine: AsyncEngine) -> str:
+    try:
+        async with asyncio.timeout(PROBE_TIMEOUT_SECONDS):
+            async with engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
-        except (SQLAlchemyError, OSError):
-            return Response(HealthBody(status="unavailable", database="down"), status_code=503)
-        return Response(HealthBody(status="ok", database="up"))
+    except (SQLAlchemyError, OSError, TimeoutError):
+        return "down"
+    return "up"
+
+
+async def _redis_state(client: Redis) -> str:
+    try:
+        async with asyncio.timeout(PROBE_TIMEOUT_SECONDS):
+            await client.ping()
+    except (RedisError, OSError, TimeoutError):
+        return "down"
+    return "up"

@@ -1,0 +1,85 @@
+"""/health/ready reports the database and, when configured, Redis."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from tests.e2e.conftest import app_settings
+from tests.redis_service import REDIS_URL, connected_redis
+
+from shopcore.adapters.redis_rate_limiter import RedisRateLimiter
+from shopcore.entrypoints.container import build_container, close_container
+from shopcore.entrypoints.http.app import create_app
+
+Client = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Client:
+    @asynccontextmanager
+    async def open_client(database_url: str, **overrides: object
+                          ) -> AsyncIterator[httpx.AsyncClient]:
+        container = build_container(app_settings(database_url, tmp_path / "media", **overrides))
+        transport = httpx.ASGITransport(app=create_app(container=container))
+        try:
+            async with httpx.AsyncClient(transport=transport,
+                                         base_url="http://testserver.local") as http:
+                yield http
+        finally:
+            await close_container(container)
+
+    return open_client
+
+
+async def test_ready_without_redis_reports_only_the_database(
+    client: Client, postgres_url: str
+) -> None:
+    async with client(postgres_url) as http:
+        answer = await http.get("/health/ready")
+    assert answer.status_code == 200
+    assert answer.json() == {"status": "ok", "database": "up", "redis": None}
+
+
+async def test_ready_with_redis_reports_both(client: Client, postgres_url: str) -> None:
+    await (await connected_redis()).aclose()  # Redis is required: fail loudly if down
+    async with client(postgres_url, redis_url=REDIS_URL) as http:
+        answer = await http.get("/health/ready")
+    assert answer.status_code == 200
+    assert answer.json() == {"status": "ok", "database": "up", "redis": "up"}
+
+
+async def test_ready_is_503_when_redis_is_down(client: Client, postgres_url: str) -> None:
+    async with client(postgres_url, redis_url=f"redis://127.0.0.1:{closed_port()}/0") as http:
+        answer = await http.get("/health/ready")
+        assert (await http.get("/health/live")).status_code == 200
+    assert answer.status_code == 503
+    assert answer.json() == {"status": "unavailable", "database": "up", "redis": "down"}
+
+
+async def test_ready_is_503_when_the_database_is_down(client: Client) -> None:
+    url = f"postgresql+asyncpg://postgres@127.0.0.1:{closed_port()}/nothing"
+    async with client(url, redis_url=REDIS_URL) as http:
+        answer = await http.get("/health/ready")
+    assert answer.status_code == 503
+    assert answer.json() == {"status": "unavailable", "database": "down", "redis": "up"}
+
+
+def test_the_container_picks_the_limiter_from_the_settings(tmp_path: Path) -> None:
+    with_redis = build_container(app_settings("sqlite+aiosqlite://", tmp_path,
+                                              redis_url=REDIS_URL))
+    without = build_container(app_settings("sqlite+aiosqlite://", tmp_path))
+    assert isinstance(with_redis.rate_limiter(), RedisRateLimiter)
+    assert type(without.rate_limiter()).__name__ == "MemoryRateLimiter"
+    assert without.redis_client() is None
