@@ -21,6 +21,7 @@ def main() -> int:
     options = parse_options()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s bench: %(message)s",
                         datefmt="%H:%M:%S", stream=sys.stderr)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         if options.scaling:

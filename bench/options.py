@@ -32,6 +32,7 @@ class Options:
     scaling_sizes: tuple[int, ...] = SCALING_SIZES
     scaling_lines: int = SCALING_LINES
     results_dir: Path = RESULTS_DIR
+    keep: bool = False
 
 
 def parse_options(argv: Sequence[str] | None = None,
@@ -65,8 +66,13 @@ def parse_options(argv: Sequence[str] | None = None,
     parser.add_argument("--no-pin", action="store_true",
                         help="do not pin wrk to CPU 0 and the server to CPU 1")
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the run's folder (database, server logs, tokens) and say where")
     args = parser.parse_args(argv)
-    return _options(args)
+    try:
+        return _options(args)
+    except (KeyError, ValueError) as error:
+        parser.error(str(error))
 
 
 def _options(args: argparse.Namespace) -> Options:
@@ -79,11 +85,12 @@ def _options(args: argparse.Namespace) -> Options:
         if args.only else tuple(w.key for w in WORKLOADS)
     connections, threads = int(args.connections), int(args.threads)
     if connections < 1 or not 1 <= threads <= connections:
-        raise SystemExit("bench: need 1 <= --threads <= --connections")
+        raise ValueError("need 1 <= --threads <= --connections")
     return Options(
         duration_s=duration, warmup_s=warmup, connections=connections, threads=threads,
         products=products, orders=orders, workloads=only, database_url=args.database_url,
         pin=not args.no_pin, scaling=args.scaling,
         scaling_sizes=(1_000, 10_000) if quick else SCALING_SIZES,
         scaling_lines=100_000 if quick else SCALING_LINES, results_dir=args.results_dir,
+        keep=args.keep,
     )

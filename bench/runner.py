@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +27,7 @@ log = logging.getLogger("bench")
 STOCKED_PRODUCTS = 64
 CART_LINES = 3
 CLIENT_CPU, SERVER_CPU = 0, 1
+SETTLE_MAX_S = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,15 +52,17 @@ class Bench:
     tokens: dict[Users, Path] = field(default_factory=dict)
 
     def measure(self, base_url: str, work: Workload, env: dict[str, str]) -> WrkResult:
-        """A warm-up run (discarded), then the measured run."""
+        """A warm-up run (discarded), a pause for the requests it left in the server to
+        finish (so a queued warm-up order cannot empty a measured cart), then the run."""
         threads = self.options.connections if work.thread_per_connection else self.options.threads
         run = WrkRun(url=base_url + work.path, script=work.script, threads=threads,
                      connections=self.options.connections, duration_s=self.options.duration_s,
                      env={"BENCH_PRODUCT_IDS": str(self.dataset.product_ids_file),
                           "BENCH_ORDER_PRODUCT_IDS": str(self.dataset.stocked_ids_file), **env})
         if self.options.warmup_s > 0:
-            run_wrk(WrkRun(run.url, run.script, run.threads, run.connections,
-                           self.options.warmup_s, run.env), self.cpus[0])
+            warmup = run_wrk(WrkRun(run.url, run.script, run.threads, run.connections,
+                                    self.options.warmup_s, run.env), self.cpus[0])
+            time.sleep(min(SETTLE_MAX_S, warmup.max_ms / 1000 + 0.5))
         return run_wrk(run, self.cpus[0])
 
     def run(self, server: RunningServer, work: Workload) -> Row:
@@ -81,6 +87,8 @@ class Bench:
         log.info("%s: %.0f requests/s, p50 %.2f ms, p99 %.2f ms, %d errors %s", work.key,
                  result.requests_per_s, result.p50_ms, result.p99_ms, result.errors,
                  result.statuses)
+        for status, body in result.error_samples.items():
+            log.warning("%s: first %d answer: %s", work.key, status, body)
         return Row(work, result, "", products, lines)
 
     def _users(self, client: ApiClient, users: Users) -> Path:
@@ -105,9 +113,8 @@ def run_standard(options: Options) -> Path:
     """The six workloads and the ceiling; prints the table, returns the JSON file."""
     ensure_wrk()
     cpus = _cpus(options)
-    with tempfile.TemporaryDirectory(prefix="shopcore-bench-") as scratch, \
-            fresh_database(Path(scratch), options.database_url) as database:
-        workdir = Path(scratch)
+    with _workdir(options.keep) as workdir, \
+            fresh_database(workdir, options.database_url) as database:
         shop = Shopcore(database.url, workdir, _test_numbers(options))
         dataset = prepare(shop, workdir, options.products, orders_count=options.orders)
         bench = Bench(options, workdir, dataset, cpus)
@@ -135,9 +142,9 @@ def run_scaling(options: Options) -> Path:
     engine = "sqlite"
     largest = max(options.scaling_sizes)
     for products in options.scaling_sizes:
-        with tempfile.TemporaryDirectory(prefix="shopcore-bench-") as scratch, \
-                fresh_database(Path(scratch), options.database_url) as database:
-            workdir, engine = Path(scratch), database.engine
+        with _workdir(options.keep) as workdir, \
+                fresh_database(workdir, options.database_url) as database:
+            engine = database.engine
             shop = Shopcore(database.url, workdir, _test_numbers(options))
             history = {"lines_count": options.scaling_lines} if products == largest \
                 else {"orders_count": options.orders}
@@ -184,6 +191,18 @@ def prepare(shop: Shopcore, workdir: Path, products: int, *, orders_count: int |
     ids_file.write_text("\n".join(map(str, ids)) + "\n")
     stocked_file.write_text("\n".join(map(str, stocked)) + "\n")
     return Dataset(seeder, counts, stocked, ids_file, stocked_file)
+
+
+@contextmanager
+def _workdir(keep: bool) -> Iterator[Path]:
+    """A scratch folder for the database, logs and Lua inputs; removed unless ``keep``."""
+    if keep:
+        path = Path(tempfile.mkdtemp(prefix="shopcore-bench-"))
+        log.info("keeping the run's files in %s", path)
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="shopcore-bench-") as scratch:
+        yield Path(scratch)
 
 
 def _check(done: Any, what: str) -> None:

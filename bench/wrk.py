@@ -31,8 +31,11 @@ class WrkResult:
     p99_ms: float
     max_ms: float
     status_errors: int
-    socket_errors: int
+    socket_errors: dict[str, int] = field(default_factory=dict)
+    """connect, read, write and timeout errors."""
     statuses: dict[int, int] = field(default_factory=dict)
+    error_samples: dict[int, str] = field(default_factory=dict)
+    """The first body (300 characters) of each error status."""
 
     @property
     def requests_per_s(self) -> float:
@@ -42,7 +45,7 @@ class WrkResult:
     @property
     def errors(self) -> int:
         """Responses outside 2xx/3xx plus connect/read/write/timeout errors."""
-        return self.status_errors + self.socket_errors
+        return self.status_errors + sum(self.socket_errors.values())
 
     def as_json(self) -> dict[str, Any]:
         """The result as JSON-ready data, with the derived numbers."""
@@ -50,8 +53,9 @@ class WrkResult:
             "requests": self.requests, "duration_s": round(self.duration_s, 3),
             "requests_per_s": round(self.requests_per_s, 1), "p50_ms": self.p50_ms,
             "p90_ms": self.p90_ms, "p99_ms": self.p99_ms, "max_ms": self.max_ms,
-            "status_errors": self.status_errors, "socket_errors": self.socket_errors,
+            "status_errors": self.status_errors, "socket_errors": dict(self.socket_errors),
             "errors": self.errors, "statuses": {str(k): v for k, v in self.statuses.items()},
+            "error_samples": {str(k): v for k, v in self.error_samples.items()},
         }
 
 
@@ -65,8 +69,9 @@ def parse_summary(text: str) -> WrkResult:
         p50_ms=latency["p50"] / 1000, p90_ms=latency["p90"] / 1000,
         p99_ms=latency["p99"] / 1000, max_ms=latency["max"] / 1000,
         status_errors=int(data["status_errors"]),
-        socket_errors=sum(int(n) for n in data["socket_errors"].values()),
+        socket_errors={kind: int(n) for kind, n in data["socket_errors"].items()},
         statuses={int(code): int(n) for code, n in data["statuses"].items()},
+        error_samples={int(code): body for code, body in data.get("error_samples", {}).items()},
     )
 
 
