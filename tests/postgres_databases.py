@@ -1,0 +1,42 @@
+"""Fresh, empty PostgreSQL databases for tests that need one of their own."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from shopcore.adapters.sql.engine import create_engine
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "SHOPCORE_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+
+
+async def _admin(sql: str) -> None:
+    engine = create_engine(POSTGRES_ADMIN_URL)
+    try:
+        async with engine.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await connection.execute(text(sql))
+    finally:
+        await engine.dispose()
+
+
+@asynccontextmanager
+async def fresh_database(label: str = "fresh") -> AsyncIterator[str]:
+    """The URL of a new empty database, dropped afterwards (fails loudly without PostgreSQL)."""
+    name = f"shopcore_{label}_{uuid.uuid4().hex[:12]}"
+    try:
+        await _admin(f'CREATE DATABASE "{name}"')
+    except OSError as error:
+        pytest.fail(f"PostgreSQL is unreachable at {POSTGRES_ADMIN_URL}: {error}", pytrace=False)
+    try:
+        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(
+            hide_password=False)
+    finally:
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
