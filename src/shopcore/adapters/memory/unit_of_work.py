@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import Self
 
 from shopcore.adapters.memory.catalog import MemoryProductRepository
+from shopcore.adapters.memory.payments import MemoryPaymentRepository
 from shopcore.adapters.memory.repositories import (
     MemoryOtpChallengeRepository,
     MemoryRefreshTokenRepository,
@@ -24,8 +25,10 @@ from shopcore.adapters.memory.shopping import (
     StoredOrderKey,
 )
 from shopcore.domain.catalog import Product
+from shopcore.application.ports.payments import PaymentEventRecord
 from shopcore.domain.ordering import Order
 from shopcore.domain.otp import OtpChallenge
+from shopcore.domain.payments import Payment
 from shopcore.domain.reviews import Review
 from shopcore.domain.users import RefreshToken, User
 
@@ -46,6 +49,9 @@ class MemoryState:
     wishlist_items: dict[str, dict[int, datetime]] = field(default_factory=dict)
     reviews: dict[int, Review] = field(default_factory=dict)
     last_review_id: int = 0
+    # payments
+    payments: dict[str, Payment] = field(default_factory=dict)
+    payment_events: dict[str, PaymentEventRecord] = field(default_factory=dict)
 
 
 class MemoryDatabase:
@@ -76,6 +82,8 @@ class MemoryUnitOfWork:
     orders: MemoryOrderRepository
     wishlists: MemoryWishlistRepository
     reviews: MemoryReviewRepository
+    # payments
+    payments: MemoryPaymentRepository
 
     def __init__(self, database: MemoryDatabase) -> None:
         self._database = database
@@ -113,3 +121,5 @@ class MemoryUnitOfWork:
         self.orders = MemoryOrderRepository(work)
         self.wishlists = MemoryWishlistRepository(work)
         self.reviews = MemoryReviewRepository(work)
+        # payments
+        self.payments = MemoryPaymentRepository(work)

@@ -159,3 +159,38 @@ reviews = Table(
     CheckConstraint("rating BETWEEN 1 AND 5", name="rating_in_range"),
     Index("ix_reviews_product_created", "product_id", "created_at", "id"),
 )
+
+# payments (migration 0009)
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("order_id", String(36), ForeignKey("orders.id"), nullable=False),
+    Column("provider", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("provider_order_id", String(64), nullable=False),
+    Column("provider_payment_id", String(64), nullable=True),
+    Column("provider_refund_id", String(64), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("order_id", name="uq_payments_order_id"),
+    UniqueConstraint("provider_order_id", name="uq_payments_provider_order_id"),
+    CheckConstraint("amount_minor > 0", name="amount_positive"),
+    Index("ix_payments_status_updated", "status", "updated_at"),
+)
+
+payment_events = Table(
+    "payment_events",
+    metadata,
+    Column("event_id", String(100), primary_key=True),
+    Column("provider", String(16), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("payment_id", String(36), ForeignKey("payments.id"), nullable=True),
+    Column("outcome", String(32), nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+)
+"""One row per provider event handled: its primary key makes a replayed webhook
+(same ``X-Razorpay-Event-Id``) a no-op."""

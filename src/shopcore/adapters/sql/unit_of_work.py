@@ -15,6 +15,7 @@ from shopcore.adapters.sql.repositories.auth import (
     SqlUserRepository,
 )
 from shopcore.adapters.sql.repositories.catalog import SqlProductRepository
+from shopcore.adapters.sql.repositories.payments import SqlPaymentRepository
 from shopcore.adapters.sql.repositories.shopping import (
     SqlCartRepository,
     SqlOrderRepository,
@@ -36,6 +37,8 @@ class SqlUnitOfWork:
     orders: SqlOrderRepository
     wishlists: SqlWishlistRepository
     reviews: SqlReviewRepository
+    # payments
+    payments: SqlPaymentRepository
 
     def __init__(self, engine: AsyncEngine, currency: str = "INR") -> None:
         self._engine = engine
@@ -59,6 +62,8 @@ class SqlUnitOfWork:
         self.orders = SqlOrderRepository(connection)
         self.wishlists = SqlWishlistRepository(connection, self._currency)
         self.reviews = SqlReviewRepository(connection)
+        # payments
+        self.payments = SqlPaymentRepository(connection)
         return self
 
     async def __aexit__(

@@ -12,6 +12,7 @@ from shopcore.application.ports.auth import (
     UserRepository,
 )
 from shopcore.application.ports.catalog import ProductRepository
+from shopcore.application.ports.payments import PaymentRepository
 from shopcore.application.ports.shopping import (
     CartRepository,
     OrderRepository,
@@ -51,6 +52,10 @@ class UnitOfWork(Protocol):
 
     @property
     def reviews(self) -> ReviewRepository: ...
+
+    # payments
+    @property
+    def payments(self) -> PaymentRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

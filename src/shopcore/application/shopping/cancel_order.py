@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shopcore.application.ports.common import Clock
+from shopcore.application.ports.payments import OrderRefunds
 from shopcore.application.ports.unit_of_work import ConcurrentUpdate, UnitOfWorkFactory
 from shopcore.application.shopping.retrying import retry_on_concurrent_update
 from shopcore.domain.errors import NotFound
@@ -23,13 +24,22 @@ class CancelOrder:
     """Cancels the caller's own order (``NotFound`` for anyone else's) and puts every
     line's units back in stock, in the same transaction. Only placed or paid orders
     can be cancelled (``InvalidState`` otherwise); a stock unit is given back once,
-    also when two cancellations race."""
+    also when two cancellations race.
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    With ``refunds``, a paid order's money goes back first: when the provider does not
+    take the refund, ``RefundFailed`` is raised and the order stays paid (cancelling
+    again retries the refund, never refunding twice).
+    """
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock,
+                 refunds: OrderRefunds | None = None) -> None:
         self._uow = uow
         self._clock = clock
+        self._refunds = refunds
 
     async def __call__(self, cmd: CancelOrderCommand) -> Order:
+        if self._refunds is not None:
+            await self._refunds.refund_before_cancel(cmd.user_id, cmd.order_id)
         return await retry_on_concurrent_update(lambda: self._cancel(cmd))
 
     async def _cancel(self, cmd: CancelOrderCommand) -> Order:

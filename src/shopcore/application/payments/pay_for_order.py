@@ -1,0 +1,102 @@
+"""PayForOrder: the owner of a placed order gets what the checkout page needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shopcore.application.ports.common import Clock, IdGenerator
+from shopcore.application.ports.payments import PaymentExists, PaymentGateway
+from shopcore.application.ports.unit_of_work import (
+    ConcurrentUpdate,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+from shopcore.application.shopping.retrying import retry_on_concurrent_update
+from shopcore.domain.errors import NotFound
+from shopcore.domain.money import Money
+from shopcore.domain.ordering import Order
+from shopcore.domain.payments import Payment, PaymentStatus, ensure_payable
+
+
+@dataclass(frozen=True, slots=True)
+class PayForOrderCommand:
+    """``user_id`` wants to pay their order ``order_id``."""
+
+    user_id: str
+    order_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Checkout:
+    """What the provider's checkout needs: our order, the provider's order for it, the
+    amount, and the public key (never a secret)."""
+
+    order_id: str
+    payment_id: str
+    provider: str
+    key_id: str
+    provider_order_id: str
+    amount: Money
+    status: PaymentStatus
+
+
+class PayForOrder:
+    """Opens the order's payment with the provider, or returns the one already open.
+
+    Only the owner may pay (``NotFound`` for anyone else, so order ids reveal nothing)
+    and only a placed order (``InvalidState``). The provider is called outside any
+    transaction; when two requests race, both may open a provider order but only one
+    payment is stored and both answer with it (the other provider order is never paid
+    and expires unused).
+    """
+
+    def __init__(self, uow: UnitOfWorkFactory, gateway: PaymentGateway, clock: Clock,
+                 ids: IdGenerator) -> None:
+        self._uow = uow
+        self._gateway = gateway
+        self._clock = clock
+        self._ids = ids
+
+    async def __call__(self, cmd: PayForOrderCommand) -> Checkout:
+        order, existing = await self._read(cmd)
+        if existing is not None:
+            return self._checkout(existing)
+        provider_order = await self._gateway.create_order(order.id, order.total)
+        payment = Payment.start(self._ids.new_id(), order, self._gateway.name,
+                                provider_order.provider_order_id, self._clock.now())
+        try:
+            stored = await retry_on_concurrent_update(lambda: self._store(cmd, payment))
+        except PaymentExists:
+            order, existing = await self._read(cmd)
+            if existing is None:
+                raise ConcurrentUpdate() from None
+            stored = existing
+        return self._checkout(stored)
+
+    async def _read(self, cmd: PayForOrderCommand) -> tuple[Order, Payment | None]:
+        async with self._uow() as uow:
+            order = await _owned_order(uow, cmd)
+            existing = await uow.payments.get_for_order(order.id)
+        ensure_payable(order)
+        return order, existing
+
+    async def _store(self, cmd: PayForOrderCommand, payment: Payment) -> Payment:
+        async with self._uow() as uow:
+            order = await _owned_order(uow, cmd)
+            ensure_payable(order)  # it may have been cancelled meanwhile
+            await uow.payments.add(payment)
+            await uow.commit()
+        return payment
+
+    def _checkout(self, payment: Payment) -> Checkout:
+        return Checkout(
+            order_id=payment.order_id, payment_id=payment.id, provider=payment.provider,
+            key_id=self._gateway.key_id, provider_order_id=payment.provider_order_id,
+            amount=payment.amount, status=payment.status)
+
+
+async def _owned_order(uow: UnitOfWork, cmd: PayForOrderCommand) -> Order:
+    order = await uow.orders.get(cmd.order_id)
+    if order is None or order.user_id != cmd.user_id:
+        raise NotFound(f"Order {cmd.order_id} does not exist.")
+    return order
