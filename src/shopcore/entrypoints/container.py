@@ -7,6 +7,8 @@ from dependency_injector import containers, providers
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shopcore.adapters.demo_images import PillowDemoImages
+from shopcore.adapters.images import PillowFilesystemImageStore
 from shopcore.adapters.jwt_signer import JwtTokenSigner
 from shopcore.adapters.memory.basics import MemoryRateLimiter
 from shopcore.adapters.otp.console import ConsoleOtpGateway
@@ -14,6 +16,7 @@ from shopcore.adapters.otp.two_factor import TwoFactorOtpGateway, build_two_fact
 from shopcore.adapters.phone_numbers import PhonenumbersPhoneParser
 from shopcore.adapters.redis_rate_limiter import RedisRateLimiter
 from shopcore.adapters.sql.engine import create_engine
+from shopcore.adapters.sql.queries.catalog import SqlProductCatalog
 from shopcore.adapters.sql.unit_of_work import SqlUnitOfWork
 from shopcore.adapters.system import SystemClock, Uuid4Ids
 from shopcore.application.auth.current_user import GetCurrentUser, PromoteToAdmin
@@ -21,6 +24,14 @@ from shopcore.application.auth.logout import Logout
 from shopcore.application.auth.refresh_session import RefreshSession
 from shopcore.application.auth.request_otp import OtpPolicy, RequestOtp
 from shopcore.application.auth.verify_otp import VerifyOtp
+from shopcore.application.catalog.archive_product import ArchiveProduct
+from shopcore.application.catalog.create_product import CreateProduct
+from shopcore.application.catalog.get_product import GetProduct
+from shopcore.application.catalog.list_products import ListProducts
+from shopcore.application.catalog.most_bought import MostBoughtProducts
+from shopcore.application.catalog.search_products import SearchProducts
+from shopcore.application.catalog.seed_demo_catalog import SeedDemoCatalog
+from shopcore.application.catalog.update_product import UpdateProduct
 from shopcore.application.ports import OtpGateway, RateLimiter
 from shopcore.entrypoints.settings import Settings
 
@@ -63,6 +74,10 @@ def _otp_policy(settings: Settings) -> OtpPolicy:
     )
 
 
+def _image_store(settings: Settings) -> PillowFilesystemImageStore:
+    return PillowFilesystemImageStore(settings.media_dir, max_bytes=settings.max_image_bytes)
+
+
 class Container(containers.DeclarativeContainer):
     """Adapters as singletons/resources, use cases as (stateless) singletons."""
 
@@ -94,6 +109,24 @@ class Container(containers.DeclarativeContainer):
     get_current_user = providers.Singleton(GetCurrentUser, unit_of_work.provider)
     promote_to_admin = providers.Singleton(
         PromoteToAdmin, unit_of_work.provider, phones, clock, ids)
+
+    # catalog
+    image_store = providers.Singleton(_image_store, settings)
+    demo_images = providers.Singleton(PillowDemoImages)
+    product_catalog = providers.Singleton(SqlProductCatalog, engine, settings.provided.currency)
+    create_product = providers.Singleton(
+        CreateProduct, unit_of_work.provider, image_store, clock, settings.provided.currency)
+    update_product = providers.Singleton(
+        UpdateProduct, unit_of_work.provider, clock, settings.provided.currency)
+    archive_product = providers.Singleton(ArchiveProduct, unit_of_work.provider, clock)
+    get_product = providers.Singleton(GetProduct, product_catalog)
+    list_products = providers.Singleton(
+        ListProducts, product_catalog, settings.provided.currency)
+    search_products = providers.Singleton(SearchProducts, product_catalog)
+    most_bought_products = providers.Singleton(MostBoughtProducts, product_catalog, clock)
+    seed_demo_catalog = providers.Singleton(
+        SeedDemoCatalog, unit_of_work.provider, image_store, demo_images, clock,
+        settings.provided.currency)
 
 
 def build_container(settings: Settings) -> Container:

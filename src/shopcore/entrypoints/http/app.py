@@ -10,7 +10,9 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from shopcore.entrypoints.container import Container, build_container, close_container
 from shopcore.entrypoints.http.controllers.auth import AuthController
+from shopcore.entrypoints.http.controllers.catalog import catalog_routes
 from shopcore.entrypoints.http.controllers.health import HealthController
+from shopcore.entrypoints.http.controllers.media import MediaController
 from shopcore.entrypoints.http.middleware import (
     request_id_middleware,
     request_timeout_middleware,
@@ -37,7 +39,11 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         if settings.cors_origins else None
 
     app = Litestar(
-        route_handlers=[AuthController, HealthController],
+        route_handlers=[AuthController, HealthController,
+                        # catalog
+                        *catalog_routes(max_image_bytes=settings.max_image_bytes,
+                                        json_body_limit=MAX_JSON_BODY),
+                        MediaController],
         on_shutdown=[close_resources],
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[request_id_middleware,

@@ -140,6 +140,9 @@ def _is_body_error(exc: HTTPException) -> bool:
 
 _JSON_PATH = re.compile(r"at `\$\.?([^`]*)`")
 _EXPECTED = re.compile(r"^(.*?)(?: - at `\$[^`]*`)?$")
+# msgspec names unknown and missing fields in the message, not in the path.
+_NAMED_FIELD = re.compile(r"(?:unknown|missing required) field `([^`]+)`")
+_MISSING_PARAMETER = re.compile(r"Missing required \w+ parameter '([^']+)'")
 
 
 def _field_problems(exc: HTTPException) -> list[FieldProblem]:
@@ -154,9 +157,12 @@ def _field_problems(exc: HTTPException) -> list[FieldProblem]:
         field = _dotted(path.group(1)) if path else str(key) if key else "body"
         if field == "" and item.get("source") == "body":
             field = "body"
+        if named := _NAMED_FIELD.search(message):
+            field = ".".join(p for p in (_dotted(path.group(1)) if path else "", named[1]) if p)
         text = _EXPECTED.match(message)
         problems.append(FieldProblem(field or "body", text.group(1) if text else message))
-    return problems or [FieldProblem("body", exc.detail)]
+    missing = _MISSING_PARAMETER.search(exc.detail)
+    return problems or [FieldProblem(missing[1] if missing else "body", exc.detail)]
 
 
 def _dotted(json_path: str) -> str:

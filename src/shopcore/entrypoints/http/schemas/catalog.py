@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
 
 import msgspec
 
-from shopcore.domain.catalog import Product
+from shopcore.application.ports import BestSeller
+from shopcore.domain.catalog import (
+    CATEGORY_MAX_LENGTH,
+    DESCRIPTION_MAX_LENGTH,
+    NAME_MAX_LENGTH,
+    Product,
+)
+from shopcore.domain.money import MAX_PRICE_MINOR, Money
 
 
 class RatingBody(msgspec.Struct):
@@ -46,3 +55,53 @@ def render_product(product: Product) -> ProductBody:
                           count=product.rating_count),
         created_at=product.created_at, updated_at=product.updated_at,
     )
+
+
+# catalog routes: what admins send, and the best-seller entries
+
+PriceInput = Annotated[Decimal, msgspec.Meta(
+    description="A JSON number or a decimal string with at most two decimals, "
+                f"0..{Money(MAX_PRICE_MINOR).amount}",
+    examples=["19999.00"])]
+NameInput = Annotated[str, msgspec.Meta(description=f"1..{NAME_MAX_LENGTH} characters",
+                                        examples=["Smartphone"])]
+DescriptionInput = Annotated[str, msgspec.Meta(
+    description=f"0..{DESCRIPTION_MAX_LENGTH} characters", examples=["Latest Android device"])]
+CategoryInput = Annotated[str, msgspec.Meta(
+    description=f"1..{CATEGORY_MAX_LENGTH} characters, stored in lower case",
+    examples=["mobile"])]
+StockInput = Annotated[int, msgspec.Meta(description="Units in stock, >= 0", examples=[12])]
+
+
+class ProductCreateBody(msgspec.Struct, forbid_unknown_fields=True):
+    """A new product as JSON (multipart/form-data takes the same fields plus ``image``)."""
+
+    name: NameInput
+    price: PriceInput
+    category: CategoryInput
+    description: DescriptionInput = ""
+    stock: StockInput = 0
+
+
+class ProductUpdateBody(msgspec.Struct, forbid_unknown_fields=True):
+    """Fields to change; the ones left out stay as they are."""
+
+    name: NameInput | msgspec.UnsetType = msgspec.UNSET
+    description: DescriptionInput | msgspec.UnsetType = msgspec.UNSET
+    price: PriceInput | msgspec.UnsetType = msgspec.UNSET
+    category: CategoryInput | msgspec.UnsetType = msgspec.UNSET
+    stock: StockInput | msgspec.UnsetType = msgspec.UNSET
+
+
+class BestSellerBody(msgspec.Struct):
+    """A product with the units sold and the number of (non-cancelled) orders holding it."""
+
+    product: ProductBody
+    units_sold: int
+    orders: int
+
+
+def render_best_seller(seller: BestSeller) -> BestSellerBody:
+    """The API form of a best seller."""
+    return BestSellerBody(product=render_product(seller.product), units_sold=seller.units_sold,
+                          orders=seller.orders)
