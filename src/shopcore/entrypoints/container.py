@@ -33,6 +33,21 @@ from shopcore.application.catalog.search_products import SearchProducts
 from shopcore.application.catalog.seed_demo_catalog import SeedDemoCatalog
 from shopcore.application.catalog.update_product import UpdateProduct
 from shopcore.application.ports import OtpGateway, RateLimiter
+from shopcore.application.shopping.add_review import AddReview
+from shopcore.application.shopping.add_to_cart import AddToCart
+from shopcore.application.shopping.add_to_wishlist import AddToWishlist
+from shopcore.application.shopping.cancel_order import CancelOrder
+from shopcore.application.shopping.change_order_status import ChangeOrderStatus
+from shopcore.application.shopping.delete_review import DeleteReview
+from shopcore.application.shopping.get_cart import GetCart
+from shopcore.application.shopping.get_order import GetOrder
+from shopcore.application.shopping.list_orders import ListOrders
+from shopcore.application.shopping.list_reviews import ListReviews
+from shopcore.application.shopping.list_wishlist import ListWishlist
+from shopcore.application.shopping.place_order import PlaceOrder
+from shopcore.application.shopping.remove_from_cart import RemoveFromCart
+from shopcore.application.shopping.remove_from_wishlist import RemoveFromWishlist
+from shopcore.application.shopping.update_cart_line import UpdateCartLine
 from shopcore.entrypoints.settings import Settings
 
 
@@ -109,6 +124,27 @@ class Container(containers.DeclarativeContainer):
     get_current_user = providers.Singleton(GetCurrentUser, unit_of_work.provider)
     promote_to_admin = providers.Singleton(
         PromoteToAdmin, unit_of_work.provider, phones, clock, ids)
+
+    # shopping
+    get_cart = providers.Singleton(GetCart, unit_of_work.provider, settings.provided.currency)
+    add_to_cart = providers.Singleton(
+        AddToCart, unit_of_work.provider, clock, settings.provided.currency)
+    update_cart_line = providers.Singleton(
+        UpdateCartLine, unit_of_work.provider, clock, settings.provided.currency)
+    remove_from_cart = providers.Singleton(
+        RemoveFromCart, unit_of_work.provider, settings.provided.currency)
+    place_order = providers.Singleton(
+        PlaceOrder, unit_of_work.provider, clock, ids, phones, settings.provided.currency)
+    cancel_order = providers.Singleton(CancelOrder, unit_of_work.provider, clock)
+    list_orders = providers.Singleton(ListOrders, unit_of_work.provider)
+    get_order = providers.Singleton(GetOrder, unit_of_work.provider)
+    change_order_status = providers.Singleton(ChangeOrderStatus, unit_of_work.provider, clock)
+    add_to_wishlist = providers.Singleton(AddToWishlist, unit_of_work.provider, clock)
+    remove_from_wishlist = providers.Singleton(RemoveFromWishlist, unit_of_work.provider)
+    list_wishlist = providers.Singleton(ListWishlist, unit_of_work.provider)
+    add_review = providers.Singleton(AddReview, unit_of_work.provider, clock)
+    delete_review = providers.Singleton(DeleteReview, unit_of_work.provider)
+    list_reviews = providers.Singleton(ListReviews, unit_of_work.provider)
 
     # catalog
     image_store = providers.Singleton(_image_store, settings)

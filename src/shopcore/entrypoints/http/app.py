@@ -10,9 +10,13 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from shopcore.entrypoints.container import Container, build_container, close_container
 from shopcore.entrypoints.http.controllers.auth import AuthController
+from shopcore.entrypoints.http.controllers.cart import CartController
 from shopcore.entrypoints.http.controllers.catalog import catalog_routes
 from shopcore.entrypoints.http.controllers.health import HealthController
 from shopcore.entrypoints.http.controllers.media import MediaController
+from shopcore.entrypoints.http.controllers.orders import OrdersController
+from shopcore.entrypoints.http.controllers.reviews import ReviewsController
+from shopcore.entrypoints.http.controllers.wishlist import WishlistController
 from shopcore.entrypoints.http.middleware import (
     request_id_middleware,
     request_timeout_middleware,
@@ -40,6 +44,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     app = Litestar(
         route_handlers=[AuthController, HealthController,
+                        # shopping
+                        CartController, OrdersController, WishlistController, ReviewsController,
                         # catalog
                         *catalog_routes(max_image_bytes=settings.max_image_bytes,
                                         json_body_limit=MAX_JSON_BODY),

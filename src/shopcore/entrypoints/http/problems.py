@@ -14,6 +14,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import ResponseSpec
 
 from shopcore.application.ports import ImageTooLarge, UnsupportedImage
+from shopcore.application.shopping.idempotency import IdempotencyKeyReused
 from shopcore.domain.errors import (
     Conflict,
     DomainError,
@@ -24,8 +25,10 @@ from shopcore.domain.errors import (
     TokenExpired,
     Unauthenticated,
 )
+from shopcore.domain.ordering import CartEmpty, InsufficientStock, InvalidState
 from shopcore.domain.otp import OtpDeliveryFailed, OtpExpired, OtpInvalid, OtpLocked
-from shopcore.entrypoints.http.schemas.problem import FieldProblem, Problem
+from shopcore.domain.reviews import AlreadyReviewed, PurchaseRequired
+from shopcore.entrypoints.http.schemas.problem import FieldProblem, Problem, ShortProduct
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("shopcore.http")
@@ -46,6 +49,13 @@ DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
     OtpDeliveryFailed: (502, "otp_delivery_failed"),
     UnsupportedImage: (415, "unsupported_media"),
     ImageTooLarge: (413, "payload_too_large"),
+    # shopping
+    InsufficientStock: (409, "out_of_stock"),
+    CartEmpty: (409, "cart_empty"),
+    InvalidState: (409, "invalid_state"),
+    AlreadyReviewed: (409, "already_reviewed"),
+    PurchaseRequired: (403, "purchase_required"),
+    IdempotencyKeyReused: (422, "idempotency_key_reused"),
 }
 
 HTTP_CODES: dict[int, str] = {
@@ -62,7 +72,11 @@ HTTP_CODES: dict[int, str] = {
 
 
 # Error type -> extra problem members drawn from the error's data.
-PROBLEM_EXTRAS: dict[type[DomainError], Callable[[Any], dict[str, Any]]] = {}
+PROBLEM_EXTRAS: dict[type[DomainError], Callable[[Any], dict[str, Any]]] = {
+    # shopping
+    InsufficientStock: lambda error: {"products": [
+        ShortProduct(s.product_id, s.requested, s.available) for s in error.shortages]},
+}
 
 
 def problem_response(
@@ -158,7 +172,9 @@ def _field_problems(exc: HTTPException) -> list[FieldProblem]:
         if field == "" and item.get("source") == "body":
             field = "body"
         if named := _NAMED_FIELD.search(message):
-            field = ".".join(p for p in (_dotted(path.group(1)) if path else "", named[1]) if p)
+            # Litestar moves the path into "key" ("data" is the body itself).
+            parent = _dotted(path.group(1)) if path else "" if key in (None, "data") else str(key)
+            field = ".".join(p for p in (parent, named[1]) if p)
         text = _EXPECTED.match(message)
         problems.append(FieldProblem(field or "body", text.group(1) if text else message))
     missing = _MISSING_PARAMETER.search(exc.detail)
