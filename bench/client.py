@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import statistics
+import time
 from types import TracebackType
 
 import httpx
@@ -10,6 +12,8 @@ from bench.workloads import Probe
 
 TEST_CODE = "123456"
 FIRST_TEST_NUMBER = 9_900_000_001
+SOLO_SAMPLES = 7
+SOLO_BUDGET_S = 30.0
 
 
 def bench_phones(first: int, count: int) -> list[str]:
@@ -41,7 +45,7 @@ class ApiClient:
     """A small synchronous client of the server under test."""
 
     def __init__(self, base_url: str) -> None:
-        self._http = httpx.Client(base_url=base_url, timeout=30.0)
+        self._http = httpx.Client(base_url=base_url, timeout=120.0)
 
     def __enter__(self) -> ApiClient:
         return self
@@ -60,6 +64,19 @@ class ApiClient:
         answer = self._http.request(probe.method, path, content=body, headers=headers)
         if not answer.is_success:
             raise RouteUnavailable(probe.method, path, answer.status_code)
+
+    def solo_ms(self, probe: Probe, *, token: str | None = None, product_id: int = 1,
+                samples: int = SOLO_SAMPLES, budget_s: float = SOLO_BUDGET_S) -> float:
+        """Median milliseconds of ``probe`` sent one at a time (at most ``samples``,
+        stopping early once ``budget_s`` is spent, at least one)."""
+        timings: list[float] = []
+        started = time.perf_counter()
+        while len(timings) < samples and (not timings or
+                                          time.perf_counter() - started < budget_s):
+            before = time.perf_counter()
+            self.send(probe, token=token, product_id=product_id)
+            timings.append((time.perf_counter() - before) * 1000)
+        return statistics.median(timings)
 
     def login(self, phone: str) -> str:
         """Log in through the OTP routes with the fixed test code; the access token."""

@@ -24,6 +24,9 @@ class Row:
     note: str = ""
     products: int = 0
     order_lines: int = 0
+    solo_ms: float | None = None
+    """Median latency of requests sent one at a time (scaling run): the cost without
+    queueing."""
 
 
 def fraction(requests_per_s: float, ceiling_per_s: float) -> float | None:
@@ -40,6 +43,10 @@ def _numbers(result: WrkResult) -> list[str]:
             str(result.errors)]
 
 
+def _errors(result: WrkResult | None) -> str:
+    return "" if result is None else str(result.errors)
+
+
 def _markdown(header: list[str], lines: list[list[str]]) -> str:
     rows = [header, ["---"] * len(header), *lines]
     return "\n".join("| " + " | ".join(cells) + " |" for cells in rows)
@@ -52,8 +59,8 @@ def results_table(rows: list[Row], ceiling: WrkResult | None) -> str:
     for row in rows:
         name = f"{row.workload.key} {row.workload.title}"
         target = f"≥ {row.workload.target * 100:.0f}%"
-        if row.result is None:
-            lines.append([name, row.note, "", "", "", "", target])
+        if row.result is None or not row.result.requests:
+            lines.append([name, row.note, "", "", _errors(row.result), "", target])
             continue
         share = fraction(row.result.requests_per_s, ceiling_rps)
         lines.append([name, *_numbers(row.result), _percent(share), target])
@@ -64,19 +71,23 @@ def results_table(rows: list[Row], ceiling: WrkResult | None) -> str:
 
 
 def scaling_table(rows: list[Row]) -> str:
-    """Requests/s and latencies per data size, with p50 relative to the smallest size."""
+    """Per data size: one request at a time (its growth against the smallest size),
+    then requests/s and latencies under load."""
     smallest: dict[str, float] = {}
     lines = []
     for row in rows:
-        size = [f"{row.products:,}", f"{row.order_lines:,}"]
-        if row.result is None:
-            lines.append([row.workload.key, *size, row.note, "", "", "", ""])
+        size = [row.workload.key, f"{row.products:,}", f"{row.order_lines:,}"]
+        solo, growth = "", ""
+        if row.solo_ms is not None:
+            base = smallest.setdefault(row.workload.key, row.solo_ms)
+            solo = f"{row.solo_ms:.1f}"
+            growth = f"× {row.solo_ms / base:.1f}" if base > 0 else ""
+        if row.result is None or not row.result.requests:
+            lines.append([*size, solo, growth, row.note, "", "", _errors(row.result)])
             continue
-        base = smallest.setdefault(row.workload.key, row.result.p50_ms)
-        growth = f"× {row.result.p50_ms / base:.1f}" if base > 0 else ""
-        lines.append([row.workload.key, *size, *_numbers(row.result), growth])
-    return _markdown(["workload", "products", "order lines", "requests/s", "p50 ms", "p99 ms",
-                      "errors", "p50 vs smallest"], lines)
+        lines.append([*size, solo, growth, *_numbers(row.result)])
+    return _markdown(["workload", "products", "order lines", "1 request ms", "growth",
+                      "requests/s", "p50 ms", "p99 ms", "errors"], lines)
 
 
 def row_json(row: Row, ceiling: WrkResult | None) -> dict[str, Any]:
@@ -84,6 +95,7 @@ def row_json(row: Row, ceiling: WrkResult | None) -> dict[str, Any]:
     data: dict[str, Any] = {"workload": row.workload.key, "title": row.workload.title,
                             "target_fraction": row.workload.target, "note": row.note or None,
                             "products": row.products, "order_lines": row.order_lines,
+                            "solo_ms": row.solo_ms,
                             "result": row.result.as_json() if row.result else None}
     if row.result is not None and ceiling is not None:
         share = fraction(row.result.requests_per_s, ceiling.requests_per_s)

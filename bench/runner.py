@@ -43,11 +43,12 @@ class Dataset:
 
 @dataclass(slots=True)
 class Bench:
-    """Runs workloads against one server with the options' wrk settings."""
+    """Runs workloads on one seeded database with the options' wrk settings."""
 
     options: Options
     workdir: Path
     dataset: Dataset
+    shop: Shopcore
     cpus: tuple[int | None, int | None] = (None, None)
     tokens: dict[Users, Path] = field(default_factory=dict)
 
@@ -65,10 +66,18 @@ class Bench:
             time.sleep(min(SETTLE_MAX_S, warmup.max_ms / 1000 + 0.5))
         return run_wrk(run, self.cpus[0])
 
-    def run(self, server: RunningServer, work: Workload) -> Row:
-        """Probe ``work``'s routes, then measure it; a missing route gives a noted row."""
-        products, lines = self.dataset.counts["products"], self.dataset.counts["order_lines"]
+    def run(self, work: Workload, *, solo: bool = False) -> Row:
+        """``work`` on a server of its own (so no backlog of a slow workload leaks into
+        the next): probe its routes, with ``solo`` time requests one at a time, then load."""
+        with self.shop.serve(self.cpus[1]) as server:
+            return self._run_on(server, work, solo)
+
+    def _run_on(self, server: RunningServer, work: Workload, solo: bool) -> Row:
+        size = {"products": self.dataset.counts["products"],
+                "order_lines": self.dataset.counts["order_lines"]}
+        product_id = self.dataset.stocked_ids[0]
         env: dict[str, str] = {}
+        solo_ms = None
         try:
             with ApiClient(server.base_url) as client:
                 token = None
@@ -77,10 +86,13 @@ class Bench:
                     env["BENCH_TOKENS"] = str(tokens_file)
                     token = tokens_file.read_text().split()[0]
                 for probe in work.probes:
-                    client.send(probe, token=token, product_id=self.dataset.stocked_ids[0])
+                    client.send(probe, token=token, product_id=product_id)
+                if solo:
+                    solo_ms = client.solo_ms(work.probes[0], token=token, product_id=product_id)
+                    log.info("%s: one request at a time: %.1f ms", work.key, solo_ms)
         except RouteUnavailable as missing:
             log.warning("%s skipped: %s", work.key, missing)
-            return Row(work, None, missing.note, products, lines)
+            return Row(work, None, missing.note, **size)
         log.info("%s %s: %g s warm-up, %g s measured", work.key, work.title,
                  self.options.warmup_s, self.options.duration_s)
         result = self.measure(server.base_url, work, env)
@@ -89,7 +101,8 @@ class Bench:
                  result.statuses)
         for status, body in result.error_samples.items():
             log.warning("%s: first %d answer: %s", work.key, status, body)
-        return Row(work, result, "", products, lines)
+        note = "" if result.requests else f"no answer within {self.options.duration_s:g} s"
+        return Row(work, result, note, solo_ms=solo_ms, **size)
 
     def _users(self, client: ApiClient, users: Users) -> Path:
         """Log in one user per connection (once per group); cart users get 3 lines each."""
@@ -117,9 +130,8 @@ def run_standard(options: Options) -> Path:
             fresh_database(workdir, options.database_url) as database:
         shop = Shopcore(database.url, workdir, _test_numbers(options))
         dataset = prepare(shop, workdir, options.products, orders_count=options.orders)
-        bench = Bench(options, workdir, dataset, cpus)
-        with shop.serve(cpus[1]) as server:
-            rows = [bench.run(server, workload(key)) for key in options.workloads]
+        bench = Bench(options, workdir, dataset, shop, cpus)
+        rows = [bench.run(workload(key)) for key in options.workloads]
         with ceiling_server(workdir, cpus[1]) as ceiling_app:
             log.info("ceiling: %g s warm-up, %g s measured", options.warmup_s, options.duration_s)
             ceiling = bench.measure(ceiling_app.base_url, workload("W1"), {})
@@ -151,10 +163,9 @@ def run_scaling(options: Options) -> Path:
             dataset = prepare(shop, workdir, products, **history)
             sizes.append({"products": products, "seeder": dataset.seeder,
                           "rows": dataset.counts})
-            bench = Bench(options, workdir, dataset, cpus)
-            with shop.serve(cpus[1]) as server:
-                rows += [bench.run(server, workload(key)) for key in SCALING_KEYS
-                         if key in options.workloads]
+            bench = Bench(options, workdir, dataset, shop, cpus)
+            rows += [bench.run(workload(key), solo=True) for key in SCALING_KEYS
+                     if key in options.workloads]
     rows.sort(key=lambda row: (row.workload.key, row.products))
     table = scaling_table(rows)
     print(table)

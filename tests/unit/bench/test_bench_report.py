@@ -30,14 +30,23 @@ def test_results_table_shows_share_of_ceiling_target_and_unavailable_routes() ->
     assert lines[4].startswith("| ceiling (static 20-product page) | 12,000 |")
 
 
-def test_scaling_table_compares_p50_with_the_smallest_size() -> None:
-    rows = [Row(workload("W1"), result(2_000, p50=2.0), products=1_000),
-            Row(workload("W1"), result(500, p50=8.0), products=100_000)]
+def test_scaling_table_shows_growth_of_the_one_at_a_time_latency() -> None:
+    rows = [Row(workload("W1"), result(2_000), products=1_000, solo_ms=2.0),
+            Row(workload("W1"), result(500), products=100_000, solo_ms=8.0)]
 
     lines = scaling_table(rows).splitlines()
 
-    assert lines[2].endswith("| × 1.0 |")
-    assert lines[3].endswith("| × 4.0 |")
+    assert lines[2].startswith("| W1 | 1,000 | 0 | 2.0 | × 1.0 | 2,000 |")
+    assert lines[3].startswith("| W1 | 100,000 | 0 | 8.0 | × 4.0 | 500 |")
+
+
+def test_a_run_without_any_answer_shows_its_note_not_zero_latencies() -> None:
+    silent = WrkResult(requests=0, duration_s=10.0, p50_ms=0, p90_ms=0, p99_ms=0, max_ms=0,
+                       status_errors=0, socket_errors={"timeout": 16})
+    rows = [Row(workload("W5"), silent, "no answer within 10 s")]
+
+    assert results_table(rows, None).splitlines()[2] == (
+        "| W5 most bought | no answer within 10 s |  |  | 16 |  | ≥ 30% |")
 
 
 def test_missing_routes_and_wrong_methods_read_as_unavailable_404() -> None:
