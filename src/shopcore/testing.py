@@ -22,6 +22,7 @@ from shopcore.adapters.memory.basics import (
 )
 from shopcore.adapters.memory.catalog import MemoryProductCatalog
 from shopcore.adapters.memory.images import MemoryImageStore, PlainDemoImages
+from shopcore.adapters.memory.payments import FakePaymentGateway
 from shopcore.adapters.memory.unit_of_work import MemoryDatabase, MemoryUnitOfWork
 from shopcore.adapters.phone_numbers import PhonenumbersPhoneParser
 from shopcore.application.auth.current_user import GetCurrentUser, PromoteToAdmin
@@ -37,6 +38,9 @@ from shopcore.application.catalog.most_bought import MostBoughtProducts
 from shopcore.application.catalog.search_products import SearchProducts
 from shopcore.application.catalog.seed_demo_catalog import SeedDemoCatalog
 from shopcore.application.catalog.update_product import UpdateProduct
+from shopcore.application.payments.handle_razorpay_webhook import HandleRazorpayWebhook
+from shopcore.application.payments.pay_for_order import PayForOrder
+from shopcore.application.payments.refunds import PaymentRefunds, RetryRefunds
 from shopcore.application.shopping.add_review import AddReview
 from shopcore.application.shopping.add_to_cart import AddToCart
 from shopcore.application.shopping.add_to_wishlist import AddToWishlist
@@ -66,6 +70,8 @@ __all__ = [
     "SentOtp",
     "SequentialIds",
     "build_in_memory_shop",
+    # payments
+    "FakePaymentGateway",
 ]
 
 
@@ -114,6 +120,12 @@ class InMemoryShop:
     add_review: AddReview = field(init=False)
     delete_review: DeleteReview = field(init=False)
     list_reviews: ListReviews = field(init=False)
+    # payments
+    payment_gateway: FakePaymentGateway = field(default_factory=FakePaymentGateway)
+    payment_refunds: PaymentRefunds = field(init=False)
+    pay_for_order: PayForOrder = field(init=False)
+    handle_razorpay_webhook: HandleRazorpayWebhook = field(init=False)
+    retry_refunds: RetryRefunds = field(init=False)
 
     def __post_init__(self) -> None:
         uow, phones = self.database.unit_of_work, PhonenumbersPhoneParser()
@@ -141,7 +153,8 @@ class InMemoryShop:
         self.update_cart_line = UpdateCartLine(uow, self.clock, self.currency)
         self.remove_from_cart = RemoveFromCart(uow, self.currency)
         self.place_order = PlaceOrder(uow, self.clock, self.ids, phones, self.currency)
-        self.cancel_order = CancelOrder(uow, self.clock)
+        self.payment_refunds = PaymentRefunds(uow, self.payment_gateway, self.clock)
+        self.cancel_order = CancelOrder(uow, self.clock, self.payment_refunds)
         self.list_orders = ListOrders(uow)
         self.get_order = GetOrder(uow)
         self.change_order_status = ChangeOrderStatus(uow, self.clock)
@@ -151,6 +164,11 @@ class InMemoryShop:
         self.add_review = AddReview(uow, self.clock)
         self.delete_review = DeleteReview(uow)
         self.list_reviews = ListReviews(uow)
+        # payments
+        self.pay_for_order = PayForOrder(uow, self.payment_gateway, self.clock, self.ids)
+        self.handle_razorpay_webhook = HandleRazorpayWebhook(
+            uow, self.payment_gateway, self.payment_refunds, self.clock)
+        self.retry_refunds = RetryRefunds(uow, self.payment_refunds)
 
 
 def build_in_memory_shop(
