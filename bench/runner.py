@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import tempfile
 import time
 from collections.abc import Iterator
@@ -126,6 +127,7 @@ def run_standard(options: Options) -> Path:
     """The six workloads and the ceiling; prints the table, returns the JSON file."""
     ensure_wrk()
     cpus = _cpus(options)
+    load_before = os.getloadavg()
     with _workdir(options.keep) as workdir, \
             fresh_database(workdir, options.database_url) as database:
         shop = Shopcore(database.url, workdir, _test_numbers(options))
@@ -137,7 +139,8 @@ def run_standard(options: Options) -> Path:
             ceiling = bench.measure(ceiling_app.base_url, workload("W1"), {})
     table = results_table(rows, ceiling)
     print(table)
-    data = _header(options, database.engine, dataset) | {
+    print(f"\nload average before/after (1, 5, 15 min): {load_before} / {os.getloadavg()}")
+    data = _header(options, database.engine, dataset, load_before) | {
         "ceiling": ceiling.as_json(), "rows": [row_json(row, ceiling) for row in rows],
         "table_markdown": table}
     path = write_results(data, options.results_dir, database.engine)
@@ -149,6 +152,7 @@ def run_scaling(options: Options) -> Path:
     """W1, W3 and W5 at each catalog size, on a fresh database each time."""
     ensure_wrk()
     cpus = _cpus(options)
+    load_before = os.getloadavg()
     rows: list[Row] = []
     sizes: list[dict[str, Any]] = []
     engine = "sqlite"
@@ -169,7 +173,7 @@ def run_scaling(options: Options) -> Path:
     rows.sort(key=lambda row: (row.workload.key, row.products))
     table = scaling_table(rows)
     print(table)
-    data = _header(options, engine, None) | {
+    data = _header(options, engine, None, load_before) | {
         "sizes": sizes, "rows": [row_json(row, None) for row in rows], "table_markdown": table}
     path = write_results(data, options.results_dir, engine, "scaling")
     print(f"\nwritten to {path}")
@@ -233,11 +237,15 @@ def _cpus(options: Options) -> tuple[int | None, int | None]:
     return None, None
 
 
-def _header(options: Options, engine: str, dataset: Dataset | None) -> dict[str, Any]:
+def _header(options: Options, engine: str, dataset: Dataset | None,
+            load_before: tuple[float, float, float]) -> dict[str, Any]:
     settings = {"duration_s": options.duration_s, "warmup_s": options.warmup_s,
                 "connections": options.connections, "threads": options.threads,
                 "pinned": options.pin and pinning_available()}
-    data: dict[str, Any] = {"engine": engine, "machine": machine(), "wrk": settings}
+    load = {"before": [round(x, 2) for x in load_before],
+            "after": [round(x, 2) for x in os.getloadavg()]}
+    data: dict[str, Any] = {"engine": engine, "machine": machine(), "wrk": settings,
+                            "load_average": load}
     if dataset is not None:
         data["dataset"] = {"seeder": dataset.seeder, "rows": dataset.counts}
     return data
