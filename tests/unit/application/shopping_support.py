@@ -1,0 +1,42 @@
+"""Shared set-up of the shopping use-case tests: users and products in the fakes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from shopcore.application.shopping.addresses import ShippingAddressInput
+from shopcore.domain.catalog import Product, ProductDraft
+from shopcore.domain.phone import Phone
+from shopcore.domain.users import User
+from shopcore.testing import InMemoryShop
+
+ALICE, BOB = "user-alice", "user-bob"
+PHONES = {ALICE: "+919876543210", BOB: "+919812345678"}
+ADDRESS = ShippingAddressInput(name="Asha Rao", line1="12 MG Road", city="Bengaluru",
+                               state="Karnataka", postal_code="560001",
+                               phone="098765 43210")
+
+
+async def add_users(shop: InMemoryShop) -> None:
+    async with shop.database.unit_of_work() as uow:
+        for user_id, phone in PHONES.items():
+            await uow.users.add(User(user_id, Phone(phone), False, shop.clock.now()))
+        await uow.commit()
+
+
+async def add_product(shop: InMemoryShop, name: str = "Smartphone", price: str = "19999.00",
+                      stock: int = 10) -> Product:
+    async with shop.database.unit_of_work() as uow:
+        product = await uow.products.add(
+            ProductDraft.create(name, "", price, "mobile", stock), shop.clock.now())
+        await uow.commit()
+    return product
+
+
+def product_now(shop: InMemoryShop, product: Product) -> Product:
+    return shop.database.state.products[product.id]
+
+
+def change_product(shop: InMemoryShop, product: Product, **changes: object) -> None:
+    current = shop.database.state.products[product.id]
+    shop.database.state.products[product.id] = replace(current, **changes)  # type: ignore[arg-type]
