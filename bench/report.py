@@ -8,11 +8,15 @@ import platform
 import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from bench.workloads import Workload
 from bench.wrk import WrkResult
+
+PACKAGES = ("uvicorn", "uvloop", "httptools", "litestar", "msgspec", "sqlalchemy",
+            "aiosqlite", "asyncpg")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +117,26 @@ def machine() -> dict[str, Any]:
                 model = line.partition(":")[2].strip()
                 break
     return {"nproc": os.cpu_count(), "cpu_model": model, "python": platform.python_version(),
-            "kernel": platform.release(), "git_commit": _git("rev-parse", "--short", "HEAD"),
+            "kernel": platform.release(), "wrk": _wrk_version(),
+            "packages": {name: _version(name) for name in PACKAGES},
+            "git_commit": _git("rev-parse", "--short", "HEAD"),
             "git_dirty": bool(_git("status", "--porcelain", "--untracked-files=no"))}
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _wrk_version() -> str:
+    try:
+        done = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False,
+                              timeout=10)
+    except OSError:
+        return ""
+    return done.stdout.split(" Copyright")[0].strip()
 
 
 def write_results(data: dict[str, Any], results_dir: Path, engine: str,
