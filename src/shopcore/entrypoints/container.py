@@ -11,9 +11,11 @@ from shopcore.adapters.demo_images import PillowDemoImages
 from shopcore.adapters.images import PillowFilesystemImageStore
 from shopcore.adapters.jwt_signer import JwtTokenSigner
 from shopcore.adapters.memory.basics import MemoryRateLimiter
+from shopcore.adapters.memory.payments import FakePaymentGateway
 from shopcore.adapters.otp.console import ConsoleOtpGateway
 from shopcore.adapters.otp.two_factor import TwoFactorOtpGateway, build_two_factor_client
 from shopcore.adapters.phone_numbers import PhonenumbersPhoneParser
+from shopcore.adapters.razorpay import RazorpayPaymentGateway
 from shopcore.adapters.redis_rate_limiter import RedisRateLimiter
 from shopcore.adapters.sql.engine import create_engine
 from shopcore.adapters.sql.queries.catalog import SqlProductCatalog
@@ -32,7 +34,11 @@ from shopcore.application.catalog.most_bought import MostBoughtProducts
 from shopcore.application.catalog.search_products import SearchProducts
 from shopcore.application.catalog.seed_demo_catalog import SeedDemoCatalog
 from shopcore.application.catalog.update_product import UpdateProduct
+from shopcore.application.payments.handle_razorpay_webhook import HandleRazorpayWebhook
+from shopcore.application.payments.pay_for_order import PayForOrder
+from shopcore.application.payments.refunds import PaymentRefunds, RetryRefunds
 from shopcore.application.ports import OtpGateway, RateLimiter
+from shopcore.application.ports.payments import PaymentGateway
 from shopcore.application.shopping.add_review import AddReview
 from shopcore.application.shopping.add_to_cart import AddToCart
 from shopcore.application.shopping.add_to_wishlist import AddToWishlist
@@ -89,6 +95,21 @@ def _otp_policy(settings: Settings) -> OtpPolicy:
     )
 
 
+def _payment_gateway(settings: Settings, client: httpx.AsyncClient) -> PaymentGateway:
+    """Razorpay when selected (settings made sure its keys are there), else the fake,
+    which takes no money (refused in production by the settings)."""
+    if settings.payment_gateway == "razorpay":
+        assert settings.razorpay_key_id and settings.razorpay_key_secret
+        assert settings.razorpay_webhook_secret
+        return RazorpayPaymentGateway(client, settings.razorpay_key_id,
+                                      settings.razorpay_key_secret,
+                                      settings.razorpay_webhook_secret)
+    return FakePaymentGateway(
+        key_id=settings.razorpay_key_id or "rzp_test_fake",
+        key_secret=settings.razorpay_key_secret or "fake-key-secret",
+        webhook_secret=settings.razorpay_webhook_secret or "fake-webhook-secret")
+
+
 def _image_store(settings: Settings) -> PillowFilesystemImageStore:
     return PillowFilesystemImageStore(settings.media_dir, max_bytes=settings.max_image_bytes)
 
@@ -125,6 +146,16 @@ class Container(containers.DeclarativeContainer):
     promote_to_admin = providers.Singleton(
         PromoteToAdmin, unit_of_work.provider, phones, clock, ids)
 
+    # payments (before shopping: cancelling a paid order refunds it)
+    payment_gateway = providers.Singleton(_payment_gateway, settings, http_client)
+    payment_refunds = providers.Singleton(
+        PaymentRefunds, unit_of_work.provider, payment_gateway, clock)
+    pay_for_order = providers.Singleton(
+        PayForOrder, unit_of_work.provider, payment_gateway, clock, ids)
+    handle_razorpay_webhook = providers.Singleton(
+        HandleRazorpayWebhook, unit_of_work.provider, payment_gateway, payment_refunds, clock)
+    retry_refunds = providers.Singleton(RetryRefunds, unit_of_work.provider, payment_refunds)
+
     # shopping
     get_cart = providers.Singleton(GetCart, unit_of_work.provider, settings.provided.currency)
     add_to_cart = providers.Singleton(
@@ -135,7 +166,7 @@ class Container(containers.DeclarativeContainer):
         RemoveFromCart, unit_of_work.provider, settings.provided.currency)
     place_order = providers.Singleton(
         PlaceOrder, unit_of_work.provider, clock, ids, phones, settings.provided.currency)
-    cancel_order = providers.Singleton(CancelOrder, unit_of_work.provider, clock)
+    cancel_order = providers.Singleton(CancelOrder, unit_of_work.provider, clock, payment_refunds)
     list_orders = providers.Singleton(ListOrders, unit_of_work.provider)
     get_order = providers.Singleton(GetOrder, unit_of_work.provider)
     change_order_status = providers.Singleton(ChangeOrderStatus, unit_of_work.provider, clock)

@@ -55,6 +55,11 @@ class Settings:
     s3_endpoint_url: str | None = None
     s3_region: str | None = None
     s3_public_url: str | None = None
+    # payments
+    payment_gateway: str = "fake"
+    razorpay_key_id: str | None = None
+    razorpay_key_secret: str | None = field(default=None, repr=False)
+    razorpay_webhook_secret: str | None = field(default=None, repr=False)
 
     @property
     def production(self) -> bool:
@@ -115,7 +120,34 @@ def _parse(env: Mapping[str, str], workdir: Path) -> Settings:
         s3_endpoint_url=_http_url(get, "SHOPCORE_S3_ENDPOINT_URL"),
         s3_region=get("SHOPCORE_S3_REGION"),
         s3_public_url=_http_url(get, "SHOPCORE_S3_PUBLIC_URL"),
+        # payments
+        payment_gateway=_payment_gateway(get, mode),
+        razorpay_key_id=get("RAZORPAY_KEY_ID"),
+        razorpay_key_secret=get("RAZORPAY_KEY_SECRET"),
+        razorpay_webhook_secret=get("RAZORPAY_WEBHOOK_SECRET"),
     )
+
+
+PAYMENT_GATEWAYS = ("fake", "razorpay")
+RAZORPAY_SETTINGS = ("RAZORPAY_KEY_ID", "RAZORPAY_KEY_SECRET", "RAZORPAY_WEBHOOK_SECRET")
+
+
+def _payment_gateway(get: Callable[[str], str | None], mode: str) -> str:
+    """``fake`` by default outside production, ``razorpay`` in production (where the
+    fake, which takes no money, is refused); razorpay needs all three of its keys."""
+    kind = get("SHOPCORE_PAYMENT_GATEWAY") or ("razorpay" if mode == "production" else "fake")
+    if kind not in PAYMENT_GATEWAYS:
+        raise SettingsError("SHOPCORE_PAYMENT_GATEWAY",
+                            f"must be one of {', '.join(PAYMENT_GATEWAYS)}")
+    if kind == "fake" and mode == "production":
+        raise SettingsError("SHOPCORE_PAYMENT_GATEWAY",
+                            "must be razorpay in production (the fake gateway takes no money)")
+    if kind == "razorpay":
+        for name in RAZORPAY_SETTINGS:
+            if get(name) is None:
+                raise SettingsError(name, "is required when SHOPCORE_PAYMENT_GATEWAY is "
+                                          "razorpay (the default in production)")
+    return kind
 
 
 IMAGE_STORES = ("filesystem", "s3")

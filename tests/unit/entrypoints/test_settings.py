@@ -84,6 +84,8 @@ def test_production_with_everything_set_loads(tmp_path: Path) -> None:
         SHOPCORE_OTP_TEST_NUMBERS="+919999999999:123456",
         SHOPCORE_CORS_ORIGINS="https://a.example, https://b.example",
         SHOPCORE_TRUSTED_PROXIES="10.0.0.1",
+        RAZORPAY_KEY_ID="rzp_live_x", RAZORPAY_KEY_SECRET="secret",
+        RAZORPAY_WEBHOOK_SECRET="whsecret",
     )
     assert settings.production and settings.otp_test_numbers == {"+919999999999": "123456"}
     assert settings.cors_origins == ("https://a.example", "https://b.example")

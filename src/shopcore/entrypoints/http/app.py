@@ -15,6 +15,7 @@ from shopcore.entrypoints.http.controllers.catalog import catalog_routes
 from shopcore.entrypoints.http.controllers.health import HealthController
 from shopcore.entrypoints.http.controllers.media import MediaController
 from shopcore.entrypoints.http.controllers.orders import OrdersController
+from shopcore.entrypoints.http.controllers.payments import PaymentsController
 from shopcore.entrypoints.http.controllers.reviews import ReviewsController
 from shopcore.entrypoints.http.controllers.wishlist import WishlistController
 from shopcore.entrypoints.http.middleware import (
@@ -49,7 +50,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
                         # catalog
                         *catalog_routes(max_image_bytes=settings.max_image_bytes,
                                         json_body_limit=MAX_JSON_BODY),
-                        MediaController],
+                        MediaController,
+                        # payments
+                        PaymentsController],
         on_shutdown=[close_resources],
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[request_id_middleware,

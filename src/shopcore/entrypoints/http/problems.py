@@ -14,6 +14,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import ResponseSpec
 
 from shopcore.application.ports import ImageTooLarge, UnsupportedImage
+from shopcore.application.ports.payments import InvalidWebhookSignature, MalformedWebhook
 from shopcore.application.shopping.idempotency import IdempotencyKeyReused
 from shopcore.domain.errors import (
     Conflict,
@@ -27,6 +28,7 @@ from shopcore.domain.errors import (
 )
 from shopcore.domain.ordering import CartEmpty, InsufficientStock, InvalidState
 from shopcore.domain.otp import OtpDeliveryFailed, OtpExpired, OtpInvalid, OtpLocked
+from shopcore.domain.payments import PaymentProviderFailed, RefundFailed
 from shopcore.domain.reviews import AlreadyReviewed, PurchaseRequired
 from shopcore.entrypoints.http.schemas.problem import FieldProblem, Problem, ShortProduct
 
@@ -56,6 +58,11 @@ DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
     AlreadyReviewed: (409, "already_reviewed"),
     PurchaseRequired: (403, "purchase_required"),
     IdempotencyKeyReused: (422, "idempotency_key_reused"),
+    # payments
+    PaymentProviderFailed: (502, "payment_provider_failed"),
+    RefundFailed: (502, "refund_failed"),
+    InvalidWebhookSignature: (400, "invalid_signature"),
+    MalformedWebhook: (400, "bad_request"),
 }
 
 HTTP_CODES: dict[int, str] = {

@@ -108,7 +108,7 @@ class OrdersController(Controller):
     @post("/order/cancel/", status_code=HTTP_200_OK, guards=[requires_user],
           dependencies={"cancel_order": use_case("cancel_order")},
           summary="Cancel one of the caller's orders",
-          responses=problem_responses(401, 404, 409, 422))
+          responses=problem_responses(401, 404, 409, 422, 502))
     async def cancel(
         self,
         data: JSONBody[CancelOrderBody],
@@ -116,7 +116,9 @@ class OrdersController(Controller):
         cancel_order: NamedDependency[CancelOrder],
     ) -> OrderBody:
         """Only placed or paid orders (else 409 ``invalid_state``); the stock comes back
-        in the same transaction. Not the caller's order: 404."""
+        in the same transaction. Not the caller's order: 404. A paid order is refunded
+        first; when the payment provider does not take the refund: 502 ``refund_failed``,
+        the order stays paid, and cancelling again retries the refund."""
         return render_order(await cancel_order(CancelOrderCommand(claims.user_id, data.order_id)))
 
     @post("/orders/{order_id:str}/status/", status_code=HTTP_200_OK, guards=[requires_admin],

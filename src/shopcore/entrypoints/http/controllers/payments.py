@@ -1,0 +1,68 @@
+"""Routes of payments: paying for an order, and Razorpay's webhook."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, post
+from litestar.di import NamedDependency
+from litestar.params import PathParameter
+from litestar.status_codes import HTTP_200_OK
+
+from shopcore.application.payments.handle_razorpay_webhook import (
+    HandleRazorpayWebhook,
+    HandleRazorpayWebhookCommand,
+)
+from shopcore.application.payments.pay_for_order import PayForOrder, PayForOrderCommand
+from shopcore.application.ports import AccessClaims
+from shopcore.entrypoints.http.dependencies import use_case
+from shopcore.entrypoints.http.problems import problem_responses
+from shopcore.entrypoints.http.schemas.payments import (
+    CheckoutBody,
+    WebhookAnswerBody,
+    render_checkout,
+)
+from shopcore.entrypoints.http.security import BEARER_SECURITY, CLAIMS, requires_user
+
+OrderPathId = Annotated[str, PathParameter(description="The order's opaque id")]
+
+
+class PaymentsController(Controller):
+    """Paying for one's order through the payment provider."""
+
+    path = "/api"
+    tags = ["payments"]
+
+    @post("/orders/{order_id:str}/pay/", status_code=HTTP_200_OK, guards=[requires_user],
+          security=BEARER_SECURITY,
+          dependencies={"claims": CLAIMS, "pay_for_order": use_case("pay_for_order")},
+          summary="Open (or reopen) the payment of one of the caller's orders",
+          responses=problem_responses(401, 404, 409, 502))
+    async def pay(
+        self, order_id: OrderPathId, claims: NamedDependency[AccessClaims],
+        pay_for_order: NamedDependency[PayForOrder],
+    ) -> CheckoutBody:
+        """Only for a placed order of the caller (another user's order is 404; one that is
+        not placed, 409 ``invalid_state``). Asking again returns the same payment. The
+        provider failing or timing out is 502 ``payment_provider_failed``. The order
+        becomes ``paid`` only through the provider's webhook."""
+        return render_checkout(await pay_for_order(PayForOrderCommand(claims.user_id, order_id)))
+
+    @post("/payments/webhook/razorpay/", status_code=HTTP_200_OK,
+          dependencies={"handle_razorpay_webhook": use_case("handle_razorpay_webhook")},
+          summary="Razorpay's webhook (signed with the webhook secret, no token)",
+          request_max_body_size=256 * 1024,
+          responses=problem_responses(400, 413))
+    async def razorpay_webhook(
+        self, request: Request[Any, Any, Any],
+        handle_razorpay_webhook: NamedDependency[HandleRazorpayWebhook],
+    ) -> WebhookAnswerBody:
+        """The ``X-Razorpay-Signature`` header must be the HMAC-SHA256 of the exact raw
+        body with the webhook secret (else 400 ``invalid_signature`` and nothing changes).
+        Each ``X-Razorpay-Event-Id`` is handled once; a verified event always answers
+        200 with what it did, so Razorpay stops retrying it."""
+        outcome = await handle_razorpay_webhook(HandleRazorpayWebhookCommand(
+            raw_body=await request.body(),
+            signature=request.headers.get("x-razorpay-signature"),
+            event_id=request.headers.get("x-razorpay-event-id")))
+        return WebhookAnswerBody(status=outcome)

@@ -1,0 +1,267 @@
+"""Paying for orders through the real app on both engines: checkout, Razorpay-signed
+webhooks (real HMAC over the raw body), and refunds when a paid order is cancelled."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from dependency_injector import providers
+from tests.e2e.conftest import Api
+
+from shopcore.adapters.memory.payments import FakePaymentGateway
+from shopcore.domain.catalog import Product, ProductDraft
+from shopcore.domain.money import Money
+from shopcore.domain.payments import PaymentStatus
+
+NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+ALICE, BOB = "+919876543210", "+919812345678"
+ADDRESS: dict[str, Any] = {
+    "name": "Asha Rao", "line1": "12 MG Road", "city": "Bengaluru", "state": "Karnataka",
+    "postal_code": "560001", "phone": "+91 98765 43210",
+}
+WEBHOOK = "/api/payments/webhook/razorpay/"
+Headers = dict[str, str]
+
+
+@pytest.fixture
+def gateway(api: Api) -> FakePaymentGateway:
+    fake = FakePaymentGateway(key_id="rzp_test_e2e", key_secret="e2e-key-secret",
+                              webhook_secret="e2e-webhook-secret")
+    api.container.payment_gateway.override(providers.Object(fake))
+    return fake
+
+
+def assert_problem(answer: Any, status: int, code: str) -> dict[str, Any]:
+    assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = answer.json()
+    assert {"type", "title", "status", "detail", "code"} <= body.keys()
+    assert body["code"] == code and body["status"] == status
+    return body
+
+
+async def add_product(api: Api, stock: int = 10) -> Product:
+    async with api.container.unit_of_work() as uow:
+        product = await uow.products.add(
+            ProductDraft.create("Smartphone", "Latest Android device", "19999.00", "mobile",
+                                stock), NOW)
+        await uow.commit()
+    return product
+
+
+async def stock_of(api: Api, product: Product) -> int:
+    async with api.container.unit_of_work() as uow:
+        found = await uow.products.get(product.id)
+    assert found is not None
+    return found.stock
+
+
+async def payment_status(api: Api, order_id: str) -> PaymentStatus | None:
+    async with api.container.unit_of_work() as uow:
+        payment = await uow.payments.get_for_order(order_id)
+    return None if payment is None else payment.status
+
+
+async def place_order(api: Api, who: Headers, product: Product, quantity: int = 2) -> str:
+    answer = await api.client.post("/api/cart/add/", headers=who,
+                                   json={"product_id": product.id, "quantity": quantity})
+    assert answer.status_code == 200, answer.text
+    answer = await api.client.post("/api/order/place/", headers=who,
+                                   json={"shipping_address": ADDRESS})
+    assert answer.status_code == 201, answer.text
+    order_id: str = answer.json()["id"]
+    return order_id
+
+
+async def pay(api: Api, who: Headers, order_id: str) -> Any:
+    return await api.client.post(f"/api/orders/{order_id}/pay/", headers=who)
+
+
+async def order_status(api: Api, who: Headers, order_id: str) -> str:
+    answer = await api.client.get(f"/api/orders/{order_id}/", headers=who)
+    assert answer.status_code == 200, answer.text
+    status: str = answer.json()["status"]
+    return status
+
+
+async def webhook(api: Api, gateway: FakePaymentGateway, event: str, checkout: dict[str, Any],
+                  *, event_id: str | None = "evt_1", amount: Money | None = None,
+                  body: bytes | None = None, signature: str | None = None) -> Any:
+    raw = body if body is not None else gateway.webhook_body(
+        event, checkout["provider_order_id"],
+        amount or Money(checkout["amount_minor"], checkout["currency"]))
+    headers = {"Content-Type": "application/json",
+               "X-Razorpay-Signature": signature if signature is not None
+               else gateway.sign_webhook(raw)}
+    if event_id is not None:
+        headers["X-Razorpay-Event-Id"] = event_id
+    return await api.client.post(WEBHOOK, content=raw, headers=headers)
+
+
+async def test_place_pay_capture_cancel_refund(api: Api, gateway: FakePaymentGateway) -> None:
+    alice = await api.login(ALICE)
+    product = await add_product(api, stock=10)
+    order_id = await place_order(api, alice, product, quantity=2)
+    assert await stock_of(api, product) == 8
+
+    answer = await pay(api, alice, order_id)
+    assert answer.status_code == 200, answer.text
+    checkout = answer.json()
+    assert checkout == {
+        "order_id": order_id, "payment_id": checkout["payment_id"], "provider": "fake",
+        "key_id": "rzp_test_e2e", "provider_order_id": checkout["provider_order_id"],
+        "amount": "39998.00", "amount_minor": 3_999_800, "currency": "INR",
+        "status": "created"}
+    assert gateway.orders[checkout["provider_order_id"]] == (order_id, Money(3_999_800))
+
+    captured = await webhook(api, gateway, "payment.captured", checkout)
+    assert captured.status_code == 200, captured.text
+    assert captured.json() == {"status": "processed"}
+    assert await order_status(api, alice, order_id) == "paid"
+
+    cancelled = await api.client.post("/api/order/cancel/", headers=alice,
+                                      json={"order_id": order_id})
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["status"] == "cancelled"
+    assert await payment_status(api, order_id) is PaymentStatus.REFUNDED
+    (refund,) = gateway.refunds.values()
+    assert refund.amount == Money(3_999_800) and refund.provider_payment_id == "pay_fake0000000001"
+    assert await stock_of(api, product) == 10
+
+
+async def test_paying_again_answers_the_same_checkout(api: Api, gateway: FakePaymentGateway) -> None:
+    alice = await api.login(ALICE)
+    order_id = await place_order(api, alice, await add_product(api))
+    first, second = await pay(api, alice, order_id), await pay(api, alice, order_id)
+    assert first.json() == second.json() and len(gateway.orders) == 1
+
+
+async def test_only_the_owner_of_a_placed_order_can_pay_it(
+    api: Api, gateway: FakePaymentGateway,
+) -> None:
+    alice, bob = await api.login(ALICE), await api.login(BOB)
+    order_id = await place_order(api, alice, await add_product(api))
+    assert_problem(await pay(api, bob, order_id), 404, "not_found")
+    assert_problem(await pay(api, alice, "no-such-order-id"), 404, "not_found")
+    assert_problem(await api.client.post(f"/api/orders/{order_id}/pay/"), 401, "unauthorized")
+    await api.client.post("/api/order/cancel/", headers=alice, json={"order_id": order_id})
+    assert_problem(await pay(api, alice, order_id), 409, "invalid_state")
+    assert gateway.orders == {}
+
+
+async def test_the_provider_failing_is_a_502(api: Api, gateway: FakePaymentGateway) -> None:
+    alice = await api.login(ALICE)
+    order_id = await place_order(api, alice, await add_product(api))
+    gateway.failing = True
+    problem = assert_problem(await pay(api, alice, order_id), 502, "payment_provider_failed")
+    assert "fake" not in problem["detail"].lower()
+    assert await payment_status(api, order_id) is None
+
+
+@pytest.mark.parametrize("forge", ["missing", "wrong secret", "tampered body"])
+async def test_a_webhook_without_a_valid_signature_is_400_and_changes_nothing(
+    api: Api, gateway: FakePaymentGateway, forge: str,
+) -> None:
+    alice = await api.login(ALICE)
+    order_id = await place_order(api, alice, await add_product(api))
+    checkout = (await pay(api, alice, order_id)).json()
+    body = gateway.webhook_body("payment.captured", checkout["provider_order_id"],
+                                Money(checkout["amount_minor"]))
+    other = FakePaymentGateway(webhook_secret="not-the-secret")
+    if forge == "missing":
+        answer = await api.client.post(WEBHOOK, content=body,
+                                       headers={"Content-Type": "application/json"})
+    elif forge == "wrong secret":
+        answer = await webhook(api, gateway, "", checkout, body=body,
+                               signature=other.sign_webhook(body))
+    else:
+        answer = await webhook(api, gateway, "", checkout, body=body.replace(b"}}", b"} }", 1),
+                               signature=gateway.sign_webhook(body))
+    assert_problem(answer, 400, "invalid_signature")
+    assert await order_status(api, alice, order_id) == "placed"
+    assert await payment_status(api, order_id) is PaymentStatus.CREATED
+
+
+async def test_the_signature_covers_the_raw_body_as_sent(
+    api: Api, gateway: FakePaymentGateway,
+) -> None:
+    alice = await api.login(ALICE)
+    order_id = await place_order(api, alice, await add_product(api))
+    checkout = (await pay(api, alice, order_id)).json()
+    compact = gateway.webhook_body("payment.captured", checkout["provider_order_id"],
+                                   Money(checkout["amount_minor"]))
+    pretty = json.dumps(json.loads(compact), indent=2).encode()  # as Razorpay might format it
+    answer = await webhook(api, gateway, "", checkout, body=pretty)
+    assert answer.json() == {"status": "processed"}
+    assert await order_status(api, alice, order_id) == "paid"
+
+
+async def test_replays_and_late_events_change_nothing(api: Api, gateway: FakePaymentGateway) -> None:
+    alice = await api.login(ALICE)
+    order_id = await place_order(api, alice, await add_product(api))
+    checkout = (await pay(api, alice, order_id)).json()
+    assert (await webhook(api, gateway, "payment.captured", checkout)).json() == {
+        "status": "processed"}
+    assert (await webhook(api, gateway, "payment.captured", checkout)).json() == {
+        "status": "duplicate"}
+    late = await webhook(api, gateway, "payment.failed", checkout, event_id="evt_2")
+    assert late.json() == {"status": "ignored"}
+    assert await order_status(api, alice, order_id) == "paid"
+    assert await payment_status(api, order_id) is PaymentStatus.CAPTURED
+
+
+async def test_a_capture_of_another_amount_never_pays_the_order(
+    api: Api, gateway: FakePaymentGateway,
+) -> None:
+    alice = await api.login(ALICE)
+    order_id = await place_order(api, alice, await add_product(api))
+    checkout = (await pay(api, alice, order_id)).json()
+    answer = await webhook(api, gateway, "payment.captured", checkout, amount=Money(100))
+    assert answer.status_code == 200 and answer.json() == {"status": "amount_mismatch"}
+    assert await order_status(api, alice, order_id) == "placed"
+
+
+async def test_a_signed_body_that_is_not_an_event_is_400(
+    api: Api, gateway: FakePaymentGateway,
+) -> None:
+    answer = await webhook(api, gateway, "", {}, body=b"not json")
+    assert_problem(answer, 400, "bad_request")
+
+
+async def test_a_refused_refund_keeps_the_order_paid_until_cancelling_again_succeeds(
+    api: Api, gateway: FakePaymentGateway,
+) -> None:
+    alice = await api.login(ALICE)
+    product = await add_product(api, stock=10)
+    order_id = await place_order(api, alice, product, quantity=3)
+    checkout = (await pay(api, alice, order_id)).json()
+    await webhook(api, gateway, "payment.captured", checkout)
+    gateway.failing_refunds = True
+    cancel = {"order_id": order_id}
+    problem = assert_problem(
+        await api.client.post("/api/order/cancel/", headers=alice, json=cancel),
+        502, "refund_failed")
+    assert order_id in problem["detail"]
+    assert await order_status(api, alice, order_id) == "paid"
+    assert await payment_status(api, order_id) is PaymentStatus.REFUND_PENDING
+    assert await stock_of(api, product) == 7
+    gateway.failing_refunds = False
+    answer = await api.client.post("/api/order/cancel/", headers=alice, json=cancel)
+    assert answer.status_code == 200 and answer.json()["status"] == "cancelled"
+    assert await payment_status(api, order_id) is PaymentStatus.REFUNDED
+    assert await stock_of(api, product) == 10
+    assert len(gateway.refunds) == 1  # the retry reused the refund's idempotency key
+
+
+async def test_the_openapi_document_describes_the_payment_routes(api: Api) -> None:
+    doc = (await api.client.get("/schema/openapi.json")).json()
+    pay_route = doc["paths"]["/api/orders/{order_id}/pay/"]["post"]
+    hook = doc["paths"]["/api/payments/webhook/razorpay/"]["post"]
+    assert pay_route["security"] == [{"BearerToken": []}]
+    assert "security" not in hook or hook["security"] in ([], None)
+    assert {"200", "401", "404", "409", "502"} <= pay_route["responses"].keys()
+    assert {"200", "400"} <= hook["responses"].keys()
+    assert "502" in doc["paths"]["/api/order/cancel/"]["post"]["responses"]
