@@ -27,16 +27,26 @@ async def _admin(sql: str) -> None:
         await engine.dispose()
 
 
-@asynccontextmanager
-async def fresh_database(label: str = "fresh") -> AsyncIterator[str]:
-    """The URL of a new empty database, dropped afterwards (fails loudly without PostgreSQL)."""
+async def create_database(label: str = "fresh") -> str:
+    """Create a new empty database; its URL (fails loudly without PostgreSQL)."""
     name = f"shopcore_{label}_{uuid.uuid4().hex[:12]}"
     try:
         await _admin(f'CREATE DATABASE "{name}"')
     except OSError as error:
         pytest.fail(f"PostgreSQL is unreachable at {POSTGRES_ADMIN_URL}: {error}", pytrace=False)
+    return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+async def drop_database(url: str) -> None:
+    """Drop the database of ``url`` (connections to it are ended)."""
+    await _admin(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+
+
+@asynccontextmanager
+async def fresh_database(label: str = "fresh") -> AsyncIterator[str]:
+    """The URL of a new empty database, dropped afterwards."""
+    url = await create_database(label)
     try:
-        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(
-            hide_password=False)
+        yield url
     finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await drop_database(url)
