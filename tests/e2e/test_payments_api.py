@@ -265,3 +265,25 @@ async def test_the_openapi_document_describes_the_payment_routes(api: Api) -> No
     assert {"200", "401", "404", "409", "502"} <= pay_route["responses"].keys()
     assert {"200", "400"} <= hook["responses"].keys()
     assert "502" in doc["paths"]["/api/order/cancel/"]["post"]["responses"]
+
+
+async def test_the_same_event_delivered_concurrently_is_handled_once(
+    api: Api, gateway: FakePaymentGateway,
+) -> None:
+    import asyncio
+
+    from shopcore.application.payments.handle_razorpay_webhook import (
+        HandleRazorpayWebhookCommand,
+    )
+
+    alice = await api.login(ALICE)
+    product = await add_product(api)
+    order_id = await place_order(api, alice, product)
+    checkout = (await pay(api, alice, order_id)).json()
+    body = gateway.webhook_body("payment.captured", checkout["provider_order_id"],
+                                Money(checkout["amount_minor"]))
+    command = HandleRazorpayWebhookCommand(body, gateway.sign_webhook(body), "evt_race")
+    handle = api.container.handle_razorpay_webhook()
+    outcomes = await asyncio.gather(*(handle(command) for _ in range(4)))
+    assert sorted(outcomes) == ["duplicate", "duplicate", "duplicate", "processed"]
+    assert await order_status(api, alice, order_id) == "paid"
