@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from litestar.enums import ScopeType
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
 
 from shopcore.entrypoints.logging_config import REQUEST_ID
 
@@ -97,7 +97,9 @@ async def _send_timeout(send: Send, seconds: float) -> None:
         "title": "Service Unavailable", "status": 503, "code": "request_timeout",
         "detail": f"The request took longer than {seconds:g} s and was abandoned.",
     }).encode()
-    await send({"type": "http.response.start", "status": 503, "headers": [
-        (b"content-type", b"application/problem+json"),
-        (b"content-length", str(len(body)).encode()), (b"retry-after", b"1")]})
-    await send({"type": "http.response.body", "body": body})
+    start: HTTPResponseStartEvent = {
+        "type": "http.response.start", "status": 503, "headers": [
+            (b"content-type", b"application/problem+json"),
+            (b"content-length", str(len(body)).encode()), (b"retry-after", b"1")]}
+    await send(start)
+    await send({"type": "http.response.body", "body": body, "more_body": False})
