@@ -91,13 +91,13 @@ class Cluster:
         assert result.returncode == 0, result.stderr
         return result
 
-    def start(self) -> Server:
+    def start(self, *options: str) -> Server:
         """Start one more `shopcore serve` on a free loopback port; wait until ready."""
         port = free_port()
         log = self.workdir / f"serve-{port}.log"
         with log.open("wb") as sink:
             process = subprocess.Popen(
-                [*SHOPCORE, "serve", "--host", "127.0.0.1", "--port", str(port)],
+                [*SHOPCORE, "serve", "--host", "127.0.0.1", "--port", str(port), *options],
                 cwd=self.workdir, env=self.env, stdout=sink, stderr=subprocess.STDOUT)
         server = Server(process, f"http://127.0.0.1:{port}", log)
         self.servers.append(server)
@@ -394,3 +394,29 @@ async def test_sigterm_mid_load_finishes_in_flight_requests_and_half_writes_noth
     assert stock == 20 - len(placed)
     if refused:  # refusals only once the stock ran out
         assert stock == 0
+
+
+def children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in path.read_text().split()] if path.exists() else []
+
+
+async def test_serve_with_two_workers_runs_two_worker_processes(cluster: Cluster) -> None:
+    server = cluster.start("--workers", "2")
+    deadline = time.monotonic() + 60
+    while server.log_tail().count("Application startup complete") < 2:
+        assert time.monotonic() < deadline, server.log_tail()
+        await asyncio.sleep(0.2)
+    workers = [pid for pid in children(server.process.pid)
+               if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    async with httpx.AsyncClient(timeout=30) as http:
+        answers = await asyncio.gather(*(http.get(f"{server.url}/health/ready")
+                                         for _ in range(20)))
+    assert len(workers) == 2, server.log_tail()
+    assert {a.status_code for a in answers} == {200}
+    assert answers[0].json() == {"status": "ok", "database": "up", "redis": "up"}
+
+    stop(server.process)
+    await asyncio.sleep(0.5)
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()
+                and b"zombie" not in Path(f"/proc/{pid}/status").read_bytes().lower()]
