@@ -10,6 +10,7 @@ import io
 import re
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,6 +18,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto.server import ThreadedMotoServer
 from PIL import Image
+from tests.support import sqlite_copy
 
 from shopcore.adapters.images import PillowImageProcessor
 from shopcore.adapters.s3_images import (
@@ -26,6 +28,9 @@ from shopcore.adapters.s3_images import (
     default_public_url,
 )
 from shopcore.application.ports.images import ImageTooLarge, StoredImage, UnsupportedImage
+from shopcore.entrypoints.container import build_container, close_container
+from shopcore.entrypoints.http.app import create_app
+from shopcore.entrypoints.settings import Settings
 
 GPS_IFD = 0x8825
 MAKE = 0x010F
@@ -244,3 +249,39 @@ def test_default_public_url() -> None:
     assert default_public_url("b", "http://minio:9000/", None) == "http://minio:9000/b"
     assert default_public_url("b", None, "ap-south-1") == "https://b.s3.ap-south-1.amazonaws.com"
     assert default_public_url("b", None, None) == "https://b.s3.us-east-1.amazonaws.com"
+
+
+async def test_with_the_s3_settings_product_image_urls_come_from_the_bucket(
+    s3_endpoint: str, s3_client: Any, bucket: str, sqlite_template: Path, tmp_path: Path
+) -> None:
+    settings = Settings(
+        env="test", database_url=sqlite_copy(sqlite_template, tmp_path),
+        secret_key="s3-test-secret-key-0123456789-abcdefgh", media_dir=tmp_path / "media",
+        otp_test_numbers={"+919800000001": "123456"}, image_store="s3", s3_bucket=bucket,
+        s3_endpoint_url=s3_endpoint, s3_region="us-east-1",
+        s3_public_url="https://cdn.shop.example/images")
+    container = build_container(settings)
+    assert isinstance(container.image_store(), S3ImageStore)
+    await container.promote_to_admin()("+919800000001")
+    transport = httpx.ASGITransport(app=create_app(container=container))  # type: ignore[arg-type]
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://shop.local") as http:
+            await http.post("/api/auth/request-otp/", json={"phone": "+919800000001"})
+            tokens = (await http.post("/api/auth/verify-otp/", json={
+                "phone": "+919800000001", "otp": "123456"})).json()
+            created = await http.post(
+                "/api/products/add/", headers={"Authorization": f"Bearer {tokens['access_token']}"},
+                data={"name": "Lamp", "price": "999.00", "category": "home", "stock": "2"},
+                files={"image": ("lamp.webp", encode(picture((500, 500)), "WEBP"), "image/webp")})
+            assert created.status_code == 201, created.text
+            listed = (await http.get("/api/products/")).json()["results"][0]
+    finally:
+        await close_container(container)
+
+    product = created.json()
+    assert product["image_url"].startswith("https://cdn.shop.example/images/products/")
+    assert product["thumbnail_url"].endswith("_thumb.webp")
+    assert listed["image_url"] == product["image_url"]
+    assert keys(s3_client, bucket) == sorted([key_of(product["image_url"]),
+                                              key_of(product["thumbnail_url"])])
+    assert not (tmp_path / "media").exists()  # nothing on the local disk

@@ -8,7 +8,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shopcore.adapters.demo_images import PillowDemoImages
-from shopcore.adapters.images import PillowFilesystemImageStore
+from shopcore.adapters.images import PillowFilesystemImageStore, PillowImageProcessor
 from shopcore.adapters.jwt_signer import JwtTokenSigner
 from shopcore.adapters.memory.basics import MemoryRateLimiter
 from shopcore.adapters.memory.payments import FakePaymentGateway
@@ -17,6 +17,7 @@ from shopcore.adapters.otp.two_factor import TwoFactorOtpGateway, build_two_fact
 from shopcore.adapters.phone_numbers import PhonenumbersPhoneParser
 from shopcore.adapters.razorpay import RazorpayPaymentGateway
 from shopcore.adapters.redis_rate_limiter import RedisRateLimiter
+from shopcore.adapters.s3_images import S3ImageStore, build_s3_client, default_public_url
 from shopcore.adapters.sql.engine import create_engine
 from shopcore.adapters.sql.queries.catalog import SqlProductCatalog
 from shopcore.adapters.sql.unit_of_work import SqlUnitOfWork
@@ -37,7 +38,7 @@ from shopcore.application.catalog.update_product import UpdateProduct
 from shopcore.application.payments.handle_razorpay_webhook import HandleRazorpayWebhook
 from shopcore.application.payments.pay_for_order import PayForOrder
 from shopcore.application.payments.refunds import PaymentRefunds, RetryRefunds
-from shopcore.application.ports import OtpGateway, RateLimiter
+from shopcore.application.ports import ImageStore, OtpGateway, RateLimiter
 from shopcore.application.ports.payments import PaymentGateway
 from shopcore.application.shopping.add_review import AddReview
 from shopcore.application.shopping.add_to_cart import AddToCart
@@ -110,7 +111,14 @@ def _payment_gateway(settings: Settings, client: httpx.AsyncClient) -> PaymentGa
         webhook_secret=settings.razorpay_webhook_secret or "fake-webhook-secret")
 
 
-def _image_store(settings: Settings) -> PillowFilesystemImageStore:
+def _image_store(settings: Settings) -> ImageStore:
+    """The local media folder, or an S3-compatible bucket (SHOPCORE_IMAGE_STORE=s3)."""
+    if settings.image_store == "s3" and settings.s3_bucket is not None:
+        public_url = settings.s3_public_url or default_public_url(
+            settings.s3_bucket, settings.s3_endpoint_url, settings.s3_region)
+        client = build_s3_client(endpoint_url=settings.s3_endpoint_url, region=settings.s3_region)
+        return S3ImageStore(client, settings.s3_bucket, public_url,
+                            processor=PillowImageProcessor(max_bytes=settings.max_image_bytes))
     return PillowFilesystemImageStore(settings.media_dir, max_bytes=settings.max_image_bytes)
 
 
