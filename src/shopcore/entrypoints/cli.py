@@ -46,6 +46,13 @@ def _parser() -> argparse.ArgumentParser:
     seed = commands.add_parser("seed-demo", help="fill an empty catalog with demo products")
     seed.add_argument("--products", type=int, default=200)
     seed.set_defaults(run=_seed_demo)
+
+    payments = commands.add_parser("payments", help="payments")
+    payment_commands = payments.add_subparsers(dest="payments_command", required=True)
+    retry = payment_commands.add_parser(
+        "retry-refunds", help="ask the payment provider again for refunds it never accepted")
+    retry.add_argument("--limit", type=int, default=100, help="at most this many (default 100)")
+    retry.set_defaults(run=_retry_refunds)
     return parser
 
 
@@ -100,6 +107,22 @@ def _create_admin(settings: Settings, args: argparse.Namespace) -> int:
 def _seed_demo(settings: Settings, args: argparse.Namespace) -> int:
     print("shopcore: seed-demo needs the catalog, which is not built yet", file=sys.stderr)
     return 1
+
+
+def _retry_refunds(settings: Settings, args: argparse.Namespace) -> int:
+    from shopcore.entrypoints.container import build_container, close_container
+
+    async def run() -> tuple[int, int]:
+        container = build_container(settings)
+        try:
+            retried = await container.retry_refunds()(max(1, args.limit))
+        finally:
+            await close_container(container)
+        return retried.attempted, retried.accepted
+
+    attempted, accepted = asyncio.run(run())
+    print(f"asked again for {attempted} owed refunds; the provider accepted {accepted}")
+    return 0 if accepted == attempted else 1
 
 
 if __name__ == "__main__":
