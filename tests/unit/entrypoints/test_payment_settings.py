@@ -61,3 +61,20 @@ def test_the_secrets_are_not_in_the_settings_repr(tmp_path: Path) -> None:
     text = repr(load(tmp_path, **PRODUCTION, **RAZORPAY))
     assert "key-secret-123" not in text and "webhook-secret-456" not in text
     assert "rzp_live_abc" in text  # the key id is public (the checkout page shows it)
+
+
+async def test_the_container_serves_the_selected_gateway(tmp_path: Path) -> None:
+    from shopcore.adapters.memory.payments import FakePaymentGateway
+    from shopcore.adapters.razorpay import RazorpayPaymentGateway
+    from shopcore.entrypoints.container import build_container
+
+    razorpay = build_container(load(tmp_path, SHOPCORE_PAYMENT_GATEWAY="razorpay", **RAZORPAY))
+    fake = build_container(load(tmp_path))
+    try:
+        gateway = razorpay.payment_gateway()
+        assert isinstance(gateway, RazorpayPaymentGateway) and gateway.key_id == "rzp_live_abc"
+        assert "key-secret-123" not in repr(gateway)
+        assert isinstance(fake.payment_gateway(), FakePaymentGateway)
+    finally:
+        await razorpay.http_client().aclose()
+        await fake.http_client().aclose()
