@@ -132,7 +132,9 @@ async def test_place_pay_capture_cancel_refund(api: Api, gateway: FakePaymentGat
     assert await stock_of(api, product) == 10
 
 
-async def test_paying_again_answers_the_same_checkout(api: Api, gateway: FakePaymentGateway) -> None:
+async def test_paying_again_answers_the_same_checkout(
+    api: Api, gateway: FakePaymentGateway,
+) -> None:
     alice = await api.login(ALICE)
     order_id = await place_order(api, alice, await add_product(api))
     first, second = await pay(api, alice, order_id), await pay(api, alice, order_id)
@@ -199,7 +201,9 @@ async def test_the_signature_covers_the_raw_body_as_sent(
     assert await order_status(api, alice, order_id) == "paid"
 
 
-async def test_replays_and_late_events_change_nothing(api: Api, gateway: FakePaymentGateway) -> None:
+async def test_replays_and_late_events_change_nothing(
+    api: Api, gateway: FakePaymentGateway,
+) -> None:
     alice = await api.login(ALICE)
     order_id = await place_order(api, alice, await add_product(api))
     checkout = (await pay(api, alice, order_id)).json()
