@@ -44,7 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     admin.set_defaults(run=_create_admin)
 
     seed = commands.add_parser("seed-demo", help="fill an empty catalog with demo products")
-    seed.add_argument("--products", type=int, default=200)
+    seed.add_argument("--products", type=int, default=200, help="how many (default 200)")
+    seed.add_argument("--if-empty", action="store_true",
+                      help="do nothing when the catalog already has products")
     seed.set_defaults(run=_seed_demo)
 
     payments = commands.add_parser("payments", help="payments")
@@ -105,8 +107,31 @@ def _create_admin(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _seed_demo(settings: Settings, args: argparse.Namespace) -> int:
-    print("shopcore: seed-demo needs the catalog, which is not built yet", file=sys.stderr)
-    return 1
+    import time
+
+    from shopcore.application.catalog.seed_demo_catalog import SeedDemoCatalogCommand
+    from shopcore.domain.errors import InvalidInput
+    from shopcore.entrypoints.container import build_container, close_container
+
+    async def run() -> str:
+        container = build_container(settings)
+        started = time.monotonic()
+        try:
+            result = await container.seed_demo_catalog()(SeedDemoCatalogCommand(
+                products=args.products, only_if_empty=args.if_empty))
+        finally:
+            await close_container(container)
+        if result.skipped:
+            return "the catalog already has products; nothing was added"
+        return (f"added {result.products} demo products ({result.pictures} with pictures) "
+                f"in {time.monotonic() - started:.1f} s")
+
+    try:
+        print(asyncio.run(run()))
+    except InvalidInput as error:
+        print(f"shopcore: {error.detail}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def _retry_refunds(settings: Settings, args: argparse.Namespace) -> int:

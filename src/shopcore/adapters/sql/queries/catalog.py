@@ -161,24 +161,33 @@ class _SearchDialect(Protocol):
 
 
 class _Fts5Search:
-    """SQLite: each term a quoted prefix phrase (``"smart"*``), all of them required."""
+    """SQLite: each term a quoted prefix phrase (``"smart"*``), all of them required.
+
+    The matches are collected first, in a materialised CTE: joined directly, SQLite's
+    planner may prefer to walk ``products`` and probe the FTS index once per row
+    (a full-text query per product: seconds on a large catalog).
+    """
 
     def statements(self, terms: Sequence[str]) -> tuple[Select[Any], Select[Any]]:
         expression = " ".join(f'"{term}"*' for term in terms)  # terms hold letters/digits only
-        matches = text("products_fts MATCH :fts_query").bindparams(fts_query=expression)
+        hits = (
+            select(_FTS.c.rowid.label("id"),
+                   func.bm25(literal_column("products_fts"), 10.0, 5.0, 1.0).label("rank"))
+            .where(text("products_fts MATCH :fts_query").bindparams(fts_query=expression))
+            .cte("hits").prefix_with("MATERIALIZED")
+        )
 
         def in_column(name: str, key: str) -> ColumnElement[bool]:
-            hits = select(_FTS.c.rowid).where(text(f"products_fts MATCH :{key}").bindparams(
+            found = select(_FTS.c.rowid).where(text(f"products_fts MATCH :{key}").bindparams(
                 **{key: f"{name} : ({expression})"}))
-            return products.c.id.in_(hits.scalar_subquery())
+            return hits.c.id.in_(found.scalar_subquery())
 
-        source = products.join(_FTS, _FTS.c.rowid == products.c.id)
-        count = select(func.count()).select_from(source).where(matches, VISIBLE)
+        source = hits.join(products, products.c.id == hits.c.id)
+        count = select(func.count()).select_from(source).where(VISIBLE)
         tier = case((in_column("name", "fts_name"), 0),
                     (in_column("category", "fts_category"), 1), else_=2)
-        rank = func.bm25(literal_column("products_fts"), 10.0, 5.0, 1.0)  # lower is better
-        query = select(*PRODUCT_COLUMNS).select_from(source).where(matches, VISIBLE) \
-            .order_by(tier, rank, products.c.id)
+        query = select(*PRODUCT_COLUMNS).select_from(source).where(VISIBLE) \
+            .order_by(tier, hits.c.rank, products.c.id)  # bm25: lower is better
         return count, query
 
 

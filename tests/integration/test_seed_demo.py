@@ -1,0 +1,68 @@
+"""``shopcore seed-demo``: the demo catalog through the real container on both engines,
+and the command as a user runs it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shopcore.adapters.sql.tables import products
+from shopcore.application.catalog.demo_catalog import demo_product
+from shopcore.application.catalog.seed_demo_catalog import SeedDemoCatalogCommand
+from shopcore.application.pagination import PageRequest
+from shopcore.domain.search import SearchTerms
+from shopcore.entrypoints.container import build_container, close_container
+from shopcore.entrypoints.settings import Settings
+
+
+async def test_seeding_bulk_inserts_a_searchable_catalog_quickly(
+    database_url: str, engine: AsyncEngine, tmp_path: Path
+) -> None:
+    container = build_container(Settings(env="test", database_url=database_url,
+                                         secret_key="s" * 40, media_dir=tmp_path / "media"))
+    try:
+        started = time.monotonic()
+        result = await container.seed_demo_catalog()(SeedDemoCatalogCommand(products=20_000))
+        elapsed = time.monotonic() - started
+        again = await container.seed_demo_catalog()(
+            SeedDemoCatalogCommand(products=5, only_if_empty=True))
+        catalog = container.product_catalog()
+        found = await catalog.search(SearchTerms.parse(demo_product(7).name), PageRequest(1, 5))
+    finally:
+        await close_container(container)
+    assert result.products == 20_000 and not result.skipped and again.skipped
+    assert elapsed < 30, f"seeding 20,000 products took {elapsed:.1f} s"
+    async with engine.connect() as connection:
+        total = await connection.scalar(select(func.count()).select_from(products))
+        pictured = (await connection.execute(
+            select(products.c.image_url).where(products.c.image_url.is_not(None)))).scalars().all()
+    assert total == 20_000 and len(pictured) == result.pictures == 12
+    for url in pictured:
+        assert (tmp_path / "media" / url.removeprefix("/media/")).is_file()
+    assert found.items and found.items[0].name == demo_product(7).name
+
+
+def test_the_command_seeds_once_with_if_empty(tmp_path: Path) -> None:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SHOPCORE_")}
+    environment.update(SHOPCORE_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}",
+                       SHOPCORE_MEDIA_DIR=str(tmp_path / "media"), SHOPCORE_ENV="test")
+
+    def shopcore(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "shopcore.entrypoints.cli", *args],
+                              cwd=tmp_path, env=environment, text=True, capture_output=True,
+                              timeout=120, check=False)
+
+    assert shopcore("db", "upgrade").returncode == 0
+    first = shopcore("seed-demo", "--products", "50", "--if-empty")
+    assert first.returncode == 0 and "added 50 demo products" in first.stdout, first.stderr
+    second = shopcore("seed-demo", "--products", "50", "--if-empty")
+    assert second.returncode == 0 and "nothing was added" in second.stdout, second.stderr
+    bad = shopcore("seed-demo", "--products", "0")
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+    assert "products" in bad.stderr and "Traceback" not in bad.stderr
