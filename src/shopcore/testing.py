@@ -4,7 +4,11 @@
 >>> shop.otp_gateway.sent
 []
 
-Every fake passes the same contract tests as the SQL adapters.
+``InMemoryShop`` has every use case under the same attribute names as the ``Shop`` of
+``shopcore.bootstrap`` (both are ``shopcore.application.ShopUseCases``), plus its fakes
+at hand: the manual clock, the recording OTP gateway, the fake payment gateway, the
+image store and the in-memory database. Each fake implements one port and passes the
+same contract tests as the real adapter of that port (tests/contract).
 """
 
 from __future__ import annotations
@@ -20,9 +24,20 @@ from shopcore.adapters.memory.basics import (
     SentOtp,
     SequentialIds,
 )
-from shopcore.adapters.memory.catalog import MemoryProductCatalog
+from shopcore.adapters.memory.catalog import MemoryProductCatalog, MemoryProductRepository
 from shopcore.adapters.memory.images import MemoryImageStore, PlainDemoImages
-from shopcore.adapters.memory.payments import FakePaymentGateway
+from shopcore.adapters.memory.payments import FakePaymentGateway, MemoryPaymentRepository
+from shopcore.adapters.memory.repositories import (
+    MemoryOtpChallengeRepository,
+    MemoryRefreshTokenRepository,
+    MemoryUserRepository,
+)
+from shopcore.adapters.memory.shopping import (
+    MemoryCartRepository,
+    MemoryOrderRepository,
+    MemoryReviewRepository,
+    MemoryWishlistRepository,
+)
 from shopcore.adapters.memory.unit_of_work import MemoryDatabase, MemoryUnitOfWork
 from shopcore.adapters.phone_numbers import PhonenumbersPhoneParser
 from shopcore.application.auth.current_user import GetCurrentUser, PromoteToAdmin
@@ -56,28 +71,44 @@ from shopcore.application.shopping.place_order import PlaceOrder
 from shopcore.application.shopping.remove_from_cart import RemoveFromCart
 from shopcore.application.shopping.remove_from_wishlist import RemoveFromWishlist
 from shopcore.application.shopping.update_cart_line import UpdateCartLine
+from shopcore.application.use_cases import ShopUseCases
 
 TEST_SECRET = "shopcore-testing-secret-key-0123456789abcdef"
 
 __all__ = [
+    "TEST_SECRET",
     "InMemoryShop",
+    "build_in_memory_shop",
+    # the fakes, one per port
+    "FakePaymentGateway",
+    "JwtTokenSigner",
     "ManualClock",
+    "MemoryCartRepository",
     "MemoryDatabase",
     "MemoryImageStore",
+    "MemoryOrderRepository",
+    "MemoryOtpChallengeRepository",
+    "MemoryPaymentRepository",
+    "MemoryProductCatalog",
+    "MemoryProductRepository",
     "MemoryRateLimiter",
+    "MemoryRefreshTokenRepository",
+    "MemoryReviewRepository",
     "MemoryUnitOfWork",
+    "MemoryUserRepository",
+    "MemoryWishlistRepository",
+    "PhonenumbersPhoneParser",
+    "PlainDemoImages",
     "RecordingOtpGateway",
     "SentOtp",
     "SequentialIds",
-    "build_in_memory_shop",
-    # payments
-    "FakePaymentGateway",
 ]
 
 
 @dataclass
-class InMemoryShop:
-    """Every use case wired to in-memory fakes, with the fakes at hand."""
+class InMemoryShop(ShopUseCases):
+    """Every use case (the attributes of ``ShopUseCases``) wired to in-memory fakes,
+    with the fakes at hand. ``migrate()`` and ``aclose()`` have nothing to do."""
 
     database: MemoryDatabase
     clock: ManualClock
@@ -86,46 +117,14 @@ class InMemoryShop:
     rate_limiter: MemoryRateLimiter
     token_signer: JwtTokenSigner
     policy: OtpPolicy
-    request_otp: RequestOtp = field(init=False)
-    verify_otp: VerifyOtp = field(init=False)
-    refresh_session: RefreshSession = field(init=False)
-    logout: Logout = field(init=False)
-    get_current_user: GetCurrentUser = field(init=False)
-    promote_to_admin: PromoteToAdmin = field(init=False)
     # catalog
     images: MemoryImageStore = field(default_factory=MemoryImageStore)
     catalog: MemoryProductCatalog = field(init=False)
-    create_product: CreateProduct = field(init=False)
-    update_product: UpdateProduct = field(init=False)
-    archive_product: ArchiveProduct = field(init=False)
-    get_product: GetProduct = field(init=False)
-    list_products: ListProducts = field(init=False)
-    search_products: SearchProducts = field(init=False)
-    most_bought_products: MostBoughtProducts = field(init=False)
-    seed_demo_catalog: SeedDemoCatalog = field(init=False)
     # shopping
     currency: str = "INR"
-    get_cart: GetCart = field(init=False)
-    add_to_cart: AddToCart = field(init=False)
-    update_cart_line: UpdateCartLine = field(init=False)
-    remove_from_cart: RemoveFromCart = field(init=False)
-    place_order: PlaceOrder = field(init=False)
-    cancel_order: CancelOrder = field(init=False)
-    list_orders: ListOrders = field(init=False)
-    get_order: GetOrder = field(init=False)
-    change_order_status: ChangeOrderStatus = field(init=False)
-    add_to_wishlist: AddToWishlist = field(init=False)
-    remove_from_wishlist: RemoveFromWishlist = field(init=False)
-    list_wishlist: ListWishlist = field(init=False)
-    add_review: AddReview = field(init=False)
-    delete_review: DeleteReview = field(init=False)
-    list_reviews: ListReviews = field(init=False)
     # payments
     payment_gateway: FakePaymentGateway = field(default_factory=FakePaymentGateway)
     payment_refunds: PaymentRefunds = field(init=False)
-    pay_for_order: PayForOrder = field(init=False)
-    handle_razorpay_webhook: HandleRazorpayWebhook = field(init=False)
-    retry_refunds: RetryRefunds = field(init=False)
 
     def __post_init__(self) -> None:
         uow, phones = self.database.unit_of_work, PhonenumbersPhoneParser()
@@ -139,14 +138,15 @@ class InMemoryShop:
         self.promote_to_admin = PromoteToAdmin(uow, phones, self.clock, self.ids)
         # catalog
         self.catalog = MemoryProductCatalog(self.database)
-        self.create_product = CreateProduct(uow, self.images, self.clock)
-        self.update_product = UpdateProduct(uow, self.clock)
+        self.create_product = CreateProduct(uow, self.images, self.clock, self.currency)
+        self.update_product = UpdateProduct(uow, self.clock, self.currency)
         self.archive_product = ArchiveProduct(uow, self.clock)
         self.get_product = GetProduct(self.catalog)
-        self.list_products = ListProducts(self.catalog)
+        self.list_products = ListProducts(self.catalog, self.currency)
         self.search_products = SearchProducts(self.catalog)
         self.most_bought_products = MostBoughtProducts(self.catalog, self.clock)
-        self.seed_demo_catalog = SeedDemoCatalog(uow, self.images, PlainDemoImages(), self.clock)
+        self.seed_demo_catalog = SeedDemoCatalog(uow, self.images, PlainDemoImages(), self.clock,
+                                                 self.currency)
         # shopping
         self.get_cart = GetCart(uow, self.currency)
         self.add_to_cart = AddToCart(uow, self.clock, self.currency)
@@ -176,6 +176,7 @@ def build_in_memory_shop(
     per_phone_hourly: int = 5,
     per_ip_hourly: int = 50,
     test_codes: Mapping[str, str] | None = None,
+    currency: str = "INR",
 ) -> InMemoryShop:
     """A complete shop on fakes: a manual clock, sequential ids, a recording OTP gateway."""
     clock = ManualClock()
@@ -188,4 +189,5 @@ def build_in_memory_shop(
         token_signer=JwtTokenSigner(TEST_SECRET, clock),
         policy=OtpPolicy(pepper=TEST_SECRET.encode(), per_phone_hourly=per_phone_hourly,
                          per_ip_hourly=per_ip_hourly, test_codes=dict(test_codes or {})),
+        currency=currency,
     )

@@ -63,6 +63,20 @@ from shopcore.domain.otp import (
     issue_challenge,
     new_otp_code,
 )
+from shopcore.domain.payments import (
+    PAYMENT_PROGRESS,
+    PAYMENT_TRANSITIONS,
+    InvalidPaymentTransition,
+    NothingToPay,
+    Payment,
+    PaymentAmountMismatch,
+    PaymentProviderFailed,
+    PaymentStatus,
+    RefundFailed,
+    can_move,
+    ensure_payable,
+    is_stale,
+)
 from shopcore.domain.phone import Phone
 from shopcore.domain.reviews import (
     COMMENT_MAX_LENGTH,
@@ -74,6 +88,7 @@ from shopcore.domain.reviews import (
     ReviewDraft,
     ensure_may_review,
 )
+from shopcore.domain.search import MAX_TERMS, QUERY_MAX_LENGTH, SearchTerms
 from shopcore.domain.users import (
     REFRESH_TOKEN_LIFETIME,
     RefreshToken,
@@ -154,4 +169,21 @@ __all__ = [
     "normalise_category",
     "parse_admin_status",
     "round_half_up",
+    # payments
+    "PAYMENT_PROGRESS",
+    "PAYMENT_TRANSITIONS",
+    "InvalidPaymentTransition",
+    "NothingToPay",
+    "Payment",
+    "PaymentAmountMismatch",
+    "PaymentProviderFailed",
+    "PaymentStatus",
+    "RefundFailed",
+    "can_move",
+    "ensure_payable",
+    "is_stale",
+    # search
+    "MAX_TERMS",
+    "QUERY_MAX_LENGTH",
+    "SearchTerms",
 ]

@@ -24,7 +24,35 @@ from shopcore.application.ports.images import (
     StoredImage,
     UnsupportedImage,
 )
-from shopcore.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from shopcore.application.ports.payments import (
+    InvalidWebhookSignature,
+    MalformedWebhook,
+    OrderRefunds,
+    PaymentEventKind,
+    PaymentEventRecord,
+    PaymentExists,
+    PaymentGateway,
+    PaymentRepository,
+    ProviderEvent,
+    ProviderOrder,
+    ProviderRefund,
+)
+from shopcore.application.ports.shopping import (
+    CartLineWithProduct,
+    CartRepository,
+    IdempotencyKeyTaken,
+    IdempotencyRecord,
+    KeyedOrder,
+    OrderRepository,
+    ReviewRepository,
+    WishlistEntry,
+    WishlistRepository,
+)
+from shopcore.application.ports.unit_of_work import (
+    ConcurrentUpdate,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 
 __all__ = [
     "AccessClaims",
@@ -50,4 +78,27 @@ __all__ = [
     "UnitOfWorkFactory",
     "UnsupportedImage",
     "UserRepository",
+    # shopping
+    "CartLineWithProduct",
+    "CartRepository",
+    "ConcurrentUpdate",
+    "IdempotencyKeyTaken",
+    "IdempotencyRecord",
+    "KeyedOrder",
+    "OrderRepository",
+    "ReviewRepository",
+    "WishlistEntry",
+    "WishlistRepository",
+    # payments
+    "InvalidWebhookSignature",
+    "MalformedWebhook",
+    "OrderRefunds",
+    "PaymentEventKind",
+    "PaymentEventRecord",
+    "PaymentExists",
+    "PaymentGateway",
+    "PaymentRepository",
+    "ProviderEvent",
+    "ProviderOrder",
+    "ProviderRefund",
 ]
