@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -220,7 +221,7 @@ def _workdir(keep: bool) -> Iterator[Path]:
         yield Path(scratch)
 
 
-def _check(done: Any, what: str) -> None:
+def _check(done: subprocess.CompletedProcess[str], what: str) -> None:
     if done.returncode != 0:
         raise RuntimeError(f"{what} failed ({done.returncode}):\n{done.stderr[-2000:]}")
 
