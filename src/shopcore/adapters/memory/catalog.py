@@ -132,7 +132,8 @@ class MemoryProductCatalog:
         units: dict[int, int] = {}
         orders: dict[int, int] = {}
         for order in self._database.state.orders.values():
-            if order.status == OrderStatus.CANCELLED or since and order.created_at < since:
+            if order.status == OrderStatus.CANCELLED or (
+                    since is not None and order.created_at < since):
                 continue
             for line in order.lines:
                 units[line.product_id] = units.get(line.product_id, 0) + line.quantity
