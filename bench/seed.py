@@ -1,8 +1,9 @@
 """Deterministic bulk seeding with SQLAlchemy Core ``executemany`` into shopcore's tables.
 
 Past orders (users, orders, order lines) always come from here; products come from
-``shopcore seed-demo``, or from :func:`seed_products` while that command is a stub.
-Everything is drawn from one ``random.Random(SEED)``: the same sizes give the same rows.
+``shopcore seed-demo``, or from :func:`seed_products` where that command is not usable.
+Values are drawn from ``random.Random`` with fixed seeds and timestamps count back from
+today's midnight UTC: the same sizes give the same rows.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def anchor() -> datetime:
 
 
 def product_rows(count: int, rng: random.Random, now: datetime) -> Iterator[dict[str, Any]]:
-    """``count`` demo products; about one in six names has the word "Phone"."""
+    """``count`` demo products; about one name in ten has the word "Phone"."""
     categories = sorted(CATEGORIES)
     for index in range(count):
         category = categories[index % len(categories)]
