@@ -8,7 +8,7 @@ from shopcore.application.ports.common import Clock
 from shopcore.application.ports.unit_of_work import UnitOfWorkFactory
 from shopcore.application.shopping.cart_pricing import price_cart
 from shopcore.domain.cart import CartTotal, check_quantity
-from shopcore.domain.errors import NotFound
+from shopcore.domain.errors import NotFound, Unauthenticated
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +21,8 @@ class AddToCartCommand:
 
 
 class AddToCart:
-    """Adds to the product's line (creating it); the line must fit the stock and 99."""
+    """Adds to the product's line (creating it); the line must fit the stock and 99.
+    An unknown user (checked while the cart is empty) is ``Unauthenticated``."""
 
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, currency: str = "INR") -> None:
         self._uow = uow
@@ -32,6 +33,8 @@ class AddToCart:
         check_quantity(cmd.quantity)
         async with self._uow() as uow:
             cart = await uow.carts.get_for_update(cmd.user_id)
+            if cart.is_empty and await uow.users.get(cmd.user_id) is None:
+                raise Unauthenticated("The account no longer exists.")
             product = await uow.products.get(cmd.product_id)
             if product is None:
                 raise NotFound(f"Product {cmd.product_id} does not exist.")

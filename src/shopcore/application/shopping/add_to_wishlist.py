@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from shopcore.application.ports.common import Clock
 from shopcore.application.ports.shopping import WishlistEntry
 from shopcore.application.ports.unit_of_work import UnitOfWorkFactory
-from shopcore.domain.errors import NotFound
+from shopcore.domain.errors import NotFound, Unauthenticated
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +29,7 @@ class WishlistAdded:
 
 class AddToWishlist:
     """Adds a visible product once; adding it again changes nothing. Unknown or archived
-    products are ``NotFound``."""
+    products are ``NotFound``; an unknown user is ``Unauthenticated``."""
 
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
@@ -40,6 +40,8 @@ class AddToWishlist:
             product = await uow.products.get(cmd.product_id)
             if product is None or product.archived:
                 raise NotFound(f"Product {cmd.product_id} does not exist.")
+            if await uow.users.get(cmd.user_id) is None:
+                raise Unauthenticated("The account no longer exists.")
             created = await uow.wishlists.add(cmd.user_id, product.id, self._clock.now())
             items = await uow.wishlists.list_with_products(cmd.user_id)
             await uow.commit()

@@ -16,7 +16,11 @@ from typing import Any
 from sqlalchemy import Select, and_, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shopcore.adapters.sql.repositories.catalog import PRODUCT_COLUMNS, product_from_row
+from shopcore.adapters.sql.repositories.catalog import (
+    PRODUCT_COLUMNS,
+    is_storable_id,
+    product_from_row,
+)
 from shopcore.adapters.sql.tables import (
     cart_lines,
     order_lines,
@@ -73,6 +77,8 @@ class SqlCartRepository:
             set_={"quantity": statement.excluded.quantity}))
 
     async def remove(self, user_id: str, product_id: int) -> None:
+        if not is_storable_id(product_id):
+            return  # no such line (and the id must not reach the database)
         await self._connection.execute(delete(cart_lines).where(
             cart_lines.c.user_id == user_id, cart_lines.c.product_id == product_id))
 
@@ -152,6 +158,8 @@ class SqlOrderRepository:
         return Page(items=await self._with_lines(rows), count=count, request=page)
 
     async def has_purchased(self, user_id: str, product_id: int) -> bool:
+        if not is_storable_id(product_id):
+            return False
         bought = exists().where(
             orders.c.id == order_lines.c.order_id,
             orders.c.user_id == user_id,
@@ -222,6 +230,8 @@ class SqlWishlistRepository:
         return bool(result.rowcount == 1)
 
     async def remove(self, user_id: str, product_id: int) -> None:
+        if not is_storable_id(product_id):
+            return
         await self._connection.execute(delete(wishlist_items).where(
             wishlist_items.c.user_id == user_id, wishlist_items.c.product_id == product_id))
 
@@ -255,10 +265,14 @@ class SqlReviewRepository:
         return draft.to_review(review_id, product_id, user_id, author, now)
 
     async def exists(self, user_id: str, product_id: int) -> bool:
+        if not is_storable_id(product_id):
+            return False
         found = exists().where(reviews.c.user_id == user_id, reviews.c.product_id == product_id)
         return bool((await self._connection.execute(select(found))).scalar_one())
 
     async def delete(self, user_id: str, product_id: int) -> Review | None:
+        if not is_storable_id(product_id):
+            return None
         row = (await self._connection.execute(
             delete(reviews)
             .where(reviews.c.user_id == user_id, reviews.c.product_id == product_id)
@@ -270,6 +284,8 @@ class SqlReviewRepository:
         return _review(row, author)
 
     async def list_for_product(self, product_id: int, page: PageRequest) -> Page[Review]:
+        if not is_storable_id(product_id):
+            return Page(items=[], count=0, request=page)
         count = (await self._connection.execute(
             select(func.count()).select_from(reviews).where(reviews.c.product_id == product_id)
         )).scalar_one()
