@@ -17,11 +17,16 @@ def test_import_linter_contracts_are_kept() -> None:
 
 
 def test_importing_domain_and_application_loads_no_framework() -> None:
+    """The public packages, with all their re-exports (and ``shopcore`` itself, whose
+    ``bootstrap`` loads lazily), import no framework, driver or HTTP client."""
     probe = (
-        "import sys, shopcore.domain, shopcore.application.auth.verify_otp, "
-        "shopcore.application.ports;"
+        "import sys, shopcore, shopcore.domain, shopcore.application, "
+        "shopcore.application.ports, shopcore.application.auth.verify_otp;"
+        "from shopcore.application import *;"
+        "from shopcore.domain import *;"
         "heavy = {'litestar', 'sqlalchemy', 'httpx', 'jwt', 'PIL', 'msgspec', "
-        "'dependency_injector', 'phonenumbers', 'alembic'};"
+        "'dependency_injector', 'phonenumbers', 'alembic', 'asyncpg', 'aiosqlite', "
+        "'redis', 'boto3', 'uvicorn', 'dotenv'};"
         "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))"
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
