@@ -4,9 +4,10 @@ What one process does, the other sees: OTP quotas (Redis), tokens (shared secret
 images (shared media folder), stock (PostgreSQL). And a process stopped with SIGTERM
 in the middle of the load finishes what it accepted and leaves nothing half-written.
 
-Each run uses a fresh PostgreSQL database and Redis database 5 (flushed first;
-``SHOPCORE_TEST_REDIS_MULTI_URL`` picks another). Every process started here is
-stopped by its PID in a ``finally``.
+Each run uses a fresh PostgreSQL database, and its own key prefix in Redis database 5
+(``SHOPCORE_TEST_REDIS_MULTI_URL`` picks another), so runs in parallel never meet;
+its keys are deleted afterwards. Every process started here is stopped by its PID in
+a ``finally``.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from tests.postgres_databases import create_database, drop_database
 from shopcore.adapters.sql.engine import create_engine
 
 REDIS_URL = os.environ.get("SHOPCORE_TEST_REDIS_MULTI_URL", "redis://127.0.0.1:6379/5")
+REDIS_PREFIX = f"shopcore-test-{uuid.uuid4().hex[:12]}:"
 SECRET_KEY = "multi-process-test-secret-0123456789-abcdef"
 CODE = "123456"
 ADMIN = "+919800000001"
@@ -130,12 +132,23 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=10)
 
 
-def flushed_redis() -> None:
+def redis_keys_of_this_run() -> list[bytes]:
+    """Every key this run made (also checks that Redis answers: it is required)."""
     client = Redis.from_url(REDIS_URL)
     try:
-        client.flushdb()
+        return list(client.scan_iter(match=f"{REDIS_PREFIX}*", count=500))
     except (RedisError, OSError) as error:
         pytest.fail(f"Redis is unreachable at {REDIS_URL}: {error}", pytrace=False)
+    finally:
+        client.close()
+
+
+def delete_redis_keys_of_this_run() -> None:
+    client = Redis.from_url(REDIS_URL)
+    try:
+        keys = list(client.scan_iter(match=f"{REDIS_PREFIX}*", count=500))
+        if keys:
+            client.delete(*keys)
     finally:
         client.close()
 
@@ -143,7 +156,7 @@ def flushed_redis() -> None:
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     """Two serving processes on a fresh database, one Redis and one media folder."""
-    flushed_redis()
+    assert redis_keys_of_this_run() == []
     workdir = tmp_path_factory.mktemp("multi")
     url: str = _run(create_database("multi"))
     env = {k: v for k, v in os.environ.items()
@@ -152,6 +165,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         SHOPCORE_ENV="test",
         SHOPCORE_DATABASE_URL=url,
         SHOPCORE_REDIS_URL=REDIS_URL,
+        SHOPCORE_REDIS_KEY_PREFIX=REDIS_PREFIX,
         SHOPCORE_SECRET_KEY=SECRET_KEY,
         SHOPCORE_MEDIA_DIR=str(workdir / "media"),
         SHOPCORE_OTP_TEST_NUMBERS=",".join(
@@ -170,7 +184,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     finally:
         shop.stop_all()
         _run(drop_database(url))
-        flushed_redis()
+        delete_redis_keys_of_this_run()
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -237,6 +251,8 @@ async def test_an_otp_ip_quota_spent_on_one_process_is_enforced_by_the_other(
     assert answers[3].json()["code"] == "rate_limited"
     assert 1 <= int(answers[3].headers["retry-after"]) <= 3600
     assert other_ip.status_code == 202
+    # The counters are in Redis, under this run's prefix.
+    assert f"{REDIS_PREFIX}rl:3600:otp:ip:{client_ip}".encode() in redis_keys_of_this_run()
 
 
 async def test_a_token_issued_by_one_process_is_accepted_by_the_other(

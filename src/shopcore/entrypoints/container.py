@@ -73,11 +73,11 @@ def _redis_client(settings: Settings) -> Redis | None:
                           health_check_interval=30)
 
 
-def _rate_limiter(redis: Redis | None) -> RateLimiter:
+def _rate_limiter(settings: Settings, redis: Redis | None) -> RateLimiter:
     """Counters every process shares when Redis is configured; else this process's own."""
     if redis is None:
         return MemoryRateLimiter()
-    return RedisRateLimiter(redis)
+    return RedisRateLimiter(redis, prefix=f"{settings.redis_key_prefix}rl:")
 
 
 def _otp_gateway(settings: Settings, client: httpx.AsyncClient) -> OtpGateway:
@@ -135,7 +135,7 @@ class Container(containers.DeclarativeContainer):
     ids = providers.Singleton(Uuid4Ids)
     phones = providers.Singleton(PhonenumbersPhoneParser)
     redis_client = providers.Singleton(_redis_client, settings)
-    rate_limiter = providers.Singleton(_rate_limiter, redis_client)
+    rate_limiter = providers.Singleton(_rate_limiter, settings, redis_client)
     otp_gateway = providers.Singleton(_otp_gateway, settings, http_client)
     otp_policy = providers.Singleton(_otp_policy, settings)
     token_signer = providers.Singleton(

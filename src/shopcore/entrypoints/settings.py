@@ -55,6 +55,7 @@ class Settings:
     s3_endpoint_url: str | None = None
     s3_region: str | None = None
     s3_public_url: str | None = None
+    redis_key_prefix: str = "shopcore:"
     # payments
     payment_gateway: str = "fake"
     razorpay_key_id: str | None = None
@@ -120,6 +121,7 @@ def _parse(env: Mapping[str, str], workdir: Path) -> Settings:
         s3_endpoint_url=_http_url(get, "SHOPCORE_S3_ENDPOINT_URL"),
         s3_region=get("SHOPCORE_S3_REGION"),
         s3_public_url=_http_url(get, "SHOPCORE_S3_PUBLIC_URL"),
+        redis_key_prefix=_redis_key_prefix(get("SHOPCORE_REDIS_KEY_PREFIX") or "shopcore:"),
         # payments
         payment_gateway=_payment_gateway(get, mode),
         razorpay_key_id=get("RAZORPAY_KEY_ID"),
@@ -172,6 +174,13 @@ def _http_url(get: Callable[[str], str | None], name: str) -> str | None:
 def _redis_url(value: str | None) -> str | None:
     if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
         raise SettingsError("SHOPCORE_REDIS_URL", "must be a redis://, rediss:// or unix:// URL")
+    return value
+
+
+def _redis_key_prefix(value: str) -> str:
+    if len(value) > 64 or not value.isprintable() or any(c.isspace() for c in value):
+        raise SettingsError("SHOPCORE_REDIS_KEY_PREFIX",
+                            "must be at most 64 printable characters without spaces")
     return value
 
 

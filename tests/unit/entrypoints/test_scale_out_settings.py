@@ -19,19 +19,21 @@ def test_defaults(tmp_path: Path) -> None:
     assert (settings.db_pool_size, settings.db_max_overflow, settings.db_pool_timeout,
             settings.db_pool_recycle) == (10, 10, 30, 1800)
     assert settings.image_store == "filesystem" and settings.s3_bucket is None
-    assert settings.redis_url is None
+    assert settings.redis_url is None and settings.redis_key_prefix == "shopcore:"
 
 
 def test_pool_and_s3_settings_are_read(tmp_path: Path) -> None:
     settings = load(
         tmp_path, SHOPCORE_DB_POOL_SIZE="5", SHOPCORE_DB_MAX_OVERFLOW="0",
         SHOPCORE_DB_POOL_TIMEOUT="3", SHOPCORE_DB_POOL_RECYCLE="0",
-        SHOPCORE_REDIS_URL="redis://cache:6379/2", SHOPCORE_IMAGE_STORE="s3",
+        SHOPCORE_REDIS_URL="redis://cache:6379/2", SHOPCORE_REDIS_KEY_PREFIX="staging:",
+        SHOPCORE_IMAGE_STORE="s3",
         SHOPCORE_S3_BUCKET="shop-images", SHOPCORE_S3_ENDPOINT_URL="http://minio:9000",
         SHOPCORE_S3_REGION="ap-south-1", SHOPCORE_S3_PUBLIC_URL="https://cdn.shop.example/i")
     assert (settings.db_pool_size, settings.db_max_overflow, settings.db_pool_timeout,
             settings.db_pool_recycle) == (5, 0, 3, 0)
     assert settings.redis_url == "redis://cache:6379/2"
+    assert settings.redis_key_prefix == "staging:"
     assert (settings.image_store, settings.s3_bucket, settings.s3_endpoint_url,
             settings.s3_region, settings.s3_public_url) == (
         "s3", "shop-images", "http://minio:9000", "ap-south-1", "https://cdn.shop.example/i")
@@ -45,6 +47,8 @@ def test_pool_and_s3_settings_are_read(tmp_path: Path) -> None:
         ({"SHOPCORE_S3_ENDPOINT_URL": "minio:9000"}, "SHOPCORE_S3_ENDPOINT_URL"),
         ({"SHOPCORE_S3_PUBLIC_URL": "cdn.example"}, "SHOPCORE_S3_PUBLIC_URL"),
         ({"SHOPCORE_REDIS_URL": "localhost:6379"}, "SHOPCORE_REDIS_URL"),
+        ({"SHOPCORE_REDIS_KEY_PREFIX": "shop core:"}, "SHOPCORE_REDIS_KEY_PREFIX"),
+        ({"SHOPCORE_REDIS_KEY_PREFIX": "x" * 65}, "SHOPCORE_REDIS_KEY_PREFIX"),
         ({"SHOPCORE_DB_MAX_OVERFLOW": "-1"}, "SHOPCORE_DB_MAX_OVERFLOW"),
         ({"SHOPCORE_DB_POOL_TIMEOUT": "0"}, "SHOPCORE_DB_POOL_TIMEOUT"),
         ({"SHOPCORE_DB_POOL_RECYCLE": "soon"}, "SHOPCORE_DB_POOL_RECYCLE"),
