@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import urlencode
 from typing import Any, Generic, TypeVar
+from urllib.parse import urlencode
 
 import msgspec
 from litestar import Request
@@ -39,4 +39,6 @@ def render_page(
 def _link(request: Request[Any, Any, Any], page: int) -> str:
     params = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
     params.append(("page", str(page)))
-    return str(request.url.with_replacements(query=urlencode(params)))
+    # Litestar routes "/x/" as "/x"; links keep the path exactly as the client sent it.
+    raw_path = request.scope.get("raw_path", b"").decode("latin-1") or request.url.path
+    return str(request.url.with_replacements(path=raw_path, query=urlencode(params)))
