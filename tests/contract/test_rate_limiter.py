@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import pytest
 from redis.asyncio import Redis
-from tests.redis_service import connected_redis, delete_keys
 
 from shopcore.adapters.memory.basics import MemoryRateLimiter
 from shopcore.adapters.redis_rate_limiter import DEFAULT_PREFIX, RedisRateLimiter
 from shopcore.application.ports import RateLimiter
+from tests.redis_service import connected_redis, delete_keys
 
 WINDOW = 1  # seconds: short enough for Redis to expire it during the test
 

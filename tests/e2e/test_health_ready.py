@@ -9,12 +9,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.e2e.conftest import app_settings
-from tests.redis_service import REDIS_URL, connected_redis
 
 from shopcore.adapters.redis_rate_limiter import RedisRateLimiter
 from shopcore.entrypoints.container import build_container, close_container
 from shopcore.entrypoints.http.app import create_app
+from tests.e2e.conftest import app_settings
+from tests.redis_service import REDIS_URL, connected_redis
 
 Client = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 

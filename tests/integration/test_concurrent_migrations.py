@@ -18,11 +18,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
-from tests.postgres_databases import fresh_database
 
 from shopcore.adapters.sql.engine import create_engine
 from shopcore.adapters.sql.migrate import alembic_config, upgrade_database
 from shopcore.adapters.sql.tables import metadata
+from tests.postgres_databases import fresh_database
 
 ENGINE_SPECIFIC = {"products_fts", "search_vector", "ix_products_search_vector"}
 

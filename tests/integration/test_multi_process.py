@@ -34,9 +34,9 @@ from PIL import Image
 from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import text
-from tests.postgres_databases import create_database, drop_database
 
 from shopcore.adapters.sql.engine import create_engine
+from tests.postgres_databases import create_database, drop_database
 
 REDIS_URL = os.environ.get("SHOPCORE_TEST_REDIS_MULTI_URL", "redis://127.0.0.1:6379/5")
 REDIS_PREFIX = f"shopcore-test-{uuid.uuid4().hex[:12]}:"

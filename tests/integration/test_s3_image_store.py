@@ -18,7 +18,6 @@ import pytest
 from botocore.exceptions import ClientError
 from moto.server import ThreadedMotoServer
 from PIL import Image
-from tests.support import sqlite_copy
 
 from shopcore.adapters.images import PillowImageProcessor
 from shopcore.adapters.s3_images import (
@@ -31,6 +30,7 @@ from shopcore.application.ports.images import ImageTooLarge, StoredImage, Unsupp
 from shopcore.entrypoints.container import build_container, close_container
 from shopcore.entrypoints.http.app import create_app
 from shopcore.entrypoints.settings import Settings
+from tests.support import sqlite_copy
 
 GPS_IFD = 0x8825
 MAKE = 0x010F
