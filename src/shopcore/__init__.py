@@ -10,6 +10,7 @@ is private (see docs/library.md). The names below load on first use, so importin
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -17,6 +18,10 @@ if TYPE_CHECKING:
     from shopcore.shop import SettingsValues, Shop, bootstrap
 
 __all__ = ["Settings", "SettingsError", "SettingsValues", "Shop", "bootstrap"]
+
+# A library logs, the application decides where to: without a logging configuration
+# the ``shopcore.*`` records go nowhere (instead of Python's last-resort stderr).
+logging.getLogger("shopcore").addHandler(logging.NullHandler())
 
 _HOMES = {
     "bootstrap": "shopcore.shop",

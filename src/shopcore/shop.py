@@ -79,6 +79,7 @@ class SettingsValues(TypedDict, total=False):
     s3_endpoint_url: str | None
     s3_region: str | None
     s3_public_url: str | None
+    redis_key_prefix: str
     razorpay_key_id: str | None
     razorpay_key_secret: str | None
     razorpay_webhook_secret: str | None

@@ -4,6 +4,8 @@ and the promise that the web framework is never imported."""
 from __future__ import annotations
 
 import dataclasses
+import importlib
+import re
 import subprocess
 import sys
 import textwrap
@@ -186,6 +188,7 @@ async def test_the_in_memory_shop_opens_and_closes_like_a_shop() -> None:
 
 
 def test_settings_values_cover_every_setting_but_the_adapter_names() -> None:
+    """A new field of Settings needs its line in shopcore.shop.SettingsValues too."""
     fields = {f.name for f in dataclasses.fields(shopcore.Settings)}
     assert set(SettingsValues.__annotations__) == fields - PORT_NAMED_SETTINGS
 
@@ -315,3 +318,31 @@ async def test_own_product_catalog_serves_the_read_side(tmp_path: Path) -> None:
         found = await shop.search_products(SearchProductsQuery(q="green"))
         assert found.items == [tea]
         assert await shop.get_product(tea.id) == tea
+
+
+# --- docs/library.md stays true --------------------------------------------------------------
+
+
+def documented_errors() -> dict[str, tuple[str, int, str]]:
+    """Error class -> (module it is imported from, HTTP status, problem code), as the
+    guide's error table says."""
+    guide = (ROOT / "docs" / "library.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `(\w+)` \| `([\w.]+)` \| .+? \| (\d{3}) `(\w+)` \|$", guide,
+                      flags=re.MULTILINE)
+    return {name: (module, int(status), code) for name, module, status, code in rows}
+
+
+def test_the_guide_maps_every_error_as_the_http_layer_does() -> None:
+    from shopcore.entrypoints.http.problems import DOMAIN_ERRORS, _lookup
+
+    documented = documented_errors()
+    assert {error.__name__ for error in DOMAIN_ERRORS} <= set(documented)
+    for name, (module, status, code) in documented.items():
+        error = getattr(importlib.import_module(module), name)
+        assert (status, code) == _lookup(error), name
+
+
+def test_the_guide_lists_every_use_case() -> None:
+    guide = (ROOT / "docs" / "library.md").read_text(encoding="utf-8")
+    for name, kind in use_case_types().items():
+        assert f"| `{name}` | `{kind.__name__}`" in guide, name
