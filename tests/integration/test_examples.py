@@ -75,3 +75,15 @@ def test_every_python_block_of_the_guide_is_taken_from_an_example() -> None:
 def test_the_guide_names_every_example() -> None:
     guide = GUIDE.read_text(encoding="utf-8")
     assert [p.name for p in EXAMPLES if f"examples/{p.name}" not in guide] == []
+
+
+def test_the_readme_library_snippet_runs(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Use it as a library", 1)[1]
+    (snippet,) = python_blocks(section.split("\n## ", 1)[0])
+    script = tmp_path / "snippet.py"
+    script.write_text(snippet, encoding="utf-8")
+    result = subprocess.run([sys.executable, "-c", RUNNER, str(script)], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=180, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines() == ["0 []", "frameworks: []"]
