@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ast
+import doctest
 import importlib
 import inspect
 import pkgutil
@@ -109,3 +110,9 @@ def test_shopcore_names_load_on_first_use() -> None:
     assert set(shopcore.__all__) <= set(dir(shopcore))
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         _ = shopcore.nope  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("module", PUBLIC, ids=lambda m: m.__name__)
+def test_the_docstring_examples_of_the_public_modules_run(module: ModuleType) -> None:
+    failed, _ = doctest.testmod(module, verbose=False)
+    assert failed == 0
