@@ -26,8 +26,11 @@ class Row:
     workload: Workload
     result: WrkResult | None
     note: str = ""
+    """Why the row has no usable measurement (shown instead of the numbers)."""
     products: int = 0
     order_lines: int = 0
+    runs: tuple[float, ...] = ()
+    """Requests/s of every measured run (the result is the best of them)."""
     solo_ms: float | None = None
     """Median latency of requests sent one at a time (scaling run): the cost without
     queueing."""
@@ -63,7 +66,7 @@ def results_table(rows: list[Row], ceiling: WrkResult | None) -> str:
     for row in rows:
         name = f"{row.workload.key} {row.workload.title}"
         target = f"≥ {row.workload.target * 100:.0f}%"
-        if row.result is None or not row.result.requests:
+        if row.result is None or row.note:
             lines.append([name, row.note, "", "", _errors(row.result), "", target])
             continue
         share = fraction(row.result.requests_per_s, ceiling_rps)
@@ -86,7 +89,7 @@ def scaling_table(rows: list[Row]) -> str:
             base = smallest.setdefault(row.workload.key, row.solo_ms)
             solo = f"{row.solo_ms:.1f}"
             growth = f"× {row.solo_ms / base:.1f}" if base > 0 else ""
-        if row.result is None or not row.result.requests:
+        if row.result is None or row.note:
             lines.append([*size, solo, growth, row.note, "", "", _errors(row.result)])
             continue
         lines.append([*size, solo, growth, *_numbers(row.result)])
@@ -100,6 +103,7 @@ def row_json(row: Row, ceiling: WrkResult | None) -> dict[str, Any]:
                             "target_fraction": row.workload.target, "note": row.note or None,
                             "products": row.products, "order_lines": row.order_lines,
                             "solo_ms": row.solo_ms,
+                            "runs_requests_per_s": [round(rps, 1) for rps in row.runs],
                             "result": row.result.as_json() if row.result else None}
     if row.result is not None and ceiling is not None:
         share = fraction(row.result.requests_per_s, ceiling.requests_per_s)

@@ -30,7 +30,16 @@ class RunningServer:
 
     name: str
     base_url: str
-    pid: int
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def exit_code(self) -> int | None:
+        """None while the server runs; its exit code once it has ended."""
+        return self.process.poll()
+
+    def log_tail(self, size: int = 2000) -> str:
+        """The end of the server's log."""
+        return self.log_path.read_text(errors="replace")[-size:]
 
 
 def free_port() -> int:
@@ -97,8 +106,12 @@ def _serving(name: str, command: list[str], port: int, env: dict[str, str],
             base_url = f"http://127.0.0.1:{port}"
             _wait_ready(process, base_url, log_path)
             log.info("%s is serving on %s (pid %d)", name, base_url, process.pid)
-            yield RunningServer(name=name, base_url=base_url, pid=process.pid)
+            yield RunningServer(name=name, base_url=base_url, process=process,
+                                log_path=log_path)
         finally:
+            if process.poll() is not None:
+                log.error("%s (pid %d) had already exited with %s", name, process.pid,
+                          process.returncode)
             stop(process)
             log.info("%s stopped (pid %d, exit %s)", name, process.pid, process.returncode)
 

@@ -6,6 +6,7 @@ import pytest
 from bench.client import RouteUnavailable, bench_phones, otp_test_numbers
 from bench.options import parse_options
 from bench.report import Row, fraction, results_table, scaling_table
+from bench.runner import best
 from bench.workloads import workload
 from bench.wrk import WrkResult
 
@@ -84,3 +85,14 @@ def test_unknown_workloads_and_bad_thread_counts_are_usage_errors() -> None:
         parse_options(["--only", "W9"], {})
     with pytest.raises(SystemExit):
         parse_options(["--threads", "4", "--connections", "2"], {})
+
+
+def test_the_best_of_repeated_runs_is_the_fastest() -> None:
+    assert best([result(900), result(1_200), result(1_000)]).requests_per_s == 1_200
+
+
+def test_repeat_must_be_at_least_one() -> None:
+    assert parse_options(["--repeat", "3"], {}).repeat == 3
+    assert parse_options([], {"BENCH_REPEAT": "2"}).repeat == 2
+    with pytest.raises(SystemExit):
+        parse_options(["--repeat", "0"], {})
