@@ -19,10 +19,12 @@ from shopcore.entrypoints.http.controllers.payments import PaymentsController
 from shopcore.entrypoints.http.controllers.reviews import ReviewsController
 from shopcore.entrypoints.http.controllers.wishlist import WishlistController
 from shopcore.entrypoints.http.middleware import (
+    options_allow_hook,
     request_id_middleware,
     request_timeout_middleware,
+    security_headers_hook,
 )
-from shopcore.entrypoints.http.openapi import ContractJsonRenderPlugin
+from shopcore.entrypoints.http.openapi import ContractJsonRenderPlugin, StrictStructSchemaPlugin
 from shopcore.entrypoints.http.problems import EXCEPTION_HANDLERS
 from shopcore.entrypoints.settings import Settings
 
@@ -57,6 +59,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[request_id_middleware,
                     request_timeout_middleware(settings.request_timeout_seconds)],
+        before_send=[options_allow_hook, security_headers_hook],
+        plugins=[StrictStructSchemaPlugin()],
         cors_config=cors,
         request_max_body_size=MAX_JSON_BODY,
         openapi_config=OpenAPIConfig(

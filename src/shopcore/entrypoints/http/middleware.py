@@ -24,33 +24,63 @@ SECURITY_HEADERS = [
 
 
 def request_id_middleware(app: ASGIApp) -> ASGIApp:
-    """Give every request an id (a safe incoming ``X-Request-ID`` is kept) and echo it,
-    with the security headers; answers to authenticated requests are never cached."""
+    """Give every request that reaches a route an id (a safe incoming ``X-Request-ID`` is
+    kept) before its handler runs, so its log records carry it. The headers are added by
+    :func:`security_headers_hook`, which also sees the answers no route gave."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
-            await app(scope, receive, send)
-            return
+        if scope["type"] == ScopeType.HTTP:
+            REQUEST_ID.set(request_id_of(scope))
+        await app(scope, receive, send)
+
+    return middleware
+
+
+def request_id_of(scope: Scope) -> str:
+    """The request's id, assigned on first use (a safe incoming ``X-Request-ID`` is kept)."""
+    state = scope.setdefault("state", {})
+    request_id: str | None = state.get("request_id")
+    if request_id is None:
         incoming = _header(scope, b"x-request-id")
         request_id = incoming if incoming and _SAFE_REQUEST_ID.match(incoming) \
             else secrets.token_hex(8)
-        scope.setdefault("state", {})["request_id"] = request_id
-        REQUEST_ID.set(request_id)
-        authenticated = _header(scope, b"authorization") is not None
+        state["request_id"] = request_id
+    return request_id
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers: list[Any] = list(message.get("headers", []))
-                headers.append((b"x-request-id", request_id.encode()))
-                headers.extend(SECURITY_HEADERS)
-                if authenticated:
-                    headers.append((b"cache-control", b"no-store"))
-                message["headers"] = headers
-            await send(message)
 
-        await app(scope, receive, send_with_headers)
+async def security_headers_hook(message: Message, scope: Scope) -> None:
+    """App-wide ``before_send`` hook: every answer carries the request id and the security
+    headers, also those given before any route was matched (404, 405, a body refused while
+    being read); answers to authenticated requests are never cached."""
+    if message["type"] != "http.response.start" or scope["type"] != ScopeType.HTTP:
+        return
+    headers: list[Any] = list(message.get("headers", []))
+    headers.append((b"x-request-id", request_id_of(scope).encode()))
+    headers.extend(SECURITY_HEADERS)
+    if _header(scope, b"authorization") is not None:
+        headers.append((b"cache-control", b"no-store"))
+    message["headers"] = headers
 
-    return middleware
+
+async def options_allow_hook(message: Message, scope: Scope) -> None:
+    """App-wide ``before_send`` hook: ``OPTIONS`` answers list every method of the path.
+
+    Litestar 2 builds the ``OPTIONS`` answer of a path served by several handlers (``GET``
+    and ``POST /api/wishlist/``) from the methods of the first one only (litestar#4169,
+    fixed in Litestar 3); the route the request matched knows them all.
+    """
+    if message["type"] != "http.response.start" or scope.get("method") != "OPTIONS":
+        return
+    headers: list[Any] = list(message.get("headers", []))
+    if not any(name.lower() == b"allow" for name, _ in headers):
+        return  # a CORS preflight, answered by the CORS middleware
+    template = scope.get("path_template")
+    methods = next((route.methods for route in scope["litestar_app"].routes
+                    if route.path_format == template), None)
+    if methods:
+        headers = [(name, value) for name, value in headers if name.lower() != b"allow"]
+        headers.append((b"allow", ", ".join(sorted(methods)).encode()))
+        message["headers"] = headers
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -48,7 +48,7 @@ class AuthController(Controller):
         status_code=HTTP_202_ACCEPTED,
         dependencies={"request_otp": use_case("request_otp")},
         summary="Send a login code to a mobile number",
-        responses=problem_responses(422, 429, 502),
+        responses=problem_responses(400, 413, 422, 429, 502),
     )
     async def request_otp(
         self,
@@ -72,7 +72,7 @@ class AuthController(Controller):
         status_code=HTTP_200_OK,
         dependencies={"verify_otp": use_case("verify_otp")},
         summary="Verify a login code and receive tokens",
-        responses=problem_responses(400, 422, 429),
+        responses=problem_responses(400, 413, 422, 429),
     )
     async def verify_otp(
         self, data: JSONBody[VerifyOtpBody], verify_otp: NamedDependency[VerifyOtp]
@@ -95,7 +95,7 @@ class AuthController(Controller):
         status_code=HTTP_200_OK,
         dependencies={"refresh_session": use_case("refresh_session")},
         summary="Rotate a refresh token",
-        responses=problem_responses(401, 422),
+        responses=problem_responses(400, 401, 413, 422),
     )
     async def refresh(
         self, data: JSONBody[RefreshTokenBody], refresh_session: NamedDependency[RefreshSession]
@@ -116,7 +116,7 @@ class AuthController(Controller):
         status_code=HTTP_204_NO_CONTENT,
         dependencies={"logout": use_case("logout")},
         summary="End a login",
-        responses=problem_responses(422),
+        responses=problem_responses(400, 413, 422),
     )
     async def logout(
         self, data: JSONBody[RefreshTokenBody], logout: NamedDependency[Logout]

@@ -43,7 +43,8 @@ class CartController(Controller):
         return render_cart(await get_cart(GetCartQuery(claims.user_id)))
 
     @post("/add/", status_code=HTTP_200_OK, dependencies={"add_to_cart": use_case("add_to_cart")},
-          summary="Add units of a product", responses=problem_responses(401, 404, 409, 422))
+          summary="Add units of a product",
+          responses=problem_responses(400, 401, 404, 409, 413, 422))
     async def add(
         self,
         data: JSONBody[AddToCartBody],
@@ -58,7 +59,7 @@ class CartController(Controller):
     @post("/update/", status_code=HTTP_200_OK,
           dependencies={"update_cart_line": use_case("update_cart_line")},
           summary="Set the quantity of a product in the cart",
-          responses=problem_responses(401, 404, 409, 422))
+          responses=problem_responses(400, 401, 404, 409, 413, 422))
     async def update(
         self,
         data: JSONBody[UpdateCartLineBody],
@@ -71,7 +72,8 @@ class CartController(Controller):
 
     @post("/remove/", status_code=HTTP_200_OK,
           dependencies={"remove_from_cart": use_case("remove_from_cart")},
-          summary="Remove a product from the cart", responses=problem_responses(401, 404, 422))
+          summary="Remove a product from the cart",
+          responses=problem_responses(400, 401, 404, 413, 422))
     async def remove(
         self,
         data: JSONBody[RemoveFromCartBody],

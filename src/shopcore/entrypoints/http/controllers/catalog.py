@@ -79,7 +79,7 @@ class ProductsController(Controller):
     tags = ["products"]
 
     @get("/", dependencies={"list_products": use_case("list_products")},
-         summary="List products", responses=problem_responses(422))
+         summary="List products", responses=problem_responses(400, 422))
     async def list_products(
         self,
         request: Request[Any, Any, Any],
@@ -103,7 +103,7 @@ class ProductsController(Controller):
         return render_page(request, found, render_product)
 
     @get("/search/", dependencies={"search_products": use_case("search_products")},
-         summary="Search products", responses=problem_responses(422))
+         summary="Search products", responses=problem_responses(400, 422))
     async def search(
         self,
         request: Request[Any, Any, Any],
@@ -123,7 +123,7 @@ class ProductsController(Controller):
         return render_page(request, found, render_product)
 
     @get("/most-bought/", dependencies={"most_bought": use_case("most_bought_products")},
-         summary="Best-selling products", responses=problem_responses(422))
+         summary="Best-selling products", responses=problem_responses(400, 422))
     async def most_bought(
         self,
         most_bought: NamedDependency[MostBoughtProducts],
@@ -137,7 +137,7 @@ class ProductsController(Controller):
         return [render_best_seller(seller) for seller in sellers]
 
     @get("/{product_id:int}/", dependencies={"get_product": use_case("get_product")},
-         summary="A product", responses=problem_responses(404))
+         summary="A product", responses=problem_responses(400, 404))
     async def detail(self, product_id: FromPath[int], get_product: NamedDependency[GetProduct]
                      ) -> ProductBody:
         """Unknown or archived: 404."""
@@ -146,7 +146,7 @@ class ProductsController(Controller):
     @patch("/{product_id:int}/", guards=[requires_admin], security=BEARER_SECURITY,
            dependencies={"update_product": use_case("update_product")},
            summary="Change a product (admin)",
-           responses=problem_responses(401, 403, 404, 422))
+           responses=problem_responses(400, 401, 403, 404, 413, 422))
     async def update(
         self,
         product_id: FromPath[int],
@@ -162,7 +162,8 @@ class ProductsController(Controller):
     @delete("/{product_id:int}/", guards=[requires_admin], security=BEARER_SECURITY,
             status_code=HTTP_204_NO_CONTENT,
             dependencies={"archive_product": use_case("archive_product")},
-            summary="Archive a product (admin)", responses=problem_responses(401, 403, 404))
+            summary="Archive a product (admin)",
+            responses=problem_responses(400, 401, 403, 404))
     async def archive(
         self, product_id: FromPath[int], archive_product: NamedDependency[ArchiveProduct]
     ) -> None:

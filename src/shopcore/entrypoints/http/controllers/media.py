@@ -24,7 +24,7 @@ class MediaController(Controller):
     path = "/media"
     tags = ["operations"]
 
-    @get("/{file_path:path}", summary="An uploaded image", responses=problem_responses(404),
+    @get("/{file_path:path}", summary="An uploaded image", responses=problem_responses(400, 404),
          media_type="application/octet-stream")
     async def serve(self, file_path: FromPath[str], state: State) -> File:
         """An image or thumbnail of a product (the URLs the product object gives)."""

@@ -10,7 +10,7 @@ from litestar.openapi import ResponseSpec
 from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from shopcore.application.pagination import MAX_PAGE_SIZE, PageRequest
+from shopcore.application.pagination import MAX_PAGE, MAX_PAGE_SIZE, PageRequest
 from shopcore.application.ports import AccessClaims
 from shopcore.application.shopping.cancel_order import CancelOrder, CancelOrderCommand
 from shopcore.application.shopping.change_order_status import (
@@ -44,7 +44,8 @@ IdempotencyKeyHeader = Annotated[str | None, HeaderParameter(
     description="Repeating a request with the same key (per user) and body returns the "
                 "first order with 200 instead of placing another; the same key with "
                 "another body is 422 idempotency_key_reused.")]
-PageNumber = Annotated[int, QueryParameter(name="page", ge=1, description="From 1")]
+PageNumber = Annotated[int, QueryParameter(name="page", ge=1, le=MAX_PAGE,
+                                           description="From 1")]
 PageSize = Annotated[int, QueryParameter(name="page_size", ge=1, le=MAX_PAGE_SIZE)]
 OrderPathId = Annotated[str, PathParameter(description="The order's opaque id")]
 
@@ -63,7 +64,7 @@ class OrdersController(Controller):
           responses={HTTP_200_OK: ResponseSpec(OrderBody, generate_examples=False,
                                                description="A replay of an earlier request "
                                                            "with the same Idempotency-Key"),
-                     **problem_responses(401, 409, 422)})
+                     **problem_responses(400, 401, 409, 413, 422)})
     async def place(
         self,
         data: JSONBody[PlaceOrderBody],
@@ -82,7 +83,8 @@ class OrdersController(Controller):
                         status_code=HTTP_200_OK if placed.replayed else HTTP_201_CREATED)
 
     @get("/orders/", guards=[requires_user], dependencies={"list_orders": use_case("list_orders")},
-         summary="The caller's orders, newest first", responses=problem_responses(401, 422))
+         summary="The caller's orders, newest first",
+         responses=problem_responses(400, 401, 422))
     async def list_orders(
         self,
         request: Request[Any, Any, Any],
@@ -97,7 +99,7 @@ class OrdersController(Controller):
 
     @get("/orders/{order_id:str}/", guards=[requires_user],
          dependencies={"get_order": use_case("get_order")}, summary="One of the caller's orders",
-         responses=problem_responses(401, 404))
+         responses=problem_responses(400, 401, 404))
     async def show(
         self, order_id: OrderPathId, claims: NamedDependency[AccessClaims],
         get_order: NamedDependency[GetOrder],
@@ -108,7 +110,7 @@ class OrdersController(Controller):
     @post("/order/cancel/", status_code=HTTP_200_OK, guards=[requires_user],
           dependencies={"cancel_order": use_case("cancel_order")},
           summary="Cancel one of the caller's orders",
-          responses=problem_responses(401, 404, 409, 422, 502))
+          responses=problem_responses(400, 401, 404, 409, 413, 422, 502))
     async def cancel(
         self,
         data: JSONBody[CancelOrderBody],
@@ -124,7 +126,7 @@ class OrdersController(Controller):
     @post("/orders/{order_id:str}/status/", status_code=HTTP_200_OK, guards=[requires_admin],
           dependencies={"change_order_status": use_case("change_order_status")},
           summary="Move an order on (admin)", tags=["admin"],
-          responses=problem_responses(401, 403, 404, 409, 422))
+          responses=problem_responses(400, 401, 403, 404, 409, 413, 422))
     async def change_status(
         self,
         order_id: OrderPathId,

@@ -37,7 +37,7 @@ class PaymentsController(Controller):
           security=BEARER_SECURITY,
           dependencies={"claims": CLAIMS, "pay_for_order": use_case("pay_for_order")},
           summary="Open (or reopen) the payment of one of the caller's orders",
-          responses=problem_responses(401, 404, 409, 502))
+          responses=problem_responses(400, 401, 404, 409, 502))
     async def pay(
         self, order_id: OrderPathId, claims: NamedDependency[AccessClaims],
         pay_for_order: NamedDependency[PayForOrder],

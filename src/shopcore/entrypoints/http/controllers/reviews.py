@@ -9,7 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from shopcore.application.pagination import MAX_PAGE_SIZE, PageRequest
+from shopcore.application.pagination import MAX_PAGE, MAX_PAGE_SIZE, PageRequest
 from shopcore.application.ports import AccessClaims
 from shopcore.application.shopping.add_review import AddReview, AddReviewCommand
 from shopcore.application.shopping.delete_review import DeleteReview, DeleteReviewCommand
@@ -26,7 +26,8 @@ from shopcore.entrypoints.http.schemas.shopping import (
 from shopcore.entrypoints.http.security import BEARER_SECURITY, CLAIMS, requires_user
 
 ProductPathId = Annotated[int, PathParameter(ge=1, le=MAX_PRODUCT_ID)]
-PageNumber = Annotated[int, QueryParameter(name="page", ge=1, description="From 1")]
+PageNumber = Annotated[int, QueryParameter(name="page", ge=1, le=MAX_PAGE,
+                                           description="From 1")]
 PageSize = Annotated[int, QueryParameter(name="page_size", ge=1, le=MAX_PAGE_SIZE)]
 
 
@@ -37,7 +38,8 @@ class ReviewsController(Controller):
     tags = ["reviews"]
 
     @get("/", dependencies={"list_reviews": use_case("list_reviews")},
-         summary="A product's reviews, newest first", responses=problem_responses(404, 422))
+         summary="A product's reviews, newest first",
+         responses=problem_responses(400, 404, 422))
     async def list_reviews(
         self,
         request: Request[Any, Any, Any],
@@ -53,7 +55,7 @@ class ReviewsController(Controller):
     @post("/", status_code=HTTP_201_CREATED, guards=[requires_user], security=BEARER_SECURITY,
           dependencies={"claims": CLAIMS, "add_review": use_case("add_review")},
           summary="Review a product you bought",
-          responses=problem_responses(401, 403, 404, 409, 422))
+          responses=problem_responses(400, 401, 403, 404, 409, 413, 422))
     async def add(
         self,
         product_id: ProductPathId,
@@ -70,7 +72,8 @@ class ReviewsController(Controller):
     @delete("/", status_code=HTTP_204_NO_CONTENT, guards=[requires_user],
             security=BEARER_SECURITY,
             dependencies={"claims": CLAIMS, "delete_review": use_case("delete_review")},
-            summary="Delete your review of a product", responses=problem_responses(401, 404))
+            summary="Delete your review of a product",
+            responses=problem_responses(400, 401, 404, 422))
     async def remove(
         self,
         product_id: ProductPathId,

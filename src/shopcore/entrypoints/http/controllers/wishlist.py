@@ -50,7 +50,7 @@ class WishlistController(Controller):
           summary="Put a product on the wishlist",
           responses={HTTP_200_OK: ResponseSpec(WishlistBody, description="It was already there",
                                                generate_examples=False),
-                     **problem_responses(401, 404, 422)})
+                     **problem_responses(400, 401, 404, 413, 422)})
     async def add(
         self,
         data: JSONBody[AddToWishlistBody],
@@ -65,7 +65,8 @@ class WishlistController(Controller):
 
     @delete("/{product_id:int}/", status_code=HTTP_204_NO_CONTENT,
             dependencies={"remove_from_wishlist": use_case("remove_from_wishlist")},
-            summary="Take a product off the wishlist", responses=problem_responses(401, 422))
+            summary="Take a product off the wishlist",
+            responses=problem_responses(400, 401, 404, 422))
     async def remove(
         self,
         product_id: Annotated[int, PathParameter(ge=1, le=MAX_PRODUCT_ID)],
