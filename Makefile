@@ -24,6 +24,10 @@ test: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/pytest
 
+## Deeper OpenAPI fuzzing: SHOPCORE_FUZZ_EXAMPLES examples per operation and role (default 500; `make test` runs 15).
+fuzz: $(STAMP)
+	SHOPCORE_FUZZ_EXAMPLES=$${SHOPCORE_FUZZ_EXAMPLES:-500} $(BIN)/pytest -p no:cacheprovider tests/fuzz
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
 
