@@ -61,14 +61,16 @@ class Shopcore:
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(48), repr=False)
 
     def env(self) -> dict[str, str]:
-        """The process environment: development mode, with OTP test numbers."""
+        """The process environment: development mode, with OTP test numbers, and the
+        per-user write limit lifted (each benchmark user writes far more than a person)."""
         inherited = {key: value for key, value in os.environ.items()
                      if not key.startswith(("SHOPCORE_", "TWO_FACTOR_"))}
         return {**inherited, "SHOPCORE_ENV": "development",
                 "SHOPCORE_DATABASE_URL": self.database_url,
                 "SHOPCORE_SECRET_KEY": self.secret_key,
                 "SHOPCORE_MEDIA_DIR": str(self.workdir / "media"),
-                "SHOPCORE_OTP_TEST_NUMBERS": self.otp_test_numbers}
+                "SHOPCORE_OTP_TEST_NUMBERS": self.otp_test_numbers,
+                "SHOPCORE_WRITES_PER_MINUTE": "1000000"}
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run ``shopcore ARGS`` to completion (the caller checks the exit code)."""

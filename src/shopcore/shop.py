@@ -83,6 +83,8 @@ class SettingsValues(TypedDict, total=False):
     razorpay_key_id: str | None
     razorpay_key_secret: str | None
     razorpay_webhook_secret: str | None
+    otp_verify_failures_per_ip: int
+    writes_per_minute: int
 
 
 class Shop(ShopUseCases):

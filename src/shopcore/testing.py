@@ -131,7 +131,7 @@ class InMemoryShop(ShopUseCases):
         self.request_otp = RequestOtp(uow, phones, self.otp_gateway, self.rate_limiter,
                                       self.clock, self.policy)
         self.verify_otp = VerifyOtp(uow, phones, self.token_signer, self.clock, self.ids,
-                                    self.policy)
+                                    self.policy, self.rate_limiter)
         self.refresh_session = RefreshSession(uow, self.token_signer, self.clock)
         self.logout = Logout(uow)
         self.get_current_user = GetCurrentUser(uow)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import Api
-from tests.e2e.test_shopping_api import add_product
+from tests.e2e.test_shopping_api import ADDRESS, add_product
 
 SECURITY_HEADERS = {"x-request-id", "x-content-type-options", "x-frame-options",
                     "referrer-policy"}
@@ -166,3 +166,19 @@ async def test_a_page_beyond_the_last_possible_one_is_422(api: Api) -> None:
                                       params={"page": "2691285120498676006912"})
         assert_problem(answer, 422, "validation_error")
 
+
+
+# `POST /api/order/place/` with an `Idempotency-Key` holding a Latin-1 letter is a 422
+# ("must be printable ASCII"), but the document allowed any text of 1..255 characters.
+
+
+async def test_a_non_ascii_idempotency_key_is_refused_as_documented(api: Api) -> None:
+    alice = await api.login()
+    answer = await api.client.post(
+        "/api/order/place/", headers={**alice, "Idempotency-Key": "cl\xe9".encode("latin-1")},
+        json={"shipping_address": ADDRESS})
+    problem = assert_problem(answer, 422, "validation_error")
+    assert [e["field"] for e in problem["errors"]] == ["Idempotency-Key"]
+    parameters = (await openapi(api))["paths"]["/api/order/place/"]["post"]["parameters"]
+    key = next(p for p in parameters if p["name"] == "Idempotency-Key")
+    assert key["schema"]["pattern"] == "^[\\x20-\\x7E]+$"

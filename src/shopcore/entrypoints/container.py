@@ -93,6 +93,7 @@ def _otp_policy(settings: Settings) -> OtpPolicy:
         per_phone_hourly=settings.otp_per_phone_hourly,
         per_ip_hourly=settings.otp_per_ip_hourly,
         test_codes=dict(settings.otp_test_numbers),
+        verify_failures_per_ip=settings.otp_verify_failures_per_ip,
     )
 
 
@@ -146,7 +147,8 @@ class Container(containers.DeclarativeContainer):
     request_otp = providers.Singleton(
         RequestOtp, unit_of_work.provider, phones, otp_gateway, rate_limiter, clock, otp_policy)
     verify_otp = providers.Singleton(
-        VerifyOtp, unit_of_work.provider, phones, token_signer, clock, ids, otp_policy)
+        VerifyOtp, unit_of_work.provider, phones, token_signer, clock, ids, otp_policy,
+        rate_limiter)
     refresh_session = providers.Singleton(
         RefreshSession, unit_of_work.provider, token_signer, clock)
     logout = providers.Singleton(Logout, unit_of_work.provider)

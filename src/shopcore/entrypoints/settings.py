@@ -61,6 +61,9 @@ class Settings:
     razorpay_key_id: str | None = None
     razorpay_key_secret: str | None = field(default=None, repr=False)
     razorpay_webhook_secret: str | None = field(default=None, repr=False)
+    # hardening: abuse limits
+    otp_verify_failures_per_ip: int = 20
+    writes_per_minute: int = 60
 
     @property
     def production(self) -> bool:
@@ -127,6 +130,10 @@ def _parse(env: Mapping[str, str], workdir: Path) -> Settings:
         razorpay_key_id=get("RAZORPAY_KEY_ID"),
         razorpay_key_secret=get("RAZORPAY_KEY_SECRET"),
         razorpay_webhook_secret=get("RAZORPAY_WEBHOOK_SECRET"),
+        # hardening: abuse limits
+        otp_verify_failures_per_ip=_integer(
+            get, "SHOPCORE_OTP_VERIFY_FAILURES_PER_IP", 20, 1, 1_000_000),
+        writes_per_minute=_integer(get, "SHOPCORE_WRITES_PER_MINUTE", 60, 1, 1_000_000),
     )
 
 

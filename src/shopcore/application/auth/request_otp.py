@@ -53,6 +53,7 @@ class OtpPolicy:
     per_phone_hourly: int = 5
     per_ip_hourly: int = 50
     test_codes: Mapping[str, str] | None = None
+    verify_failures_per_ip: int = 20
 
     def test_code_for(self, phone: Phone) -> str | None:
         """The fixed code of a test number, or ``None``."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from shopcore.application.audit import security_event
 from shopcore.application.auth.request_otp import OtpPolicy
@@ -12,9 +13,11 @@ from shopcore.application.ports import (
     Clock,
     IdGenerator,
     PhoneNumberParser,
+    RateLimiter,
     TokenSigner,
     UnitOfWorkFactory,
 )
+from shopcore.domain.errors import RateLimited
 from shopcore.domain.otp import (
     MAX_WRONG_ATTEMPTS,
     OtpExpired,
@@ -22,7 +25,11 @@ from shopcore.domain.otp import (
     OtpLocked,
     OtpRejected,
 )
+from shopcore.domain.phone import Phone
 from shopcore.domain.users import User
+
+FAILURE_WINDOW = timedelta(minutes=10)
+"""Failed verifications from one client IP are counted over this window."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +38,7 @@ class VerifyOtpCommand:
 
     phone: str
     otp: str
+    client_ip: str = "unknown"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +50,16 @@ class LoggedIn:
 
 
 class VerifyOtp:
-    """Verify a code once; wrong codes count towards the lock."""
+    """Verify a code once; wrong codes count towards the lock.
+
+    Beyond each challenge's own lock, failed verifications (a wrong, expired or locked
+    code, or no code at all) are counted per client IP: past
+    ``OtpPolicy.verify_failures_per_ip`` in ``FAILURE_WINDOW`` the IP is answered
+    ``RateLimited`` without the code being looked at, so guessing across many phones
+    from one network stops too. Successful logins are not counted (many users share a
+    carrier's address). It is not counted per phone: that would let anyone lock a
+    victim out of their account.
+    """
 
     def __init__(
         self,
@@ -52,6 +69,7 @@ class VerifyOtp:
         clock: Clock,
         ids: IdGenerator,
         policy: OtpPolicy,
+        limiter: RateLimiter,
     ) -> None:
         self._uow = uow
         self._phones = phones
@@ -59,9 +77,28 @@ class VerifyOtp:
         self._clock = clock
         self._ids = ids
         self._policy = policy
+        self._limiter = limiter
 
     async def __call__(self, cmd: VerifyOtpCommand) -> LoggedIn:
         phone = self._phones.parse(cmd.phone)
+        key, window = f"otp-verify:ip:{cmd.client_ip}", int(FAILURE_WINDOW.total_seconds())
+        retry_after = await self._limiter.hit(key, self._policy.verify_failures_per_ip, window)
+        if retry_after is not None:
+            security_event("login.throttled", level=logging.WARNING, phone=phone.masked(),
+                           client_ip=cmd.client_ip)
+            raise RateLimited("Too many wrong codes from this network; try again later.",
+                              retry_after)
+        failed = False
+        try:
+            return await self._verify(phone, cmd.otp)
+        except OtpRejected:
+            failed = True
+            raise
+        finally:
+            if not failed:
+                await self._limiter.undo(key, window)
+
+    async def _verify(self, phone: Phone, otp: str) -> LoggedIn:
         async with self._uow() as uow:
             challenge = await uow.otp_challenges.get(phone)
             if challenge is None:
@@ -70,7 +107,7 @@ class VerifyOtp:
                 raise OtpInvalid(attempts_left=MAX_WRONG_ATTEMPTS)
             now = self._clock.now()
             try:
-                challenge.verify(cmd.otp, now, self._policy.pepper)
+                challenge.verify(otp, now, self._policy.pepper)
             except (OtpInvalid, OtpLocked) as rejected:
                 if not challenge.locked:
                     await uow.otp_challenges.save(challenge.after_failure())

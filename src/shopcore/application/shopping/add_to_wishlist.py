@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from shopcore.application.ports.common import Clock
 from shopcore.application.ports.shopping import WishlistEntry
 from shopcore.application.ports.unit_of_work import UnitOfWorkFactory
-from shopcore.domain.errors import NotFound, Unauthenticated
+from shopcore.domain.errors import InvalidInput, NotFound, Unauthenticated
+
+MAX_WISHLIST_ITEMS = 200
+"""A wishlist holds at most this many (visible) products."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +32,8 @@ class WishlistAdded:
 
 class AddToWishlist:
     """Adds a visible product once; adding it again changes nothing. Unknown or archived
-    products are ``NotFound``; an unknown user is ``Unauthenticated``."""
+    products are ``NotFound``; an unknown user is ``Unauthenticated``; a product beyond
+    ``MAX_WISHLIST_ITEMS`` is ``InvalidInput("product_id")`` and is not added."""
 
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
@@ -44,5 +48,8 @@ class AddToWishlist:
                 raise Unauthenticated("The account no longer exists.")
             created = await uow.wishlists.add(cmd.user_id, product.id, self._clock.now())
             items = await uow.wishlists.list_with_products(cmd.user_id)
+            if created and len(items) > MAX_WISHLIST_ITEMS:  # leaving uncommitted undoes it
+                raise InvalidInput("product_id",
+                                   f"a wishlist holds at most {MAX_WISHLIST_ITEMS} products")
             await uow.commit()
         return WishlistAdded(created=created, items=items)

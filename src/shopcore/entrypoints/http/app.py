@@ -30,6 +30,17 @@ from shopcore.entrypoints.settings import Settings
 
 MAX_JSON_BODY = 1024 * 1024
 
+API_DESCRIPTION = """An e-commerce backend: mobile-OTP login, catalog, cart, orders.
+
+Every error is an RFC 9457 problem document (`application/problem+json`) with a stable
+`code`. Limits: JSON bodies up to 1 MiB (413 `payload_too_large`, also for chunked
+bodies), uploads up to `SHOPCORE_MAX_IMAGE_BYTES`; pages of 1..100 items, page numbers
+up to 1,000,000; a cart holds at most 100 products of at most 99 units each, a wishlist at
+most 200 products (422 `validation_error`); each user may change their cart, wishlist,
+reviews and orders `SHOPCORE_WRITES_PER_MINUTE` times a minute (default 60), and one
+client IP may fail `SHOPCORE_OTP_VERIFY_FAILURES_PER_IP` code checks in 10 minutes
+(default 20): beyond, 429 `rate_limited` with `Retry-After`."""
+
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> Litestar:
     """Build the HTTP app. Nothing is opened until start-up."""
@@ -66,7 +77,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         openapi_config=OpenAPIConfig(
             title="shopcore",
             version="1.0.0",
-            description="An e-commerce backend: mobile-OTP login, catalog, cart, orders.",
+            description=API_DESCRIPTION,
+            use_handler_docstrings=True,
             path="/schema",
             render_plugins=[ContractJsonRenderPlugin(), SwaggerRenderPlugin()],
             components=Components(security_schemes={

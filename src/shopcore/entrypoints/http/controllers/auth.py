@@ -75,10 +75,16 @@ class AuthController(Controller):
         responses=problem_responses(400, 413, 422, 429),
     )
     async def verify_otp(
-        self, data: JSONBody[VerifyOtpBody], verify_otp: NamedDependency[VerifyOtp]
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[VerifyOtpBody],
+        verify_otp: NamedDependency[VerifyOtp],
     ) -> LoginBody:
-        """The user is created on the first successful verification."""
-        result = await verify_otp(VerifyOtpCommand(phone=data.phone, otp=data.otp))
+        """The user is created on the first successful verification. Failed verifications
+        are counted per client IP: past ``SHOPCORE_OTP_VERIFY_FAILURES_PER_IP`` (default
+        20) in 10 minutes, 429 ``rate_limited`` with ``Retry-After``."""
+        result = await verify_otp(VerifyOtpCommand(phone=data.phone, otp=data.otp,
+                                                   client_ip=client_ip(request)))
         session, user = result.session, result.session.user
         return LoginBody(
             access_token=session.access_token,

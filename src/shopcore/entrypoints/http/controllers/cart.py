@@ -22,6 +22,7 @@ from shopcore.entrypoints.http.schemas.shopping import (
     render_cart,
 )
 from shopcore.entrypoints.http.security import BEARER_SECURITY, CLAIMS, requires_user
+from shopcore.entrypoints.http.throttling import limits_writes
 
 
 class CartController(Controller):
@@ -43,8 +44,8 @@ class CartController(Controller):
         return render_cart(await get_cart(GetCartQuery(claims.user_id)))
 
     @post("/add/", status_code=HTTP_200_OK, dependencies={"add_to_cart": use_case("add_to_cart")},
-          summary="Add units of a product",
-          responses=problem_responses(400, 401, 404, 409, 413, 422))
+          guards=[limits_writes], summary="Add units of a product",
+          responses=problem_responses(400, 401, 404, 409, 413, 422, 429))
     async def add(
         self,
         data: JSONBody[AddToCartBody],
@@ -52,14 +53,15 @@ class CartController(Controller):
         add_to_cart: NamedDependency[AddToCart],
     ) -> CartBody:
         """Adds to the product's line. Unknown or archived product: 404; the line above
-        the stock: 409 ``out_of_stock``; above 99 units: 422."""
+        the stock: 409 ``out_of_stock``; above 99 units, or a 101st product in the cart
+        (a cart holds at most 100): 422."""
         return render_cart(await add_to_cart(
             AddToCartCommand(claims.user_id, data.product_id, data.quantity)))
 
     @post("/update/", status_code=HTTP_200_OK,
           dependencies={"update_cart_line": use_case("update_cart_line")},
-          summary="Set the quantity of a product in the cart",
-          responses=problem_responses(400, 401, 404, 409, 413, 422))
+          guards=[limits_writes], summary="Set the quantity of a product in the cart",
+          responses=problem_responses(400, 401, 404, 409, 413, 422, 429))
     async def update(
         self,
         data: JSONBody[UpdateCartLineBody],
@@ -72,8 +74,8 @@ class CartController(Controller):
 
     @post("/remove/", status_code=HTTP_200_OK,
           dependencies={"remove_from_cart": use_case("remove_from_cart")},
-          summary="Remove a product from the cart",
-          responses=problem_responses(400, 401, 404, 413, 422))
+          guards=[limits_writes], summary="Remove a product from the cart",
+          responses=problem_responses(400, 401, 404, 413, 422, 429))
     async def remove(
         self,
         data: JSONBody[RemoveFromCartBody],

@@ -37,10 +37,11 @@ from shopcore.entrypoints.http.security import (
     requires_admin,
     requires_user,
 )
+from shopcore.entrypoints.http.throttling import limits_writes
 
 IdempotencyKeyHeader = Annotated[str | None, HeaderParameter(
     name="Idempotency-Key", required=False, min_length=1,
-    max_length=MAX_IDEMPOTENCY_KEY_LENGTH,
+    max_length=MAX_IDEMPOTENCY_KEY_LENGTH, schema_extra={"pattern": r"^[\x20-\x7E]+$"},
     description="Repeating a request with the same key (per user) and body returns the "
                 "first order with 200 instead of placing another; the same key with "
                 "another body is 422 idempotency_key_reused.")]
@@ -58,13 +59,13 @@ class OrdersController(Controller):
     security = BEARER_SECURITY
     dependencies = {"claims": CLAIMS}
 
-    @post("/order/place/", status_code=HTTP_201_CREATED, guards=[requires_user],
+    @post("/order/place/", status_code=HTTP_201_CREATED, guards=[requires_user, limits_writes],
           dependencies={"place_order": use_case("place_order")},
           summary="Turn the whole cart into an order",
           responses={HTTP_200_OK: ResponseSpec(OrderBody, generate_examples=False,
                                                description="A replay of an earlier request "
                                                            "with the same Idempotency-Key"),
-                     **problem_responses(400, 401, 409, 413, 422)})
+                     **problem_responses(400, 401, 409, 413, 422, 429)})
     async def place(
         self,
         data: JSONBody[PlaceOrderBody],
@@ -107,10 +108,10 @@ class OrdersController(Controller):
         """Another user's order is 404, like an unknown one."""
         return render_order(await get_order(GetOrderQuery(claims.user_id, order_id)))
 
-    @post("/order/cancel/", status_code=HTTP_200_OK, guards=[requires_user],
+    @post("/order/cancel/", status_code=HTTP_200_OK, guards=[requires_user, limits_writes],
           dependencies={"cancel_order": use_case("cancel_order")},
           summary="Cancel one of the caller's orders",
-          responses=problem_responses(400, 401, 404, 409, 413, 422, 502))
+          responses=problem_responses(400, 401, 404, 409, 413, 422, 429, 502))
     async def cancel(
         self,
         data: JSONBody[CancelOrderBody],
@@ -123,10 +124,11 @@ class OrdersController(Controller):
         the order stays paid, and cancelling again retries the refund."""
         return render_order(await cancel_order(CancelOrderCommand(claims.user_id, data.order_id)))
 
-    @post("/orders/{order_id:str}/status/", status_code=HTTP_200_OK, guards=[requires_admin],
+    @post("/orders/{order_id:str}/status/", status_code=HTTP_200_OK,
+          guards=[requires_admin, limits_writes],
           dependencies={"change_order_status": use_case("change_order_status")},
           summary="Move an order on (admin)", tags=["admin"],
-          responses=problem_responses(400, 401, 403, 404, 409, 413, 422))
+          responses=problem_responses(400, 401, 403, 404, 409, 413, 422, 429))
     async def change_status(
         self,
         order_id: OrderPathId,

@@ -23,6 +23,7 @@ from shopcore.entrypoints.http.schemas.payments import (
     render_checkout,
 )
 from shopcore.entrypoints.http.security import BEARER_SECURITY, CLAIMS, requires_user
+from shopcore.entrypoints.http.throttling import limits_writes
 
 OrderPathId = Annotated[str, PathParameter(description="The order's opaque id")]
 
@@ -33,11 +34,12 @@ class PaymentsController(Controller):
     path = "/api"
     tags = ["payments"]
 
-    @post("/orders/{order_id:str}/pay/", status_code=HTTP_200_OK, guards=[requires_user],
+    @post("/orders/{order_id:str}/pay/", status_code=HTTP_200_OK,
+          guards=[requires_user, limits_writes],
           security=BEARER_SECURITY,
           dependencies={"claims": CLAIMS, "pay_for_order": use_case("pay_for_order")},
           summary="Open (or reopen) the payment of one of the caller's orders",
-          responses=problem_responses(400, 401, 404, 409, 502))
+          responses=problem_responses(400, 401, 404, 409, 429, 502))
     async def pay(
         self, order_id: OrderPathId, claims: NamedDependency[AccessClaims],
         pay_for_order: NamedDependency[PayForOrder],

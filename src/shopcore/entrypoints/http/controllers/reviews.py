@@ -24,6 +24,7 @@ from shopcore.entrypoints.http.schemas.shopping import (
     render_review,
 )
 from shopcore.entrypoints.http.security import BEARER_SECURITY, CLAIMS, requires_user
+from shopcore.entrypoints.http.throttling import limits_writes
 
 ProductPathId = Annotated[int, PathParameter(ge=1, le=MAX_PRODUCT_ID)]
 PageNumber = Annotated[int, QueryParameter(name="page", ge=1, le=MAX_PAGE,
@@ -52,10 +53,11 @@ class ReviewsController(Controller):
         found = await list_reviews(ListReviewsQuery(product_id, PageRequest(page, page_size)))
         return render_page(request, found, render_review)
 
-    @post("/", status_code=HTTP_201_CREATED, guards=[requires_user], security=BEARER_SECURITY,
+    @post("/", status_code=HTTP_201_CREATED, guards=[requires_user, limits_writes],
+          security=BEARER_SECURITY,
           dependencies={"claims": CLAIMS, "add_review": use_case("add_review")},
           summary="Review a product you bought",
-          responses=problem_responses(400, 401, 403, 404, 409, 413, 422))
+          responses=problem_responses(400, 401, 403, 404, 409, 413, 422, 429))
     async def add(
         self,
         product_id: ProductPathId,
@@ -69,11 +71,11 @@ class ReviewsController(Controller):
         return render_review(await add_review(
             AddReviewCommand(claims.user_id, product_id, data.rating, data.comment)))
 
-    @delete("/", status_code=HTTP_204_NO_CONTENT, guards=[requires_user],
+    @delete("/", status_code=HTTP_204_NO_CONTENT, guards=[requires_user, limits_writes],
             security=BEARER_SECURITY,
             dependencies={"claims": CLAIMS, "delete_review": use_case("delete_review")},
             summary="Delete your review of a product",
-            responses=problem_responses(400, 401, 404, 422))
+            responses=problem_responses(400, 401, 404, 422, 429))
     async def remove(
         self,
         product_id: ProductPathId,

@@ -26,6 +26,7 @@ from shopcore.entrypoints.http.schemas.shopping import (
     render_wishlist,
 )
 from shopcore.entrypoints.http.security import BEARER_SECURITY, CLAIMS, requires_user
+from shopcore.entrypoints.http.throttling import limits_writes
 
 
 class WishlistController(Controller):
@@ -47,10 +48,10 @@ class WishlistController(Controller):
 
     @post("/", status_code=HTTP_201_CREATED,
           dependencies={"add_to_wishlist": use_case("add_to_wishlist")},
-          summary="Put a product on the wishlist",
+          guards=[limits_writes], summary="Put a product on the wishlist",
           responses={HTTP_200_OK: ResponseSpec(WishlistBody, description="It was already there",
                                                generate_examples=False),
-                     **problem_responses(400, 401, 404, 413, 422)})
+                     **problem_responses(400, 401, 404, 413, 422, 429)})
     async def add(
         self,
         data: JSONBody[AddToWishlistBody],
@@ -58,15 +59,17 @@ class WishlistController(Controller):
         add_to_wishlist: NamedDependency[AddToWishlist],
     ) -> Response[WishlistBody]:
         """201 with the wishlist when the product was added, 200 when it was already
-        there (never a duplicate). Unknown or archived product: 404."""
+        there (never a duplicate). Unknown or archived product: 404. A wishlist holds at
+        most 200 products: adding another is 422 ``validation_error`` naming
+        ``product_id``."""
         added = await add_to_wishlist(AddToWishlistCommand(claims.user_id, data.product_id))
         return Response(render_wishlist(added.items),
                         status_code=HTTP_201_CREATED if added.created else HTTP_200_OK)
 
     @delete("/{product_id:int}/", status_code=HTTP_204_NO_CONTENT,
             dependencies={"remove_from_wishlist": use_case("remove_from_wishlist")},
-            summary="Take a product off the wishlist",
-            responses=problem_responses(400, 401, 404, 422))
+            guards=[limits_writes], summary="Take a product off the wishlist",
+            responses=problem_responses(400, 401, 404, 422, 429))
     async def remove(
         self,
         product_id: Annotated[int, PathParameter(ge=1, le=MAX_PRODUCT_ID)],
