@@ -43,6 +43,12 @@ class WrkResult:
         return self.requests / self.duration_s if self.duration_s > 0 else 0.0
 
     @property
+    def good_per_s(self) -> float:
+        """2xx/3xx answers per second: what a run is judged by when runs are compared."""
+        good = self.requests - self.status_errors
+        return good / self.duration_s if self.duration_s > 0 else 0.0
+
+    @property
     def errors(self) -> int:
         """Responses outside 2xx/3xx plus connect/read/write/timeout errors."""
         return self.status_errors + sum(self.socket_errors.values())

@@ -91,6 +91,13 @@ def test_the_best_of_repeated_runs_is_the_fastest() -> None:
     assert best([result(900), result(1_200), result(1_000)]).requests_per_s == 1_200
 
 
+def test_fast_error_answers_do_not_make_a_run_the_best() -> None:
+    refused = WrkResult(requests=40_000, duration_s=10.0, p50_ms=1, p90_ms=1, p99_ms=1,
+                        max_ms=1, status_errors=39_000)
+
+    assert best([refused, result(300)]).requests_per_s == 300
+
+
 def test_repeat_must_be_at_least_one() -> None:
     assert parse_options(["--repeat", "3"], {}).repeat == 3
     assert parse_options([], {"BENCH_REPEAT": "2"}).repeat == 2
