@@ -4,6 +4,7 @@ Each answers its problem (413, 422 or 429 with ``Retry-After``) and changes noth
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -245,6 +246,18 @@ async def test_successful_logins_do_not_count_towards_the_verify_limit(
     assert_problem(answer, 400, "otp_invalid")
 
 
+async def test_concurrent_logins_from_one_address_are_not_throttled(make_api: MakeApi) -> None:
+    api = await make_api(otp_verify_failures_per_ip=2)
+    phones = [f"+91987650002{n}" for n in range(8)]
+    for phone in phones:
+        await api.client.post("/api/auth/request-otp/", json={"phone": phone})
+    answers = await asyncio.gather(*(
+        api.client.post("/api/auth/verify-otp/",
+                        json={"phone": phone, "otp": api.otp.last_code(phone)})
+        for phone in phones))
+    assert [answer.status_code for answer in answers] == [200] * len(phones)
+
+
 # writes per user
 
 
@@ -294,3 +307,17 @@ async def test_the_write_limit_is_documented_on_every_limited_route(api: Api) ->
                ("post", "/api/products/{product_id}/reviews/"),
                ("delete", "/api/products/{product_id}/reviews/")]
     assert [(m, p) for m, p in limited if "429" not in paths[p][m]["responses"]] == []
+
+
+async def test_every_id_in_a_path_documents_its_bounds(api: Api) -> None:
+    document = (await api.client.get("/schema/openapi.json")).json()
+    bounds = {(parameter["name"], tuple(sorted(
+        (key, value) for key, value in parameter["schema"].items()
+        if key in {"minimum", "maximum", "minLength", "maxLength"})))
+        for item in document["paths"].values() for operation in item.values()
+        for parameter in operation.get("parameters", []) if parameter["in"] == "path"
+        and parameter["name"] != "file_path"}
+    assert bounds == {("product_id", (("maximum", 2**31 - 1), ("minimum", 1))),
+                      ("order_id", (("maxLength", 64), ("minLength", 1)))}
+    beyond = await api.client.get(f"/api/products/{2**31}/")
+    assert_problem(beyond, 404, "not_found")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from shopcore.application.auth.request_otp import RequestOtpCommand
@@ -86,3 +88,15 @@ async def test_a_wishlist_holds_at_most_200_products(shop: InMemoryShop) -> None
         item.product.id for item in items}
     again = await shop.add_to_wishlist(AddToWishlistCommand(ALICE, products[0].id))
     assert not again.created  # one already there may still be "added"
+
+
+async def test_concurrent_logins_from_one_address_are_never_throttled(
+    shop: InMemoryShop,
+) -> None:
+    many = phones(45)
+    for phone in many:
+        await shop.request_otp(RequestOtpCommand(phone, client_ip=IP))
+    logins = await asyncio.gather(*(
+        shop.verify_otp(VerifyOtpCommand(phone, shop.otp_gateway.last_code(phone),
+                                         client_ip=IP)) for phone in many))
+    assert len(logins) == 45

@@ -82,21 +82,28 @@ class VerifyOtp:
     async def __call__(self, cmd: VerifyOtpCommand) -> LoggedIn:
         phone = self._phones.parse(cmd.phone)
         key, window = f"otp-verify:ip:{cmd.client_ip}", int(FAILURE_WINDOW.total_seconds())
-        retry_after = await self._limiter.hit(key, self._policy.verify_failures_per_ip, window)
-        if retry_after is not None:
-            security_event("login.throttled", level=logging.WARNING, phone=phone.masked(),
-                           client_ip=cmd.client_ip)
-            raise RateLimited("Too many wrong codes from this network; try again later.",
-                              retry_after)
-        failed = False
+        await self._ensure_failures_left(key, window, phone, cmd.client_ip)
         try:
             return await self._verify(phone, cmd.otp)
         except OtpRejected:
-            failed = True
+            await self._limiter.hit(key, self._policy.verify_failures_per_ip, window)
             raise
-        finally:
-            if not failed:
-                await self._limiter.undo(key, window)
+
+    async def _ensure_failures_left(self, key: str, window: int, phone: Phone,
+                                    client_ip: str) -> None:
+        """``RateLimited`` once the IP has used up its failures; counts nothing.
+
+        Failures are counted after they happen, so concurrent logins from one address
+        never hold a count while their codes are being checked.
+        """
+        retry_after = await self._limiter.hit(key, self._policy.verify_failures_per_ip, window)
+        if retry_after is None:
+            await self._limiter.undo(key, window)  # only a look
+            return
+        security_event("login.throttled", level=logging.WARNING, phone=phone.masked(),
+                       client_ip=client_ip)
+        raise RateLimited("Too many wrong codes from this network; try again later.",
+                          retry_after)
 
     async def _verify(self, phone: Phone, otp: str) -> LoggedIn:
         async with self._uow() as uow:

@@ -39,7 +39,8 @@ up to 1,000,000; a cart holds at most 100 products of at most 99 units each, a w
 most 200 products (422 `validation_error`); each user may change their cart, wishlist,
 reviews and orders `SHOPCORE_WRITES_PER_MINUTE` times a minute (default 60), and one
 client IP may fail `SHOPCORE_OTP_VERIFY_FAILURES_PER_IP` code checks in 10 minutes
-(default 20): beyond, 429 `rate_limited` with `Retry-After`."""
+(default 20): beyond, 429 `rate_limited` with `Retry-After`. A request still running after
+`SHOPCORE_REQUEST_TIMEOUT` seconds (default 30) is abandoned: 503 `request_timeout`."""
 
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> Litestar:

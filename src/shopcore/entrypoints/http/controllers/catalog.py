@@ -21,7 +21,7 @@ from litestar.openapi.spec import (
     RequestBody,
     Schema,
 )
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from litestar.types import ControllerRouterHandler
 
@@ -57,6 +57,7 @@ from shopcore.entrypoints.http.schemas.catalog import (
     render_product,
 )
 from shopcore.entrypoints.http.schemas.pagination import PageBody, render_page
+from shopcore.entrypoints.http.schemas.shopping import MAX_PRODUCT_ID
 from shopcore.entrypoints.http.security import BEARER_SECURITY, requires_admin
 
 MULTIPART_SLACK = 64 * 1024
@@ -68,6 +69,9 @@ PageNumber = Annotated[int, QueryParameter(
     description="From 1", schema_extra={"minimum": 1, "maximum": MAX_PAGE})]
 PageSize = Annotated[int, QueryParameter(
     description="1..100", schema_extra={"minimum": 1, "maximum": MAX_PAGE_SIZE})]
+ProductPathId = Annotated[int, PathParameter(
+    description="Unknown, archived or out-of-range ids are 404",
+    schema_extra={"minimum": 1, "maximum": MAX_PRODUCT_ID})]
 PriceFilter = Annotated[str | None, QueryParameter(
     description="Inclusive bound, a decimal such as 199.99", examples=None)]
 
@@ -138,7 +142,7 @@ class ProductsController(Controller):
 
     @get("/{product_id:int}/", dependencies={"get_product": use_case("get_product")},
          summary="A product", responses=problem_responses(400, 404))
-    async def detail(self, product_id: FromPath[int], get_product: NamedDependency[GetProduct]
+    async def detail(self, product_id: ProductPathId, get_product: NamedDependency[GetProduct]
                      ) -> ProductBody:
         """Unknown or archived: 404."""
         return render_product(await get_product(product_id))
@@ -149,7 +153,7 @@ class ProductsController(Controller):
            responses=problem_responses(400, 401, 403, 404, 413, 422))
     async def update(
         self,
-        product_id: FromPath[int],
+        product_id: ProductPathId,
         data: JSONBody[ProductUpdateBody],
         update_product: NamedDependency[UpdateProduct],
     ) -> ProductBody:
@@ -165,7 +169,7 @@ class ProductsController(Controller):
             summary="Archive a product (admin)",
             responses=problem_responses(400, 401, 403, 404))
     async def archive(
-        self, product_id: FromPath[int], archive_product: NamedDependency[ArchiveProduct]
+        self, product_id: ProductPathId, archive_product: NamedDependency[ArchiveProduct]
     ) -> None:
         """The product disappears from the catalog; past orders keep their lines."""
         await archive_product(product_id)

@@ -48,7 +48,9 @@ IdempotencyKeyHeader = Annotated[str | None, HeaderParameter(
 PageNumber = Annotated[int, QueryParameter(name="page", ge=1, le=MAX_PAGE,
                                            description="From 1")]
 PageSize = Annotated[int, QueryParameter(name="page_size", ge=1, le=MAX_PAGE_SIZE)]
-OrderPathId = Annotated[str, PathParameter(description="The order's opaque id")]
+OrderPathId = Annotated[str, PathParameter(
+    description="The order's opaque id; an unknown one (or another user's) is 404",
+    schema_extra={"minLength": 1, "maxLength": 64})]
 
 
 class OrdersController(Controller):

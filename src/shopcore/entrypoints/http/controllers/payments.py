@@ -25,7 +25,9 @@ from shopcore.entrypoints.http.schemas.payments import (
 from shopcore.entrypoints.http.security import BEARER_SECURITY, CLAIMS, requires_user
 from shopcore.entrypoints.http.throttling import limits_writes
 
-OrderPathId = Annotated[str, PathParameter(description="The order's opaque id")]
+OrderPathId = Annotated[str, PathParameter(
+    description="The order's opaque id; an unknown one (or another user's) is 404",
+    schema_extra={"minLength": 1, "maxLength": 64})]
 
 
 class PaymentsController(Controller):
