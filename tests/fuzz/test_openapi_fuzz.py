@@ -25,6 +25,7 @@ import os
 import shutil
 import tempfile
 import time
+import uuid
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -176,7 +177,7 @@ def fuzz_settings(folder: Path) -> Settings:
 # Built at import, because schemathesis makes one test per operation of the document it
 # reads when the module is collected. Nothing is opened until a request needs it: reading
 # the document touches no database; the ``shop`` fixture migrates and seeds it first.
-FOLDER = Path(tempfile.mkdtemp(prefix="shopcore-fuzz-"))
+FOLDER = Path(tempfile.gettempdir()) / f"shopcore-fuzz-{uuid.uuid4().hex[:12]}"  # made by `shop`
 SETTINGS = fuzz_settings(FOLDER)
 CONTAINER: Container = build_container(SETTINGS)
 CONTAINER.otp_gateway.override(providers.Object(RecordingOtpGateway()))
@@ -192,6 +193,7 @@ KNOWN = KnownIds()
 @pytest.fixture(scope="module")
 def shop() -> Iterator[FuzzedShop]:
     """The app with products, a logged-in user with orders and a wishlist, an admin."""
+    FOLDER.mkdir()
     try:
         KNOWN.products = _run(_prepare_database(SETTINGS))
         with asgi.get_client(APP) as client:
