@@ -8,7 +8,6 @@ import asyncio
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
-import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -28,6 +27,7 @@ from shopcore.domain.ordering import InsufficientStock, InvalidState, OrderStatu
 from shopcore.domain.phone import Phone
 from shopcore.domain.reviews import AlreadyReviewed
 from shopcore.domain.users import User
+from tests.support import empty_engine
 
 T = TypeVar("T")
 ADDRESS = ShippingAddressInput(name="Asha Rao", line1="12 MG Road", city="Bengaluru",
@@ -195,10 +195,16 @@ async def test_concurrent_wishlist_additions_keep_one_entry(engine: AsyncEngine)
     assert await shop.count(engine, wishlist_items) == 1
 
 
-async def test_a_deadlock_surfaces_as_concurrent_update(engine: AsyncEngine) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite serialises writers with BEGIN IMMEDIATE: it cannot deadlock")
-    shop = Shop(engine)
+async def test_a_deadlock_surfaces_as_concurrent_update(postgres_url: str) -> None:
+    # PostgreSQL only: SQLite serialises writers with BEGIN IMMEDIATE and cannot deadlock.
+    engine = await empty_engine(postgres_url)
+    try:
+        await _deadlock_becomes_concurrent_update(Shop(engine))
+    finally:
+        await engine.dispose()
+
+
+async def _deadlock_becomes_concurrent_update(shop: Shop) -> None:
     first, second = await shop.product(stock=5), await shop.product(stock=5)
     both_locked = asyncio.Barrier(2)
 
