@@ -41,7 +41,7 @@ class Workload:
     path: str
     script: str
     target: float
-    """Wanted requests/s as a fraction of the ceiling's (provisional, see the doc)."""
+    """Wanted requests/s as a fraction of the ceiling's (issue #6)."""
     probes: tuple[Probe, ...]
     users: Users = Users.NONE
     thread_per_connection: bool = False
@@ -57,16 +57,16 @@ ADD_ONE = '{"product_id": {product_id}, "quantity": 1}'
 LIST_PATH = "/api/products/?page_size=20"
 
 WORKLOADS: tuple[Workload, ...] = (
-    Workload("W1", "list products", LIST_PATH, "get.lua", 0.30, (Probe("GET", LIST_PATH),)),
-    Workload("W2", "product detail", "/api/products/", "product_detail.lua", 0.40,
+    Workload("W1", "list products", LIST_PATH, "get.lua", 0.15, (Probe("GET", LIST_PATH),)),
+    Workload("W2", "product detail", "/api/products/", "product_detail.lua", 0.30,
              (Probe("GET", "/api/products/{product_id}/"),)),
-    Workload("W3", "search 'phone'", "/api/products/search/?q=phone", "get.lua", 0.20,
+    Workload("W3", "search 'phone'", "/api/products/search/?q=phone", "get.lua", 0.15,
              (Probe("GET", "/api/products/search/?q=phone"),)),
     Workload("W4", "cart (3 lines)", "/api/cart/", "cart.lua", 0.25,
              (Probe("GET", "/api/cart/"),), users=Users.CART),
-    Workload("W5", "most bought", "/api/products/most-bought/", "get.lua", 0.30,
+    Workload("W5", "most bought", "/api/products/most-bought/", "get.lua", 0.20,
              (Probe("GET", "/api/products/most-bought/"),)),
-    Workload("W6", "add to cart + place order", "/api/cart/add/", "order_cycle.lua", 0.05,
+    Workload("W6", "add to cart + place order", "/api/cart/add/", "order_cycle.lua", 0.08,
              (Probe("POST", "/api/cart/add/", ADD_ONE),
               Probe("POST", "/api/order/place/", SHIPPING_ADDRESS)),
              users=Users.ORDERS, thread_per_connection=True),
