@@ -8,6 +8,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -124,6 +125,30 @@ order_lines = Table(
     CheckConstraint("quantity > 0", name="quantity_positive"),
     Index("ix_order_lines_product", "product_id", "order_id"),
 )
+
+product_sales = Table(
+    "product_sales",
+    metadata,
+    Column("product_id", Integer, ForeignKey("products.id"), primary_key=True),
+    Column("units", BigInteger, nullable=False),
+    Column("orders", Integer, nullable=False),
+    Index("ix_product_sales_rank", "units", "product_id"),
+)
+"""Units sold and orders per product over the orders that are not cancelled, all time.
+
+This table and ``product_sales_daily`` are kept by database triggers (migration 0010) in
+the transaction that inserts order lines or changes an order's status."""
+
+product_sales_daily = Table(
+    "product_sales_daily",
+    metadata,
+    Column("product_id", Integer, ForeignKey("products.id"), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("units", BigInteger, nullable=False),
+    Column("orders", Integer, nullable=False),
+    Index("ix_product_sales_daily_day", "day", "product_id"),
+)
+"""The same per UTC day of the order's ``created_at``."""
 
 cart_lines = Table(
     "cart_lines",

@@ -13,21 +13,24 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
+    Subquery,
     case,
     column,
     false,
     func,
+    literal,
     literal_column,
     select,
     table,
     text,
+    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -37,7 +40,13 @@ from shopcore.adapters.sql.repositories.catalog import (
     is_storable_id,
     product_from_row,
 )
-from shopcore.adapters.sql.tables import order_lines, orders, products
+from shopcore.adapters.sql.tables import (
+    order_lines,
+    orders,
+    product_sales,
+    product_sales_daily,
+    products,
+)
 from shopcore.application.pagination import Page, PageRequest
 from shopcore.application.ports import BestSeller, ProductFilters, ProductOrdering
 from shopcore.domain.catalog import Product
@@ -57,6 +66,11 @@ class SqlProductCatalog:
         self._currency = currency
         self._sqlite = is_sqlite(engine)
         self._search: _SearchDialect = _Fts5Search() if self._sqlite else _TsvectorSearch()
+        # SQLite's planner would walk every visible product through an index on
+        # ``archived`` and sort them all; the unary ``+`` keeps that index out of the
+        # plan, so the best sellers are read in rank order and stop at the limit.
+        self._visible_by_key: ColumnElement[bool] = \
+            literal_column("+products.archived") == false() if self._sqlite else VISIBLE
 
     async def list_products(self, filters: ProductFilters, page: PageRequest) -> Page[Product]:
         conditions = [VISIBLE, *self._filter_conditions(filters)]
@@ -81,26 +95,27 @@ class SqlProductCatalog:
         return await self._page(count, query, page)
 
     async def most_bought(self, limit: int, since: datetime | None) -> Sequence[BestSeller]:
-        counted = [orders.c.status != OrderStatus.CANCELLED.value]
-        if since is not None:
-            counted.append(orders.c.created_at >= since)
-        # One line per product and order (the primary key), so count() counts orders.
-        sold = (
-            select(order_lines.c.product_id,
-                   func.sum(order_lines.c.quantity).label("units_sold"),
-                   func.count().label("order_count"))
-            .join(orders, orders.c.id == order_lines.c.order_id)
-            .where(*counted)
-            .group_by(order_lines.c.product_id)
-            .subquery("sold")
-        )
-        query = (
-            select(*PRODUCT_COLUMNS, sold.c.units_sold, sold.c.order_count)
-            .join_from(products, sold, products.c.id == sold.c.product_id)
-            .where(VISIBLE)
-            .order_by(sold.c.units_sold.desc(), products.c.id)
-            .limit(limit)
-        )
+        # The sales tables (migration 0010) hold what a GROUP BY over every order line
+        # would count: the all-time list is a walk of ix_product_sales_rank.
+        query: Select[Any]
+        if since is None:
+            query = (
+                select(*PRODUCT_COLUMNS, product_sales.c.units.label("units_sold"),
+                       product_sales.c.orders.label("order_count"))
+                .join_from(product_sales, products, products.c.id == product_sales.c.product_id)
+                .where(self._visible_by_key, product_sales.c.units > 0)
+                .order_by(product_sales.c.units.desc(), product_sales.c.product_id)
+                .limit(limit)
+            )
+        else:
+            sold = _sold_since(since)
+            query = (
+                select(*PRODUCT_COLUMNS, sold.c.units_sold, sold.c.order_count)
+                .join_from(products, sold, products.c.id == sold.c.product_id)
+                .where(VISIBLE)
+                .order_by(sold.c.units_sold.desc(), products.c.id)
+                .limit(limit)
+            )
         async with self._read() as connection:
             rows = (await connection.execute(query)).all()
         return [BestSeller(product_from_row(row, self._currency), int(row.units_sold),
@@ -152,6 +167,31 @@ class SqlProductCatalog:
         else:
             column = products.c.created_at
         return column.desc() if ordering.descending else column.asc()
+
+
+def _sold_since(since: datetime) -> Subquery:
+    """Units and orders per product over non-cancelled orders created at ``since`` or
+    later: whole UTC days from ``product_sales_daily``, the part of ``since``'s own day
+    from the order lines (at most one day of orders)."""
+    first_whole_day = since.astimezone(UTC).date() + timedelta(days=1)
+    boundary = datetime.combine(first_whole_day, time(0), tzinfo=UTC)
+    whole_days = select(product_sales_daily.c.product_id,
+                        product_sales_daily.c.units.label("units"),
+                        product_sales_daily.c.orders.label("orders")) \
+        .where(product_sales_daily.c.day >= first_whole_day)
+    first_day = select(order_lines.c.product_id, order_lines.c.quantity.label("units"),
+                       literal(1).label("orders")) \
+        .join(orders, orders.c.id == order_lines.c.order_id) \
+        .where(orders.c.status != OrderStatus.CANCELLED.value,
+               orders.c.created_at >= since, orders.c.created_at < boundary)
+    both = union_all(whole_days, first_day).subquery("sales")
+    return (
+        select(both.c.product_id, func.sum(both.c.units).label("units_sold"),
+               func.sum(both.c.orders).label("order_count"))
+        .group_by(both.c.product_id)
+        .having(func.sum(both.c.units) > 0)
+        .subquery("sold")
+    )
 
 
 class _SearchDialect(Protocol):
