@@ -143,6 +143,9 @@ class Container(containers.DeclarativeContainer):
         JwtTokenSigner, settings.provided.secret_key, clock)
 
     unit_of_work = providers.Factory(SqlUnitOfWork, engine, settings.provided.currency)
+    read_unit_of_work = providers.Factory(
+        SqlUnitOfWork, engine, settings.provided.currency, read_only=True)
+    """For use cases that only read (SQLite: no write lock taken)."""
 
     request_otp = providers.Singleton(
         RequestOtp, unit_of_work.provider, phones, otp_gateway, rate_limiter, clock, otp_policy)
@@ -152,7 +155,7 @@ class Container(containers.DeclarativeContainer):
     refresh_session = providers.Singleton(
         RefreshSession, unit_of_work.provider, token_signer, clock)
     logout = providers.Singleton(Logout, unit_of_work.provider)
-    get_current_user = providers.Singleton(GetCurrentUser, unit_of_work.provider)
+    get_current_user = providers.Singleton(GetCurrentUser, read_unit_of_work.provider)
     promote_to_admin = providers.Singleton(
         PromoteToAdmin, unit_of_work.provider, phones, clock, ids)
 
@@ -167,7 +170,8 @@ class Container(containers.DeclarativeContainer):
     retry_refunds = providers.Singleton(RetryRefunds, unit_of_work.provider, payment_refunds)
 
     # shopping
-    get_cart = providers.Singleton(GetCart, unit_of_work.provider, settings.provided.currency)
+    get_cart = providers.Singleton(
+        GetCart, read_unit_of_work.provider, settings.provided.currency)
     add_to_cart = providers.Singleton(
         AddToCart, unit_of_work.provider, clock, settings.provided.currency)
     update_cart_line = providers.Singleton(
@@ -177,15 +181,15 @@ class Container(containers.DeclarativeContainer):
     place_order = providers.Singleton(
         PlaceOrder, unit_of_work.provider, clock, ids, phones, settings.provided.currency)
     cancel_order = providers.Singleton(CancelOrder, unit_of_work.provider, clock, payment_refunds)
-    list_orders = providers.Singleton(ListOrders, unit_of_work.provider)
-    get_order = providers.Singleton(GetOrder, unit_of_work.provider)
+    list_orders = providers.Singleton(ListOrders, read_unit_of_work.provider)
+    get_order = providers.Singleton(GetOrder, read_unit_of_work.provider)
     change_order_status = providers.Singleton(ChangeOrderStatus, unit_of_work.provider, clock)
     add_to_wishlist = providers.Singleton(AddToWishlist, unit_of_work.provider, clock)
     remove_from_wishlist = providers.Singleton(RemoveFromWishlist, unit_of_work.provider)
-    list_wishlist = providers.Singleton(ListWishlist, unit_of_work.provider)
+    list_wishlist = providers.Singleton(ListWishlist, read_unit_of_work.provider)
     add_review = providers.Singleton(AddReview, unit_of_work.provider, clock)
     delete_review = providers.Singleton(DeleteReview, unit_of_work.provider)
-    list_reviews = providers.Singleton(ListReviews, unit_of_work.provider)
+    list_reviews = providers.Singleton(ListReviews, read_unit_of_work.provider)
 
     # catalog
     image_store = providers.Singleton(_image_store, settings)

@@ -40,14 +40,21 @@ class SqlUnitOfWork:
     # payments
     payments: SqlPaymentRepository
 
-    def __init__(self, engine: AsyncEngine, currency: str = "INR") -> None:
+    def __init__(self, engine: AsyncEngine, currency: str = "INR", *,
+                 read_only: bool = False) -> None:
+        """``read_only``: for use cases that only read. On SQLite its transaction begins
+        ``DEFERRED`` and so never takes (or queues for) the write lock, and ``commit()``
+        is refused; on PostgreSQL it is an ordinary transaction."""
         self._engine = engine
         self._currency = currency
+        self._read_only = read_only
         self._connection: AsyncConnection | None = None
 
     async def __aenter__(self) -> Self:
         connection = await self._engine.connect()
         try:
+            if self._read_only:
+                await connection.execution_options(sqlite_begin="DEFERRED")
             await connection.begin()
         except BaseException:
             await connection.close()
@@ -88,6 +95,8 @@ class SqlUnitOfWork:
         """Make the work of this block durable."""
         if self._connection is None:
             raise RuntimeError("commit() outside the unit of work")
+        if self._read_only:
+            raise RuntimeError("commit() in a read-only unit of work")
         try:
             await self._connection.commit()
         except DBAPIError as error:
