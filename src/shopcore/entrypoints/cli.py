@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging.config
+import os
 import sys
 from collections.abc import Sequence
 
@@ -80,6 +81,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     if args.workers < 1:
         print("shopcore: --workers must be at least 1", file=sys.stderr)
         return 2
+    if args.workers > 1:
+        # Each worker would cache reads that another worker's writes do not empty.
+        os.environ["SHOPCORE_READ_CACHE_MS"] = "0"
     uvicorn.run("shopcore.entrypoints.asgi:app", factory=True, host=args.host, port=args.port,
                 workers=args.workers, log_config=log_config(json_lines=settings.production), access_log=False,
                 timeout_graceful_shutdown=20)

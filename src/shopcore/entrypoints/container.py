@@ -16,6 +16,7 @@ from shopcore.adapters.otp.console import ConsoleOtpGateway
 from shopcore.adapters.otp.two_factor import TwoFactorOtpGateway, build_two_factor_client
 from shopcore.adapters.phone_numbers import PhonenumbersPhoneParser
 from shopcore.adapters.razorpay import RazorpayPaymentGateway
+from shopcore.adapters.read_cache import CachingGetCart, CachingProductCatalog, ReadCache
 from shopcore.adapters.redis_rate_limiter import RedisRateLimiter
 from shopcore.adapters.s3_images import S3ImageStore, build_s3_client, default_public_url
 from shopcore.adapters.sql.engine import create_engine
@@ -46,7 +47,6 @@ from shopcore.application.shopping.add_to_wishlist import AddToWishlist
 from shopcore.application.shopping.cancel_order import CancelOrder
 from shopcore.application.shopping.change_order_status import ChangeOrderStatus
 from shopcore.application.shopping.delete_review import DeleteReview
-from shopcore.application.shopping.get_cart import GetCart
 from shopcore.application.shopping.get_order import GetOrder
 from shopcore.application.shopping.list_orders import ListOrders
 from shopcore.application.shopping.list_reviews import ListReviews
@@ -63,6 +63,13 @@ def _engine(settings: Settings) -> AsyncEngine:
                          max_overflow=settings.db_max_overflow,
                          pool_timeout=settings.db_pool_timeout,
                          pool_recycle=settings.db_pool_recycle)
+
+
+def _read_cache(settings: Settings) -> ReadCache:
+    """Hot read results for ``read_cache_ms``, emptied by every commit of this process;
+    off (TTL 0) when several processes serve the shop, which Redis stands for."""
+    shared = settings.redis_url is not None
+    return ReadCache(0 if shared else settings.read_cache_ms / 1000)
 
 
 def _redis_client(settings: Settings) -> Redis | None:
@@ -142,7 +149,9 @@ class Container(containers.DeclarativeContainer):
     token_signer = providers.Singleton(
         JwtTokenSigner, settings.provided.secret_key, clock)
 
-    unit_of_work = providers.Factory(SqlUnitOfWork, engine, settings.provided.currency)
+    read_cache = providers.Singleton(_read_cache, settings)
+    unit_of_work = providers.Factory(SqlUnitOfWork, engine, settings.provided.currency,
+                                     on_commit=read_cache.provided.invalidate)
     read_unit_of_work = providers.Factory(
         SqlUnitOfWork, engine, settings.provided.currency, read_only=True)
     """For use cases that only read (SQLite: no write lock taken)."""
@@ -171,7 +180,7 @@ class Container(containers.DeclarativeContainer):
 
     # shopping
     get_cart = providers.Singleton(
-        GetCart, read_unit_of_work.provider, settings.provided.currency)
+        CachingGetCart, read_unit_of_work.provider, settings.provided.currency, read_cache)
     add_to_cart = providers.Singleton(
         AddToCart, unit_of_work.provider, clock, settings.provided.currency)
     update_cart_line = providers.Singleton(
@@ -194,7 +203,9 @@ class Container(containers.DeclarativeContainer):
     # catalog
     image_store = providers.Singleton(_image_store, settings)
     demo_images = providers.Singleton(PillowDemoImages)
-    product_catalog = providers.Singleton(SqlProductCatalog, engine, settings.provided.currency)
+    product_catalog = providers.Singleton(
+        CachingProductCatalog,
+        providers.Singleton(SqlProductCatalog, engine, settings.provided.currency), read_cache)
     create_product = providers.Singleton(
         CreateProduct, unit_of_work.provider, image_store, clock, settings.provided.currency)
     update_product = providers.Singleton(

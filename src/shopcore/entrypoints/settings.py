@@ -64,6 +64,8 @@ class Settings:
     # hardening: abuse limits
     otp_verify_failures_per_ip: int = 20
     writes_per_minute: int = 60
+    # performance: the in-process read cache (0: off; off anyway with redis_url)
+    read_cache_ms: int = 1000
 
     @property
     def production(self) -> bool:
@@ -116,6 +118,7 @@ def _parse(env: Mapping[str, str], workdir: Path) -> Settings:
         currency=_currency(get("SHOPCORE_CURRENCY") or "INR"),
         db_pool_size=_integer(get, "SHOPCORE_DB_POOL_SIZE", 10, 1, 500),
         request_timeout_seconds=_integer(get, "SHOPCORE_REQUEST_TIMEOUT", 30, 1, 600),
+        read_cache_ms=_integer(get, "SHOPCORE_READ_CACHE_MS", 1000, 0, 60_000),
         db_max_overflow=_integer(get, "SHOPCORE_DB_MAX_OVERFLOW", 10, 0, 500),
         db_pool_timeout=_integer(get, "SHOPCORE_DB_POOL_TIMEOUT", 30, 1, 600),
         db_pool_recycle=_integer(get, "SHOPCORE_DB_POOL_RECYCLE", 1800, 0, 86_400),

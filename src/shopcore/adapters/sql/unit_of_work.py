@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
@@ -41,13 +42,15 @@ class SqlUnitOfWork:
     payments: SqlPaymentRepository
 
     def __init__(self, engine: AsyncEngine, currency: str = "INR", *,
-                 read_only: bool = False) -> None:
+                 read_only: bool = False, on_commit: Callable[[], None] | None = None) -> None:
         """``read_only``: for use cases that only read. On SQLite its transaction begins
         ``DEFERRED`` and so never takes (or queues for) the write lock, and ``commit()``
-        is refused; on PostgreSQL it is an ordinary transaction."""
+        is refused; on PostgreSQL it is an ordinary transaction. ``on_commit`` is called
+        after every ``commit()``, also a failed one (the read cache forgets its results)."""
         self._engine = engine
         self._currency = currency
         self._read_only = read_only
+        self._on_commit = on_commit
         self._connection: AsyncConnection | None = None
 
     async def __aenter__(self) -> Self:
@@ -103,3 +106,6 @@ class SqlUnitOfWork:
             if lost_a_race(error):
                 raise ConcurrentUpdate() from error
             raise
+        finally:
+            if self._on_commit is not None:
+                self._on_commit()
