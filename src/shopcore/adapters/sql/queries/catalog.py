@@ -21,6 +21,7 @@ from sqlalchemy import (
     Integer,
     Select,
     Subquery,
+    bindparam,
     case,
     column,
     false,
@@ -40,6 +41,7 @@ from shopcore.adapters.sql.repositories.catalog import (
     is_storable_id,
     product_from_row,
 )
+from shopcore.adapters.sql.sqlite_direct import SqliteDirectReader
 from shopcore.adapters.sql.tables import (
     order_lines,
     orders,
@@ -71,6 +73,10 @@ class SqlProductCatalog:
         # plan, so the best sellers are read in rank order and stop at the limit.
         self._visible_by_key: ColumnElement[bool] = \
             literal_column("+products.archived") == false() if self._sqlite else VISIBLE
+        # A product by id on SQLite: read on the event loop's thread (sqlite_direct).
+        self._direct = SqliteDirectReader(engine)
+        self._by_id = self._direct.prepare(select(*PRODUCT_COLUMNS).where(
+            products.c.id == bindparam("product_id"), VISIBLE))
 
     async def list_products(self, filters: ProductFilters, page: PageRequest) -> Page[Product]:
         conditions = [VISIBLE, *self._filter_conditions(filters)]
@@ -82,6 +88,9 @@ class SqlProductCatalog:
     async def get_visible(self, product_id: int) -> Product | None:
         if not is_storable_id(product_id):
             return None
+        rows = self._direct.fetch(self._by_id, {"product_id": product_id})
+        if rows is not None:
+            return product_from_row(rows[0], self._currency) if rows else None
         async with self._read() as connection:
             row = (await connection.execute(
                 select(*PRODUCT_COLUMNS).where(products.c.id == product_id, VISIBLE)
