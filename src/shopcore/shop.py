@@ -85,6 +85,7 @@ class SettingsValues(TypedDict, total=False):
     razorpay_webhook_secret: str | None
     otp_verify_failures_per_ip: int
     writes_per_minute: int
+    read_cache_ms: int
 
 
 class Shop(ShopUseCases):

@@ -169,7 +169,8 @@ def test_every_use_case_of_the_container_is_on_the_shop() -> None:
     container_use_cases = {
         name for name, provider in Container.providers.items()
         if isinstance(kind := getattr(provider, "provides", None), type)
-        and kind.__module__.startswith("shopcore.application.") and "__call__" in vars(kind)
+        and any(base.__module__.startswith("shopcore.application.") for base in kind.__mro__)
+        and "__call__" in vars(kind)
     }
     assert container_use_cases == set(use_case_types())
 

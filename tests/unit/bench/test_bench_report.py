@@ -26,8 +26,8 @@ def test_results_table_shows_share_of_ceiling_target_and_unavailable_routes() ->
 
     lines = results_table(rows, ceiling=result(12_000)).splitlines()
 
-    assert lines[2] == "| W1 list products | 3,000 | 1.00 | 3.00 | 0 | 25.0% | ≥ 30% |"
-    assert lines[3] == "| W3 search 'phone' | unavailable (404) |  |  |  |  | ≥ 20% |"
+    assert lines[2] == "| W1 list products | 3,000 | 1.00 | 3.00 | 0 | 25.0% | ≥ 15% |"
+    assert lines[3] == "| W3 search 'phone' | unavailable (404) |  |  |  |  | ≥ 15% |"
     assert lines[4].startswith("| ceiling (static 20-product page) | 12,000 |")
 
 
@@ -47,7 +47,7 @@ def test_a_run_without_any_answer_shows_its_note_not_zero_latencies() -> None:
     rows = [Row(workload("W5"), silent, "no answer within 10 s")]
 
     assert results_table(rows, None).splitlines()[2] == (
-        "| W5 most bought | no answer within 10 s |  |  | 16 |  | ≥ 30% |")
+        "| W5 most bought | no answer within 10 s |  |  | 16 |  | ≥ 20% |")
 
 
 def test_missing_routes_and_wrong_methods_read_as_unavailable_404() -> None:
