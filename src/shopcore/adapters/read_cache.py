@@ -17,6 +17,7 @@ dataclasses and tuples) are cached.
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from datetime import datetime
@@ -34,7 +35,8 @@ T = TypeVar("T")
 
 
 class ReadCache:
-    """Results by key, each valid until the next :meth:`invalidate` or ``ttl`` seconds."""
+    """Results by key, each valid until the next :meth:`invalidate` or for at most ``ttl``
+    seconds (at least half of it)."""
 
     def __init__(self, ttl_seconds: float, *, max_entries: int = 4096,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -90,7 +92,10 @@ class ReadCache:
         if version == self._version:
             if len(self._entries) >= self._max_entries:
                 self._entries.clear()
-            self._entries[key] = (now + self.ttl, value)
+            # Each entry lives between half the TTL and the TTL, so entries loaded
+            # together (every user's cart after a write) do not all expire at once.
+            lifetime = self.ttl * (0.5 + 0.5 * random.random())  # noqa: S311 - not secret
+            self._entries[key] = (now + lifetime, value)
         return value
 
 

@@ -34,14 +34,14 @@ class Source:
         return seen
 
 
-async def test_a_result_is_reused_until_the_ttl_runs_out() -> None:
+async def test_a_result_is_reused_for_half_the_ttl_and_never_beyond_it() -> None:
     clock, source = Clock(), Source()
     cache = ReadCache(1.0, clock=clock)
     assert await cache.get("k", source.load) == "v1"
     source.value = "v2"
-    clock.now += 0.9
+    clock.now += 0.45
     assert await cache.get("k", source.load) == "v1"
-    clock.now += 0.2
+    clock.now += 0.6
     assert await cache.get("k", source.load) == "v2"
     assert source.loads == 2
 
