@@ -132,10 +132,15 @@ class SqlProductCatalog:
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[AsyncConnection]:
-        """A connection whose transaction only reads (SQLite: ``BEGIN DEFERRED``, which
-        takes no write lock); closing it ends the transaction."""
+        """A connection that only reads. SQLite: a ``BEGIN DEFERRED`` transaction, which
+        takes no write lock, ended by closing it. PostgreSQL: autocommit, no BEGIN and
+        ROLLBACK round trips; under READ COMMITTED each statement has its own snapshot
+        inside a transaction too, so the answers are the same."""
         async with self._engine.connect() as connection:
-            await connection.execution_options(sqlite_begin="DEFERRED")
+            if self._sqlite:
+                await connection.execution_options(sqlite_begin="DEFERRED")
+            else:
+                await connection.execution_options(isolation_level="AUTOCOMMIT")
             yield connection
 
     async def _page(self, count: Select[Any], query: Select[Any], page: PageRequest
