@@ -16,6 +16,8 @@ ALGORITHM = "HS256"
 TOKEN_TYPE = "access"
 MIN_KEY_BYTES = 32
 MAX_TOKEN_LENGTH = 4096
+VERIFIED_CACHE_SIZE = 4096
+"""Verified tokens remembered per signer (all forgotten when full)."""
 MAX_ISSUED_AHEAD_SECONDS = 60
 _REQUIRED_CLAIMS = ["sub", "iat", "exp", "iss", "aud", "jti", "adm", "typ"]
 
@@ -47,6 +49,9 @@ class JwtTokenSigner:
         self._issuer = issuer
         self._audience = audience
         self._lifetime = access_lifetime_seconds
+        self._verified: dict[str, dict[str, Any]] = {}
+        """Claims of tokens whose signature was verified (decoding is ~35 µs, a third
+        of a cached cart's request); ``_checked`` still runs on every use."""
 
     @property
     def access_lifetime_seconds(self) -> int:
@@ -76,6 +81,9 @@ class JwtTokenSigner:
         """
         if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
             raise Unauthenticated("The access token is not valid.")
+        verified = self._verified.get(token)
+        if verified is not None:  # signature, iss and aud checked before; times below
+            return self._checked(verified)
         try:
             claims = jwt.decode(
                 token,
@@ -95,7 +103,11 @@ class JwtTokenSigner:
             )
         except jwt.PyJWTError:
             raise Unauthenticated("The access token is not valid.") from None
-        return self._checked(claims)
+        checked = self._checked(claims)
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            self._verified.clear()
+        self._verified[token] = claims
+        return checked
 
     def _checked(self, claims: dict[str, Any]) -> AccessClaims:
         """Claims of a token whose signature, ``iss`` and ``aud`` are already verified."""

@@ -240,3 +240,28 @@ def test_short_key_refused() -> None:
 def test_bytes_key(clock: FixedClock) -> None:
     signer = JwtTokenSigner(KEY.encode(), clock)
     assert JwtTokenSigner(KEY, clock).verify_access(signer.issue_access(make_user()))
+
+
+def test_a_remembered_token_still_expires_and_its_altered_copies_are_refused(
+    signer: JwtTokenSigner, clock: FixedClock
+) -> None:
+    token = signer.issue_access(make_user())
+    assert signer.verify_access(token) == signer.verify_access(token)  # second: remembered
+    header, payload, signature = token.split(".")
+    forged = ".".join([header, b64(json.dumps(valid_claims(adm=True)).encode()), signature])
+    with pytest.raises(Unauthenticated):
+        signer.verify_access(forged)
+    with pytest.raises(Unauthenticated):
+        JwtTokenSigner(OTHER_KEY, clock).verify_access(token)  # per signer, per key
+    clock.moment = START + timedelta(seconds=900)
+    with pytest.raises(TokenExpired):
+        signer.verify_access(token)
+
+
+def test_the_remembered_tokens_are_bounded(signer: JwtTokenSigner, clock: FixedClock) -> None:
+    from shopcore.adapters import jwt_signer
+
+    for number in range(jwt_signer.VERIFIED_CACHE_SIZE + 5):
+        clock.moment = START + timedelta(microseconds=number)
+        signer.verify_access(signer.issue_access(make_user()))
+    assert len(signer._verified) <= jwt_signer.VERIFIED_CACHE_SIZE
