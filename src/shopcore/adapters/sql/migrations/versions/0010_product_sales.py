@@ -78,33 +78,39 @@ _SQLITE_TRIGGERS = (
 )
 
 _POSTGRESQL_TRIGGERS = (
+    # One statement-level trigger per INSERT (a multi-row INSERT adds its lines grouped
+    # by product, in product order): a bulk load in one transaction would otherwise
+    # update the same popular rows once per line, each update walking the versions the
+    # transaction left behind.
     """
-    CREATE FUNCTION product_sales_line_inserted() RETURNS trigger AS $$
-    DECLARE
-        order_status text;
-        order_day date;
+    CREATE FUNCTION product_sales_lines_inserted() RETURNS trigger AS $$
     BEGIN
-        SELECT status, (created_at AT TIME ZONE 'UTC')::date INTO order_status, order_day
-        FROM orders WHERE id = NEW.order_id;
-        IF order_status IS DISTINCT FROM 'cancelled' THEN
-            INSERT INTO product_sales (product_id, units, orders)
-            VALUES (NEW.product_id, NEW.quantity, 1)
-            ON CONFLICT (product_id) DO UPDATE
-                SET units = product_sales.units + EXCLUDED.units,
-                    orders = product_sales.orders + 1;
-            INSERT INTO product_sales_daily (product_id, day, units, orders)
-            VALUES (NEW.product_id, order_day, NEW.quantity, 1)
-            ON CONFLICT (product_id, day) DO UPDATE
-                SET units = product_sales_daily.units + EXCLUDED.units,
-                    orders = product_sales_daily.orders + 1;
-        END IF;
+        INSERT INTO product_sales (product_id, units, orders)
+        SELECT n.product_id, SUM(n.quantity), COUNT(*)
+        FROM new_lines n JOIN orders o ON o.id = n.order_id
+        WHERE o.status <> 'cancelled'
+        GROUP BY n.product_id ORDER BY n.product_id
+        ON CONFLICT (product_id) DO UPDATE
+            SET units = product_sales.units + EXCLUDED.units,
+                orders = product_sales.orders + EXCLUDED.orders;
+        INSERT INTO product_sales_daily (product_id, day, units, orders)
+        SELECT n.product_id, (o.created_at AT TIME ZONE 'UTC')::date,
+               SUM(n.quantity), COUNT(*)
+        FROM new_lines n JOIN orders o ON o.id = n.order_id
+        WHERE o.status <> 'cancelled'
+        GROUP BY n.product_id, (o.created_at AT TIME ZONE 'UTC')::date
+        ORDER BY n.product_id
+        ON CONFLICT (product_id, day) DO UPDATE
+            SET units = product_sales_daily.units + EXCLUDED.units,
+                orders = product_sales_daily.orders + EXCLUDED.orders;
         RETURN NULL;
     END
     $$ LANGUAGE plpgsql
     """,
     """
     CREATE TRIGGER tr_order_lines_sales_insert AFTER INSERT ON order_lines
-    FOR EACH ROW EXECUTE FUNCTION product_sales_line_inserted()
+    REFERENCING NEW TABLE AS new_lines
+    FOR EACH STATEMENT EXECUTE FUNCTION product_sales_lines_inserted()
     """,
     """
     CREATE FUNCTION product_sales_order_status_changed() RETURNS trigger AS $$
@@ -204,7 +210,7 @@ def downgrade() -> None:
         op.execute("DROP TRIGGER IF EXISTS tr_orders_sales_status ON orders")
         op.execute("DROP TRIGGER IF EXISTS tr_order_lines_sales_insert ON order_lines")
         op.execute("DROP FUNCTION IF EXISTS product_sales_order_status_changed()")
-        op.execute("DROP FUNCTION IF EXISTS product_sales_line_inserted()")
+        op.execute("DROP FUNCTION IF EXISTS product_sales_lines_inserted()")
     op.drop_index("ix_product_sales_daily_day", table_name="product_sales_daily")
     op.drop_table("product_sales_daily")
     op.drop_index("ix_product_sales_rank", table_name="product_sales")
