@@ -102,7 +102,10 @@ async def seed_history(url: str, *, orders_count: int | None = None,
     rng, now = random.Random(SEED + 1), anchor()
     engine = create_engine(url)
     try:
-        async with engine.begin() as connection:
+        # Committed batch by batch (_flush): one transaction of 1,000,000 lines would
+        # update the same popular product_sales rows without ever letting their old
+        # versions go (quadratic on PostgreSQL).
+        async with engine.connect() as connection:
             catalog = await _catalog(connection)
             user_ids = await _seed_users(connection, rng, now)
             max_orders = orders_count if orders_count is not None else sys.maxsize
@@ -210,6 +213,7 @@ async def _flush(connection: AsyncConnection, order_batch: list[dict[str, Any]],
     if order_batch:
         await connection.execute(orders.insert(), order_batch)
         await connection.execute(order_lines.insert(), line_batch)
+    await connection.commit()
     order_batch.clear()
     line_batch.clear()
 
