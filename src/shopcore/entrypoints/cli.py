@@ -7,10 +7,16 @@ import asyncio
 import logging.config
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 from shopcore.entrypoints.logging_config import log_config
 from shopcore.entrypoints.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from shopcore.entrypoints.container import Container
+
+T = TypeVar("T")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -27,12 +33,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="shopcore", description="The shopcore e-commerce backend.")
+    parser = argparse.ArgumentParser(prog="shopcore",
+                                     description="The shopcore e-commerce backend.")
     commands = parser.add_subparsers(dest="command", required=True)
 
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True)
-    db_commands.add_parser("upgrade", help="create or migrate the schema").set_defaults(run=_upgrade)
+    upgrade = db_commands.add_parser("upgrade", help="create or migrate the schema")
+    upgrade.set_defaults(run=_upgrade)
 
     serve = commands.add_parser("serve", help="serve the HTTP API")
     serve.add_argument("--host", default="127.0.0.1")
@@ -85,71 +93,69 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         # Each worker would cache reads that another worker's writes do not empty.
         os.environ["SHOPCORE_READ_CACHE_MS"] = "0"
     uvicorn.run("shopcore.entrypoints.asgi:app", factory=True, host=args.host, port=args.port,
-                workers=args.workers, log_config=log_config(json_lines=settings.production), access_log=False,
+                workers=args.workers, log_config=log_config(json_lines=settings.production),
+                access_log=False,
                 timeout_graceful_shutdown=20)
     return 0
 
 
-def _create_admin(settings: Settings, args: argparse.Namespace) -> int:
-    from shopcore.domain.errors import InvalidInput
+def _with_container(settings: Settings, work: Callable[[Container], Awaitable[T]]) -> T:
+    """Run ``work`` on a freshly built container, closing it afterwards."""
     from shopcore.entrypoints.container import build_container, close_container
 
-    async def run() -> str:
+    async def run() -> T:
         container = build_container(settings)
         try:
-            user = await container.promote_to_admin()(args.phone)
+            return await work(container)
         finally:
             await close_container(container)
-        return f"{user.phone.e164} is an admin (user {user.id})"
+
+    return asyncio.run(run())
+
+
+def _report(settings: Settings, work: Callable[[Container], Awaitable[str]]) -> int:
+    """Print what ``work`` says; a refused input is one line on stderr and exit code 2."""
+    from shopcore.domain.errors import InvalidInput
 
     try:
-        print(asyncio.run(run()))
+        print(_with_container(settings, work))
     except InvalidInput as error:
         print(f"shopcore: {error.detail}", file=sys.stderr)
         return 2
     return 0
+
+
+def _create_admin(settings: Settings, args: argparse.Namespace) -> int:
+    async def promote(container: Container) -> str:
+        user = await container.promote_to_admin()(args.phone)
+        return f"{user.phone.e164} is an admin (user {user.id})"
+
+    return _report(settings, promote)
 
 
 def _seed_demo(settings: Settings, args: argparse.Namespace) -> int:
     import time
 
     from shopcore.application.catalog.seed_demo_catalog import SeedDemoCatalogCommand
-    from shopcore.domain.errors import InvalidInput
-    from shopcore.entrypoints.container import build_container, close_container
 
-    async def run() -> str:
-        container = build_container(settings)
+    async def seed(container: Container) -> str:
         started = time.monotonic()
-        try:
-            result = await container.seed_demo_catalog()(SeedDemoCatalogCommand(
-                products=args.products, only_if_empty=args.if_empty))
-        finally:
-            await close_container(container)
+        result = await container.seed_demo_catalog()(SeedDemoCatalogCommand(
+            products=args.products, only_if_empty=args.if_empty))
         if result.skipped:
             return "the catalog already has products; nothing was added"
         return (f"added {result.products} demo products ({result.pictures} with pictures) "
                 f"in {time.monotonic() - started:.1f} s")
 
-    try:
-        print(asyncio.run(run()))
-    except InvalidInput as error:
-        print(f"shopcore: {error.detail}", file=sys.stderr)
-        return 2
-    return 0
+    return _report(settings, seed)
 
 
 def _retry_refunds(settings: Settings, args: argparse.Namespace) -> int:
-    from shopcore.entrypoints.container import build_container, close_container
-
-    async def run() -> tuple[int, int]:
-        container = build_container(settings)
-        try:
-            retried = await container.retry_refunds()(max(1, args.limit))
-        finally:
-            await close_container(container)
+    async def retry(container: Container) -> tuple[int, int]:
+        retried = await container.retry_refunds()(max(1, args.limit))
         return retried.attempted, retried.accepted
 
-    attempted, accepted = asyncio.run(run())
+    attempted, accepted = _with_container(settings, retry)
     print(f"asked again for {attempted} owed refunds; the provider accepted {accepted}")
     return 0 if accepted == attempted else 1
 
