@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -12,11 +13,13 @@ from dependency_injector import providers
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shopcore.adapters.memory.basics import RecordingOtpGateway
+from shopcore.domain.catalog import Product, ProductDraft
 from shopcore.entrypoints.container import Container, build_container, close_container
 from shopcore.entrypoints.http.app import create_app
 from shopcore.entrypoints.settings import Settings
 
 TEST_NUMBER = "+919999999999"
+PRODUCT_TIME = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 TEST_CODE = "123456"
 
 
@@ -38,6 +41,23 @@ class Api:
                                         json={"phone": phone, "otp": code})
         assert answer.status_code == 200, answer.text
         return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+    async def add_product(self, name: str = "Smartphone", price: str = "19999.00",
+                          stock: int = 10) -> Product:
+        """Insert a product straight through the unit of work (no admin route needed)."""
+        async with self.container.unit_of_work() as uow:
+            product = await uow.products.add(
+                ProductDraft.create(name, "Latest Android device", price, "mobile", stock),
+                PRODUCT_TIME)
+            await uow.commit()
+        return product
+
+    async def stored(self, product: Product) -> Product:
+        """The product as the database holds it now."""
+        async with self.container.unit_of_work() as uow:
+            found = await uow.products.get(product.id)
+        assert found is not None
+        return found
 
     async def login_admin(self, phone: str = "+919800000001") -> dict[str, str]:
         """Log in a user made admin through the PromoteToAdmin use case."""

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import Api
-from tests.e2e.test_shopping_api import ADDRESS, add_product
+from tests.e2e.test_shopping_api import ADDRESS
 
 SECURITY_HEADERS = {"x-request-id", "x-content-type-options", "x-frame-options",
                     "referrer-policy"}
@@ -160,7 +160,7 @@ async def test_every_page_parameter_documents_its_bounds(api: Api, path: str) ->
 
 async def test_a_page_beyond_the_last_possible_one_is_422(api: Api) -> None:
     alice = await api.login()
-    product = await add_product(api)
+    product = await api.add_product()
     for path in ("/api/orders/", f"/api/products/{product.id}/reviews/"):
         answer = await api.client.get(path, headers=alice,
                                       params={"page": "2691285120498676006912"})

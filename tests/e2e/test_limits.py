@@ -26,7 +26,6 @@ from tests.e2e.test_shopping_api import (
     ALICE,
     BOB,
     NOW,
-    add_product,
     assert_problem,
 )
 
@@ -140,7 +139,7 @@ LISTS = ["/api/products/", "/api/products/search/?q=phone", "/api/orders/",
 ])
 async def test_every_list_bounds_its_paging(api: Api, path: str, query: str, field: str) -> None:
     alice = await api.login(ALICE)
-    product = await add_product(api)
+    product = await api.add_product()
     url = path.format(product_id=product.id)
     answer = await api.client.get(f"{url}{'&' if '?' in url else '?'}{query}", headers=alice)
     assert field in fields_of(assert_problem(answer, 422, "validation_error"))
@@ -149,7 +148,7 @@ async def test_every_list_bounds_its_paging(api: Api, path: str, query: str, fie
 @pytest.mark.parametrize("path", LISTS)
 async def test_every_list_serves_its_largest_page(api: Api, path: str) -> None:
     alice = await api.login(ALICE)
-    product = await add_product(api)
+    product = await api.add_product()
     url = path.format(product_id=product.id)
     answer = await api.client.get(f"{url}{'&' if '?' in url else '?'}page=1000000&page_size=100",
                                   headers=alice)
@@ -266,8 +265,8 @@ async def test_writes_beyond_the_per_minute_limit_are_429_and_change_nothing(
 ) -> None:
     api = await make_api(writes_per_minute=3)
     alice, bob = await api.login(ALICE), await api.login(BOB)
-    phone = await add_product(api, stock=50)
-    other = await add_product(api, "Kettle", stock=50)
+    phone = await api.add_product(stock=50)
+    other = await api.add_product("Kettle", stock=50)
     assert (await api.client.post("/api/cart/add/", headers=alice,
                                   json={"product_id": phone.id})).status_code == 200
     assert (await api.client.post("/api/wishlist/", headers=alice,

@@ -10,10 +10,10 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.e2e.conftest import Api
-from tests.e2e.test_shopping_api import ADDRESS, ALICE, BOB, add_product, assert_problem, buy
 
 from shopcore.domain.catalog import Product
+from tests.e2e.conftest import Api
+from tests.e2e.test_shopping_api import ADDRESS, ALICE, BOB, assert_problem, buy
 
 Headers = dict[str, str]
 UNKNOWN_PRODUCT_ID = 2_000_000_000
@@ -44,7 +44,7 @@ async def snapshot(api: Api, who: Headers) -> dict[str, Any]:
 async def alice_with_everything(api: Api) -> tuple[Headers, Headers, Product, dict[str, Any]]:
     """A with an order (so a review), a review, a cart line and a wishlist entry; B."""
     alice, bob = await api.login(ALICE), await api.login(BOB)
-    product = await add_product(api, stock=20)
+    product = await api.add_product(stock=20)
     order = await buy(api, alice, product)
     assert (await api.client.post(f"/api/products/{product.id}/reviews/", headers=alice,
                                   json={"rating": 4, "comment": "Good"})).status_code == 201
@@ -125,7 +125,7 @@ async def test_b_cannot_change_as_cart_lines(api: Api, path: str, body: dict[str
 
 async def test_b_cannot_delete_as_review(api: Api) -> None:
     alice, bob, product, _ = await alice_with_everything(api)
-    other = await add_product(api, "Kettle")
+    other = await api.add_product("Kettle")
     reviewed_by_a = await api.client.delete(f"/api/products/{product.id}/reviews/", headers=bob)
     reviewed_by_none = await api.client.delete(f"/api/products/{other.id}/reviews/",
                                                headers=bob)

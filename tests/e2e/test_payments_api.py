@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 from dependency_injector import providers
-from tests.e2e.conftest import Api
 
 from shopcore.adapters.memory.payments import FakePaymentGateway
-from shopcore.domain.catalog import Product, ProductDraft
+from shopcore.domain.catalog import Product
 from shopcore.domain.money import Money
 from shopcore.domain.payments import PaymentStatus
+from tests.e2e.conftest import Api
 
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 ALICE, BOB = "+919876543210", "+919812345678"
@@ -41,22 +41,6 @@ def assert_problem(answer: Any, status: int, code: str) -> dict[str, Any]:
     assert {"type", "title", "status", "detail", "code"} <= body.keys()
     assert body["code"] == code and body["status"] == status
     return body
-
-
-async def add_product(api: Api, stock: int = 10) -> Product:
-    async with api.container.unit_of_work() as uow:
-        product = await uow.products.add(
-            ProductDraft.create("Smartphone", "Latest Android device", "19999.00", "mobile",
-                                stock), NOW)
-        await uow.commit()
-    return product
-
-
-async def stock_of(api: Api, product: Product) -> int:
-    async with api.container.unit_of_work() as uow:
-        found = await uow.products.get(product.id)
-    assert found is not None
-    return found.stock
 
 
 async def payment_status(api: Api, order_id: str) -> PaymentStatus | None:
@@ -103,9 +87,9 @@ async def webhook(api: Api, gateway: FakePaymentGateway, event: str, checkout: d
 
 async def test_place_pay_capture_cancel_refund(api: Api, gateway: FakePaymentGateway) -> None:
     alice = await api.login(ALICE)
-    product = await add_product(api, stock=10)
+    product = await api.add_product(stock=10)
     order_id = await place_order(api, alice, product, quantity=2)
-    assert await stock_of(api, product) == 8
+    assert (await api.stored(product)).stock == 8
 
     answer = await pay(api, alice, order_id)
     assert answer.status_code == 200, answer.text
@@ -129,14 +113,14 @@ async def test_place_pay_capture_cancel_refund(api: Api, gateway: FakePaymentGat
     assert await payment_status(api, order_id) is PaymentStatus.REFUNDED
     (refund,) = gateway.refunds.values()
     assert refund.amount == Money(3_999_800) and refund.provider_payment_id == "pay_fake0000000001"
-    assert await stock_of(api, product) == 10
+    assert (await api.stored(product)).stock == 10
 
 
 async def test_paying_again_answers_the_same_checkout(
     api: Api, gateway: FakePaymentGateway,
 ) -> None:
     alice = await api.login(ALICE)
-    order_id = await place_order(api, alice, await add_product(api))
+    order_id = await place_order(api, alice, await api.add_product())
     first, second = await pay(api, alice, order_id), await pay(api, alice, order_id)
     assert first.json() == second.json() and len(gateway.orders) == 1
 
@@ -145,7 +129,7 @@ async def test_only_the_owner_of_a_placed_order_can_pay_it(
     api: Api, gateway: FakePaymentGateway,
 ) -> None:
     alice, bob = await api.login(ALICE), await api.login(BOB)
-    order_id = await place_order(api, alice, await add_product(api))
+    order_id = await place_order(api, alice, await api.add_product())
     assert_problem(await pay(api, bob, order_id), 404, "not_found")
     assert_problem(await pay(api, alice, "no-such-order-id"), 404, "not_found")
     assert_problem(await api.client.post(f"/api/orders/{order_id}/pay/"), 401, "unauthorized")
@@ -156,7 +140,7 @@ async def test_only_the_owner_of_a_placed_order_can_pay_it(
 
 async def test_the_provider_failing_is_a_502(api: Api, gateway: FakePaymentGateway) -> None:
     alice = await api.login(ALICE)
-    order_id = await place_order(api, alice, await add_product(api))
+    order_id = await place_order(api, alice, await api.add_product())
     gateway.failing = True
     problem = assert_problem(await pay(api, alice, order_id), 502, "payment_provider_failed")
     assert "fake" not in problem["detail"].lower()
@@ -168,7 +152,7 @@ async def test_a_webhook_without_a_valid_signature_is_400_and_changes_nothing(
     api: Api, gateway: FakePaymentGateway, forge: str,
 ) -> None:
     alice = await api.login(ALICE)
-    order_id = await place_order(api, alice, await add_product(api))
+    order_id = await place_order(api, alice, await api.add_product())
     checkout = (await pay(api, alice, order_id)).json()
     body = gateway.webhook_body("payment.captured", checkout["provider_order_id"],
                                 Money(checkout["amount_minor"]))
@@ -191,7 +175,7 @@ async def test_the_signature_covers_the_raw_body_as_sent(
     api: Api, gateway: FakePaymentGateway,
 ) -> None:
     alice = await api.login(ALICE)
-    order_id = await place_order(api, alice, await add_product(api))
+    order_id = await place_order(api, alice, await api.add_product())
     checkout = (await pay(api, alice, order_id)).json()
     compact = gateway.webhook_body("payment.captured", checkout["provider_order_id"],
                                    Money(checkout["amount_minor"]))
@@ -205,7 +189,7 @@ async def test_replays_and_late_events_change_nothing(
     api: Api, gateway: FakePaymentGateway,
 ) -> None:
     alice = await api.login(ALICE)
-    order_id = await place_order(api, alice, await add_product(api))
+    order_id = await place_order(api, alice, await api.add_product())
     checkout = (await pay(api, alice, order_id)).json()
     assert (await webhook(api, gateway, "payment.captured", checkout)).json() == {
         "status": "processed"}
@@ -221,7 +205,7 @@ async def test_a_capture_of_another_amount_never_pays_the_order(
     api: Api, gateway: FakePaymentGateway,
 ) -> None:
     alice = await api.login(ALICE)
-    order_id = await place_order(api, alice, await add_product(api))
+    order_id = await place_order(api, alice, await api.add_product())
     checkout = (await pay(api, alice, order_id)).json()
     answer = await webhook(api, gateway, "payment.captured", checkout, amount=Money(100))
     assert answer.status_code == 200 and answer.json() == {"status": "amount_mismatch"}
@@ -239,7 +223,7 @@ async def test_a_refused_refund_keeps_the_order_paid_until_cancelling_again_succ
     api: Api, gateway: FakePaymentGateway,
 ) -> None:
     alice = await api.login(ALICE)
-    product = await add_product(api, stock=10)
+    product = await api.add_product(stock=10)
     order_id = await place_order(api, alice, product, quantity=3)
     checkout = (await pay(api, alice, order_id)).json()
     await webhook(api, gateway, "payment.captured", checkout)
@@ -251,12 +235,12 @@ async def test_a_refused_refund_keeps_the_order_paid_until_cancelling_again_succ
     assert order_id in problem["detail"]
     assert await order_status(api, alice, order_id) == "paid"
     assert await payment_status(api, order_id) is PaymentStatus.REFUND_PENDING
-    assert await stock_of(api, product) == 7
+    assert (await api.stored(product)).stock == 7
     gateway.failing_refunds = False
     answer = await api.client.post("/api/order/cancel/", headers=alice, json=cancel)
     assert answer.status_code == 200 and answer.json()["status"] == "cancelled"
     assert await payment_status(api, order_id) is PaymentStatus.REFUNDED
-    assert await stock_of(api, product) == 10
+    assert (await api.stored(product)).stock == 10
     assert len(gateway.refunds) == 1  # the retry reused the refund's idempotency key
 
 
@@ -281,7 +265,7 @@ async def test_the_same_event_delivered_concurrently_is_handled_once(
     )
 
     alice = await api.login(ALICE)
-    product = await add_product(api)
+    product = await api.add_product()
     order_id = await place_order(api, alice, product)
     checkout = (await pay(api, alice, order_id)).json()
     body = gateway.webhook_body("payment.captured", checkout["provider_order_id"],

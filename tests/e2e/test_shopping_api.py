@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event
-from tests.e2e.conftest import Api
 
-from shopcore.domain.catalog import Product, ProductDraft
+from shopcore.domain.catalog import Product
+from tests.e2e.conftest import Api
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 ALICE, BOB = "+919876543210", "+919812345678"
@@ -34,22 +34,6 @@ def assert_problem(answer: Any, status: int, code: str) -> dict[str, Any]:
 
 def fields_of(problem: dict[str, Any]) -> set[str]:
     return {error["field"] for error in problem["errors"]}
-
-
-async def add_product(api: Api, name: str = "Smartphone", price: str = "19999.00",
-                      stock: int = 10) -> Product:
-    async with api.container.unit_of_work() as uow:
-        product = await uow.products.add(
-            ProductDraft.create(name, "Latest Android device", price, "mobile", stock), NOW)
-        await uow.commit()
-    return product
-
-
-async def stored(api: Api, product: Product) -> Product:
-    async with api.container.unit_of_work() as uow:
-        found = await uow.products.get(product.id)
-    assert found is not None
-    return found
 
 
 async def archive(api: Api, product: Product) -> None:
@@ -113,7 +97,7 @@ async def test_an_empty_cart(api: Api) -> None:
 
 async def test_adding_accumulates_and_answers_the_priced_cart(api: Api) -> None:
     alice = await api.login(ALICE)
-    phone = await add_product(api, stock=12)
+    phone = await api.add_product(stock=12)
     await add_to_cart(api, alice, phone)
     answer = await add_to_cart(api, alice, phone)
     assert answer.status_code == 200
@@ -126,7 +110,7 @@ async def test_adding_accumulates_and_answers_the_priced_cart(api: Api) -> None:
 
 async def test_quantity_defaults_to_one(api: Api) -> None:
     alice = await api.login(ALICE)
-    phone = await add_product(api)
+    phone = await api.add_product()
     answer = await api.client.post("/api/cart/add/", headers=alice,
                                    json={"product_id": phone.id})
     assert answer.json()["items"][0]["quantity"] == 1
@@ -134,7 +118,7 @@ async def test_quantity_defaults_to_one(api: Api) -> None:
 
 async def test_unknown_or_archived_products_cannot_be_added(api: Api) -> None:
     alice = await api.login(ALICE)
-    phone = await add_product(api)
+    phone = await api.add_product()
     await archive(api, phone)
     assert_problem(await add_to_cart(api, alice, phone), 404, "not_found")
     unknown = await api.client.post("/api/cart/add/", headers=alice, json={"product_id": 999})
@@ -143,7 +127,7 @@ async def test_unknown_or_archived_products_cannot_be_added(api: Api) -> None:
 
 async def test_a_line_above_the_stock_is_out_of_stock(api: Api) -> None:
     alice = await api.login(ALICE)
-    phone = await add_product(api, stock=3)
+    phone = await api.add_product(stock=3)
     await add_to_cart(api, alice, phone, 2)
     problem = assert_problem(await add_to_cart(api, alice, phone, 2), 409, "out_of_stock")
     assert problem["products"] == [{"product_id": phone.id, "requested": 4, "available": 3}]
@@ -151,14 +135,14 @@ async def test_a_line_above_the_stock_is_out_of_stock(api: Api) -> None:
 
 async def test_adding_a_product_without_stock_is_out_of_stock(api: Api) -> None:
     alice = await api.login(ALICE)
-    phone = await add_product(api, stock=0)
+    phone = await api.add_product(stock=0)
     problem = assert_problem(await add_to_cart(api, alice, phone), 409, "out_of_stock")
     assert problem["products"] == [{"product_id": phone.id, "requested": 1, "available": 0}]
 
 
 async def test_a_line_above_99_units_is_422(api: Api) -> None:
     alice = await api.login(ALICE)
-    phone = await add_product(api, stock=500)
+    phone = await api.add_product(stock=500)
     assert (await add_to_cart(api, alice, phone, 60)).status_code == 200
     problem = assert_problem(await add_to_cart(api, alice, phone, 40), 422, "validation_error")
     assert fields_of(problem) == {"quantity"}
@@ -177,14 +161,14 @@ async def test_a_line_above_99_units_is_422(api: Api) -> None:
 ])
 async def test_bad_add_bodies_are_422(api: Api, body: dict[str, Any]) -> None:
     alice = await api.login(ALICE)
-    await add_product(api)
+    await api.add_product()
     answer = await api.client.post("/api/cart/add/", headers=alice, json=body)
     assert_problem(answer, 422, "validation_error")
 
 
 async def test_update_sets_the_quantity_and_zero_removes_the_line(api: Api) -> None:
     alice = await api.login(ALICE)
-    phone, laptop = await add_product(api), await add_product(api, "Laptop", "50000.50")
+    phone, laptop = await api.add_product(), await api.add_product("Laptop", "50000.50")
     await add_to_cart(api, alice, phone, 5)
     await add_to_cart(api, alice, laptop)
     answer = await api.client.post("/api/cart/update/", headers=alice,
@@ -200,7 +184,7 @@ async def test_update_sets_the_quantity_and_zero_removes_the_line(api: Api) -> N
 
 async def test_update_of_a_product_not_in_the_cart_is_404(api: Api) -> None:
     alice = await api.login(ALICE)
-    phone = await add_product(api)
+    phone = await api.add_product()
     for product_id in (phone.id, 999):
         answer = await api.client.post("/api/cart/update/", headers=alice,
                                        json={"product_id": product_id, "quantity": 1})
@@ -209,7 +193,7 @@ async def test_update_of_a_product_not_in_the_cart_is_404(api: Api) -> None:
 
 async def test_update_above_the_stock_is_out_of_stock(api: Api) -> None:
     alice = await api.login(ALICE)
-    phone = await add_product(api, stock=3)
+    phone = await api.add_product(stock=3)
     await add_to_cart(api, alice, phone)
     answer = await api.client.post("/api/cart/update/", headers=alice,
                                    json={"product_id": phone.id, "quantity": 4})
@@ -219,7 +203,7 @@ async def test_update_above_the_stock_is_out_of_stock(api: Api) -> None:
 
 async def test_remove_deletes_the_line_and_is_404_when_absent(api: Api) -> None:
     alice = await api.login(ALICE)
-    phone = await add_product(api)
+    phone = await api.add_product()
     await add_to_cart(api, alice, phone)
     answer = await api.client.post("/api/cart/remove/", headers=alice,
                                    json={"product_id": phone.id})
@@ -231,7 +215,7 @@ async def test_remove_deletes_the_line_and_is_404_when_absent(api: Api) -> None:
 
 async def test_archived_or_short_lines_stay_but_are_unavailable(api: Api) -> None:
     alice = await api.login(ALICE)
-    phone, laptop = await add_product(api, stock=5), await add_product(api, "Laptop", stock=5)
+    phone, laptop = await api.add_product(stock=5), await api.add_product("Laptop", stock=5)
     await add_to_cart(api, alice, phone, 3)
     await add_to_cart(api, alice, laptop, 3)
     await archive(api, phone)
@@ -247,13 +231,13 @@ async def test_archived_or_short_lines_stay_but_are_unavailable(api: Api) -> Non
 
 async def test_carts_belong_to_their_owner(api: Api) -> None:
     alice, bob = await api.login(ALICE), await api.login(BOB)
-    await add_to_cart(api, alice, await add_product(api))
+    await add_to_cart(api, alice, await api.add_product())
     assert (await api.client.get("/api/cart/", headers=bob)).json()["items"] == []
 
 
 async def test_reading_a_cart_takes_the_same_queries_whatever_its_size(api: Api) -> None:
     alice = await api.login(ALICE)
-    products = [await add_product(api, f"Product {i}") for i in range(6)]
+    products = [await api.add_product(f"Product {i}") for i in range(6)]
     await add_to_cart(api, alice, products[0])
     with counting_queries(api) as one_line:
         assert (await api.client.get("/api/cart/", headers=alice)).status_code == 200
@@ -283,7 +267,7 @@ async def test_placing_an_order_snapshots_the_cart_takes_stock_and_empties_the_c
     api: Api,
 ) -> None:
     alice = await api.login(ALICE)
-    phone = await add_product(api, stock=12)
+    phone = await api.add_product(stock=12)
     await add_to_cart(api, alice, phone, 2)
     answer = await place(api, alice)
     assert answer.status_code == 201, answer.text
@@ -299,13 +283,13 @@ async def test_placing_an_order_snapshots_the_cart_takes_stock_and_empties_the_c
         "phone": "+919876543210"}
     assert order["created_at"].endswith("Z")
     assert len(order["id"]) >= 12 and not order["id"].isdigit()
-    assert (await stored(api, phone)).stock == 10
+    assert (await api.stored(phone)).stock == 10
     assert (await api.client.get("/api/cart/", headers=alice)).json()["items"] == []
 
 
 async def test_an_order_keeps_its_prices_when_the_product_changes(api: Api) -> None:
     alice = await api.login(ALICE)
-    phone = await add_product(api)
+    phone = await api.add_product()
     order = await buy(api, alice, phone)
     await archive(api, phone)
     shown = (await api.client.get(f"/api/orders/{order['id']}/", headers=alice)).json()
@@ -315,7 +299,7 @@ async def test_an_order_keeps_its_prices_when_the_product_changes(api: Api) -> N
 
 async def test_line2_and_country_are_echoed(api: Api) -> None:
     alice = await api.login(ALICE)
-    await add_to_cart(api, alice, await add_product(api))
+    await add_to_cart(api, alice, await api.add_product())
     answer = await place(api, alice, line2="Flat 4B", country="IN")
     assert answer.json()["shipping_address"]["line2"] == "Flat 4B"
 
@@ -327,9 +311,9 @@ async def test_an_empty_cart_cannot_be_ordered(api: Api) -> None:
 
 async def test_every_short_line_is_listed_and_nothing_changes(api: Api) -> None:
     alice = await api.login(ALICE)
-    phone, laptop, cable = (await add_product(api, "Phone", stock=5),
-                            await add_product(api, "Laptop", stock=5),
-                            await add_product(api, "Cable", stock=5))
+    phone, laptop, cable = (await api.add_product("Phone", stock=5),
+                            await api.add_product("Laptop", stock=5),
+                            await api.add_product("Cable", stock=5))
     for product, quantity in ((phone, 3), (laptop, 4), (cable, 2)):
         await add_to_cart(api, alice, product, quantity)
     await set_stock(api, phone, 1)
@@ -338,14 +322,14 @@ async def test_every_short_line_is_listed_and_nothing_changes(api: Api) -> None:
     assert sorted(problem["products"], key=lambda p: p["product_id"]) == [
         {"product_id": phone.id, "requested": 3, "available": 1},
         {"product_id": laptop.id, "requested": 4, "available": 0}]
-    assert [(await stored(api, p)).stock for p in (phone, laptop, cable)] == [1, 0, 5]
+    assert [(await api.stored(p)).stock for p in (phone, laptop, cable)] == [1, 0, 5]
     assert len((await api.client.get("/api/cart/", headers=alice)).json()["items"]) == 3
     assert (await api.client.get("/api/orders/", headers=alice)).json()["count"] == 0
 
 
 async def test_an_archived_line_makes_the_order_out_of_stock(api: Api) -> None:
     alice = await api.login(ALICE)
-    phone = await add_product(api)
+    phone = await api.add_product()
     await add_to_cart(api, alice, phone)
     await archive(api, phone)
     problem = assert_problem(await place(api, alice), 409, "out_of_stock")
@@ -354,8 +338,8 @@ async def test_an_archived_line_makes_the_order_out_of_stock(api: Api) -> None:
 
 async def test_totals_are_exact_beyond_32_bits(api: Api) -> None:
     alice = await api.login(ALICE)
-    gold = await add_product(api, "Gold", "99999999.99", stock=99)
-    coin = await add_product(api, "Coin", "0.99")
+    gold = await api.add_product("Gold", "99999999.99", stock=99)
+    coin = await api.add_product("Coin", "0.99")
     await add_to_cart(api, alice, gold, 99)
     cart = (await add_to_cart(api, alice, coin)).json()
     assert cart["items"][0]["line_total"] == "9899999999.01"
@@ -379,14 +363,14 @@ async def test_a_bad_address_is_422_naming_the_dotted_field(
     api: Api, change: dict[str, Any], field: str,
 ) -> None:
     alice = await api.login(ALICE)
-    await add_to_cart(api, alice, await add_product(api))
+    await add_to_cart(api, alice, await api.add_product())
     problem = assert_problem(await place(api, alice, **change), 422, "validation_error")
     assert field in fields_of(problem)
 
 
 async def test_a_missing_address_field_is_named(api: Api) -> None:
     alice = await api.login(ALICE)
-    await add_to_cart(api, alice, await add_product(api))
+    await add_to_cart(api, alice, await api.add_product())
     address = {k: v for k, v in ADDRESS.items() if k != "city"}
     answer = await api.client.post("/api/order/place/", headers=alice,
                                    json={"shipping_address": address})
@@ -403,7 +387,7 @@ async def test_mass_assignment_on_place_is_422_and_places_nothing(
     api: Api, extra: dict[str, Any],
 ) -> None:
     alice = await api.login(ALICE)
-    await add_to_cart(api, alice, await add_product(api))
+    await add_to_cart(api, alice, await api.add_product())
     answer = await api.client.post("/api/order/place/", headers=alice,
                                    json={"shipping_address": ADDRESS, **extra})
     assert_problem(answer, 422, "validation_error")
@@ -412,26 +396,26 @@ async def test_mass_assignment_on_place_is_422_and_places_nothing(
 
 async def test_unknown_address_fields_are_422(api: Api) -> None:
     alice = await api.login(ALICE)
-    await add_to_cart(api, alice, await add_product(api))
+    await add_to_cart(api, alice, await api.add_product())
     assert_problem(await place(api, alice, latitude=12.9), 422, "validation_error")
 
 
 async def test_a_replay_with_the_same_key_returns_the_same_order(api: Api) -> None:
     alice = await api.login(ALICE)
-    phone = await add_product(api)
+    phone = await api.add_product()
     await add_to_cart(api, alice, phone, 2)
     first = await place(api, alice, key="order-42")
     await add_to_cart(api, alice, phone)  # the cart changed: the key still means order 42
     again = await place(api, alice, key="order-42")
     assert first.status_code == 201 and again.status_code == 200
     assert again.json() == first.json()
-    assert (await stored(api, phone)).stock == 8
+    assert (await api.stored(phone)).stock == 8
     assert (await api.client.get("/api/orders/", headers=alice)).json()["count"] == 1
 
 
 async def test_the_same_key_with_another_body_is_422(api: Api) -> None:
     alice = await api.login(ALICE)
-    await add_to_cart(api, alice, await add_product(api))
+    await add_to_cart(api, alice, await api.add_product())
     assert (await place(api, alice, key="k-1")).status_code == 201
     assert_problem(await place(api, alice, key="k-1", city="Mysuru"), 422,
                    "idempotency_key_reused")
@@ -439,7 +423,7 @@ async def test_the_same_key_with_another_body_is_422(api: Api) -> None:
 
 async def test_idempotency_keys_are_scoped_per_user(api: Api) -> None:
     alice, bob = await api.login(ALICE), await api.login(BOB)
-    phone = await add_product(api)
+    phone = await api.add_product()
     await add_to_cart(api, alice, phone)
     await add_to_cart(api, bob, phone)
     mine, theirs = await place(api, alice, key="same"), await place(api, bob, key="same")
@@ -450,24 +434,24 @@ async def test_idempotency_keys_are_scoped_per_user(api: Api) -> None:
 @pytest.mark.parametrize("key", ["", "k" * 256])
 async def test_an_idempotency_key_must_have_1_to_255_characters(api: Api, key: str) -> None:
     alice = await api.login(ALICE)
-    await add_to_cart(api, alice, await add_product(api))
+    await add_to_cart(api, alice, await api.add_product())
     assert_problem(await place(api, alice, key=key), 422, "validation_error")
     assert (await place(api, alice, key="k" * 255)).status_code == 201
 
 
 async def test_concurrent_requests_with_one_key_make_one_order(api: Api) -> None:
     alice = await api.login(ALICE)
-    phone = await add_product(api, stock=10)
+    phone = await api.add_product(stock=10)
     await add_to_cart(api, alice, phone, 3)
     answers = await asyncio.gather(*(place(api, alice, key="tap-tap-tap") for _ in range(10)))
     assert sorted(a.status_code for a in answers) == [200] * 9 + [201]
     assert len({a.json()["id"] for a in answers}) == 1
-    assert (await stored(api, phone)).stock == 7
+    assert (await api.stored(phone)).stock == 7
 
 
 async def test_orders_are_listed_newest_first_and_only_the_callers(api: Api) -> None:
     alice, bob = await api.login(ALICE), await api.login(BOB)
-    phone = await add_product(api, stock=50)
+    phone = await api.add_product(stock=50)
     mine = [await buy(api, alice, phone) for _ in range(3)]
     await buy(api, bob, phone)
     page = (await api.client.get("/api/orders/?page_size=2", headers=alice)).json()
@@ -487,7 +471,7 @@ async def test_bad_paging_is_422(api: Api, query: str) -> None:
 
 async def test_listing_orders_takes_the_same_queries_whatever_the_page_size(api: Api) -> None:
     alice = await api.login(ALICE)
-    phone, laptop = await add_product(api, stock=50), await add_product(api, "Laptop", stock=50)
+    phone, laptop = await api.add_product(stock=50), await api.add_product("Laptop", stock=50)
     await add_to_cart(api, alice, laptop)
     await buy(api, alice, phone)
     with counting_queries(api) as one_order:
@@ -503,7 +487,7 @@ async def test_listing_orders_takes_the_same_queries_whatever_the_page_size(api:
 
 async def test_another_users_order_is_404_to_read_and_to_cancel(api: Api) -> None:
     alice, bob = await api.login(ALICE), await api.login(BOB)
-    order = await buy(api, alice, await add_product(api))
+    order = await buy(api, alice, await api.add_product())
     assert (await api.client.get(f"/api/orders/{order['id']}/", headers=alice)).status_code == 200
     assert_problem(await api.client.get(f"/api/orders/{order['id']}/", headers=bob), 404,
                    "not_found")
@@ -523,17 +507,17 @@ async def test_unknown_orders_are_404(api: Api, order_id: str) -> None:
 
 async def test_cancelling_restores_the_stock_once(api: Api) -> None:
     alice = await api.login(ALICE)
-    phone = await add_product(api, stock=10)
+    phone = await api.add_product(stock=10)
     order = await buy(api, alice, phone, 4)
     answer = await api.client.post("/api/order/cancel/", headers=alice,
                                    json={"order_id": order["id"]})
     assert answer.status_code == 200
     assert answer.json()["status"] == "cancelled" and answer.json()["cancelled_at"].endswith("Z")
-    assert (await stored(api, phone)).stock == 10
+    assert (await api.stored(phone)).stock == 10
     again = await api.client.post("/api/order/cancel/", headers=alice,
                                   json={"order_id": order["id"]})
     assert_problem(again, 409, "invalid_state")
-    assert (await stored(api, phone)).stock == 10
+    assert (await api.stored(phone)).stock == 10
 
 
 @pytest.mark.parametrize("body", [{}, {"order_id": ""}, {"order_id": 5},
@@ -546,7 +530,7 @@ async def test_bad_cancel_bodies_are_422(api: Api, body: dict[str, Any]) -> None
 
 async def test_an_admin_moves_an_order_along_the_transitions(api: Api) -> None:
     alice, admin = await api.login(ALICE), await api.login_admin()
-    order = await buy(api, alice, await add_product(api))
+    order = await buy(api, alice, await api.add_product())
     path = f"/api/orders/{order['id']}/status/"
     skip = await api.client.post(path, headers=admin, json={"status": "shipped"})
     assert_problem(skip, 409, "invalid_state")
@@ -562,20 +546,20 @@ async def test_an_admin_moves_an_order_along_the_transitions(api: Api) -> None:
 
 async def test_a_paid_order_can_still_be_cancelled(api: Api) -> None:
     alice, admin = await api.login(ALICE), await api.login_admin()
-    phone = await add_product(api, stock=5)
+    phone = await api.add_product(stock=5)
     order = await buy(api, alice, phone, 2)
     await api.client.post(f"/api/orders/{order['id']}/status/", headers=admin,
                           json={"status": "paid"})
     answer = await api.client.post("/api/order/cancel/", headers=alice,
                                    json={"order_id": order["id"]})
-    assert answer.json()["status"] == "cancelled" and (await stored(api, phone)).stock == 5
+    assert answer.json()["status"] == "cancelled" and (await api.stored(phone)).stock == 5
 
 
 @pytest.mark.parametrize("body", [{"status": "cancelled"}, {"status": "lost"}, {},
                                   {"status": "paid", "total": "0.00"}])
 async def test_bad_admin_status_bodies_are_422(api: Api, body: dict[str, Any]) -> None:
     alice, admin = await api.login(ALICE), await api.login_admin()
-    order = await buy(api, alice, await add_product(api))
+    order = await buy(api, alice, await api.add_product())
     answer = await api.client.post(f"/api/orders/{order['id']}/status/", headers=admin,
                                    json=body)
     assert_problem(answer, 422, "validation_error")
@@ -583,7 +567,7 @@ async def test_bad_admin_status_bodies_are_422(api: Api, body: dict[str, Any]) -
 
 async def test_the_status_route_is_for_admins_only(api: Api) -> None:
     alice, admin = await api.login(ALICE), await api.login_admin()
-    order = await buy(api, alice, await add_product(api))
+    order = await buy(api, alice, await api.add_product())
     answer = await api.client.post(f"/api/orders/{order['id']}/status/", headers=alice,
                                    json={"status": "paid"})
     assert_problem(answer, 403, "forbidden")
@@ -596,7 +580,7 @@ async def test_the_status_route_is_for_admins_only(api: Api) -> None:
 
 async def test_a_wishlist_holds_each_product_once_newest_first(api: Api) -> None:
     alice = await api.login(ALICE)
-    phone, laptop = await add_product(api), await add_product(api, "Laptop")
+    phone, laptop = await api.add_product(), await api.add_product("Laptop")
     first = await api.client.post("/api/wishlist/", headers=alice, json={"product_id": phone.id})
     assert first.status_code == 201
     await api.client.post("/api/wishlist/", headers=alice, json={"product_id": laptop.id})
@@ -613,7 +597,7 @@ async def test_a_wishlist_holds_each_product_once_newest_first(api: Api) -> None
 
 async def test_unknown_or_archived_products_cannot_be_wished_for(api: Api) -> None:
     alice = await api.login(ALICE)
-    phone = await add_product(api)
+    phone = await api.add_product()
     await archive(api, phone)
     for product_id in (phone.id, 999):
         answer = await api.client.post("/api/wishlist/", headers=alice,
@@ -623,7 +607,7 @@ async def test_unknown_or_archived_products_cannot_be_wished_for(api: Api) -> No
 
 async def test_removing_from_the_wishlist_is_idempotent(api: Api) -> None:
     alice = await api.login(ALICE)
-    phone = await add_product(api)
+    phone = await api.add_product()
     await api.client.post("/api/wishlist/", headers=alice, json={"product_id": phone.id})
     for _ in range(2):
         answer = await api.client.delete(f"/api/wishlist/{phone.id}/", headers=alice)
@@ -641,7 +625,7 @@ async def test_absurd_wishlist_ids_are_4xx(api: Api, path: str) -> None:
 
 async def test_wishlist_bodies_reject_unknown_fields(api: Api) -> None:
     alice = await api.login(ALICE)
-    phone = await add_product(api)
+    phone = await api.add_product()
     answer = await api.client.post("/api/wishlist/", headers=alice,
                                    json={"product_id": phone.id, "user_id": "x"})
     assert_problem(answer, 422, "validation_error")
@@ -651,7 +635,7 @@ async def test_wishlist_bodies_reject_unknown_fields(api: Api) -> None:
 
 async def test_only_buyers_may_review(api: Api) -> None:
     alice = await api.login(ALICE)
-    phone = await add_product(api)
+    phone = await api.add_product()
     answer = await api.client.post(f"/api/products/{phone.id}/reviews/", headers=alice,
                                    json={"rating": 5, "comment": "Great"})
     assert_problem(answer, 403, "purchase_required")
@@ -659,7 +643,7 @@ async def test_only_buyers_may_review(api: Api) -> None:
 
 async def test_a_buyer_reviews_once_and_the_rating_is_kept(api: Api) -> None:
     alice, bob = await api.login(ALICE), await api.login(BOB)
-    phone = await add_product(api)
+    phone = await api.add_product()
     await buy(api, alice, phone)
     await buy(api, bob, phone)
     path = f"/api/products/{phone.id}/reviews/"
@@ -672,7 +656,7 @@ async def test_a_buyer_reviews_once_and_the_rating_is_kept(api: Api) -> None:
     assert_problem(await api.client.post(path, headers=alice, json={"rating": 1}), 409,
                    "already_reviewed")
     await api.client.post(path, headers=bob, json={"rating": 4})
-    rated = await stored(api, phone)
+    rated = await api.stored(phone)
     assert (rated.rating_count, rated.rating_total) == (2, 9)
     assert str(rated.rating_average) == "4.50"
     listed = (await api.client.get(path)).json()
@@ -682,7 +666,7 @@ async def test_a_buyer_reviews_once_and_the_rating_is_kept(api: Api) -> None:
 
 async def test_a_cancelled_order_does_not_allow_a_review(api: Api) -> None:
     alice = await api.login(ALICE)
-    phone = await add_product(api)
+    phone = await api.add_product()
     order = await buy(api, alice, phone)
     await api.client.post("/api/order/cancel/", headers=alice, json={"order_id": order["id"]})
     answer = await api.client.post(f"/api/products/{phone.id}/reviews/", headers=alice,
@@ -692,12 +676,12 @@ async def test_a_cancelled_order_does_not_allow_a_review(api: Api) -> None:
 
 async def test_deleting_a_review_allows_a_new_one(api: Api) -> None:
     alice = await api.login(ALICE)
-    phone = await add_product(api)
+    phone = await api.add_product()
     await buy(api, alice, phone)
     path = f"/api/products/{phone.id}/reviews/"
     await api.client.post(path, headers=alice, json={"rating": 2})
     assert (await api.client.delete(path, headers=alice)).status_code == 204
-    assert ((await stored(api, phone)).rating_count, (await stored(api, phone)).rating_total) == (
+    assert ((await api.stored(phone)).rating_count, (await api.stored(phone)).rating_total) == (
         0, 0)
     assert_problem(await api.client.delete(path, headers=alice), 404, "not_found")
     again = await api.client.post(path, headers=alice, json={"rating": 4, "comment": "Better"})
@@ -711,7 +695,7 @@ async def test_deleting_a_review_allows_a_new_one(api: Api) -> None:
                                   {"rating": 5, "author": "+919999999999"}])
 async def test_bad_review_bodies_are_422(api: Api, body: dict[str, Any]) -> None:
     alice = await api.login(ALICE)
-    phone = await add_product(api)
+    phone = await api.add_product()
     await buy(api, alice, phone)
     answer = await api.client.post(f"/api/products/{phone.id}/reviews/", headers=alice,
                                    json=body)
@@ -720,7 +704,7 @@ async def test_bad_review_bodies_are_422(api: Api, body: dict[str, Any]) -> None
 
 async def test_reviews_of_unknown_or_archived_products_are_404(api: Api) -> None:
     alice = await api.login(ALICE)
-    phone = await add_product(api)
+    phone = await api.add_product()
     await buy(api, alice, phone)
     await archive(api, phone)
     for product_id in (phone.id, 999):
@@ -734,7 +718,7 @@ async def test_reviews_of_unknown_or_archived_products_are_404(api: Api) -> None
 
 
 async def test_review_lists_are_paginated(api: Api) -> None:
-    phone = await add_product(api)
+    phone = await api.add_product()
     for phone_number in (ALICE, BOB):
         who = await api.login(phone_number)
         await buy(api, who, phone)
