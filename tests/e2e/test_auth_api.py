@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from tests.e2e.conftest import TEST_CODE, TEST_NUMBER, Api
 
 PHONE = "+919876543210"

@@ -11,6 +11,7 @@ from typing import Any
 import jwt
 import pytest
 from sqlalchemy import event
+
 from tests.e2e.conftest import Api
 
 PHONE = "+919876543210"

@@ -16,6 +16,7 @@ import httpx
 import pytest
 from PIL import Image
 from sqlalchemy import event
+
 from tests.e2e.conftest import Api
 from tests.support import insert_order
 

@@ -8,13 +8,13 @@ from pathlib import Path
 import httpx
 from dependency_injector import providers
 from sqlalchemy.ext.asyncio import AsyncEngine
-from tests.e2e.conftest import app_settings
 
 from shopcore.adapters.memory.basics import RecordingOtpGateway
 from shopcore.domain.otp import OtpChannel
 from shopcore.domain.phone import Phone
 from shopcore.entrypoints.container import build_container, close_container
 from shopcore.entrypoints.http.app import create_app
+from tests.e2e.conftest import app_settings
 
 
 class SlowGateway(RecordingOtpGateway):
