@@ -8,7 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+from shopcore.adapters.sql import sqlite_inline
 
 
 def create_engine(
@@ -29,15 +29,16 @@ def create_engine(
     Size the pools so that processes x (pool_size + max_overflow) stays below the
     server's ``max_connections``.
 
-    On SQLite every write transaction starts with ``BEGIN IMMEDIATE`` (writers queue
-    on the busy timeout instead of failing with "database is locked"), WAL lets
-    readers go on while one writer works, and foreign keys are enforced.
+    On SQLite the statements run on the event loop's thread (``sqlite_inline``: no
+    driver thread; a locked database is waited for without blocking the loop, up to
+    30 s), every write transaction starts with ``BEGIN IMMEDIATE``, WAL lets readers go
+    on while one writer works, and foreign keys are enforced.
     """
     parsed = make_url(url)
     options: dict[str, Any] = {"echo": echo}
     if parsed.get_backend_name() == "sqlite":
-        options["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
-        engine = create_async_engine(url, **options)
+        inline = parsed.set(drivername=f"sqlite+{sqlite_inline.DRIVER}")
+        engine = create_async_engine(inline, **options)
         _configure_sqlite(engine)
         return engine
     options.update(pool_size=pool_size,
@@ -57,7 +58,6 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         if not memory:
             cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
