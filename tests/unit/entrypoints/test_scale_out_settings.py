@@ -71,7 +71,7 @@ async def test_the_postgresql_pool_takes_the_settings() -> None:
         assert pool._max_overflow == 2  # type: ignore[attr-defined]
         assert pool._timeout == 7  # type: ignore[attr-defined]
         assert pool._recycle == 600
-        assert pool._pre_ping
+        assert not pool._pre_ping  # idle connections are pinged instead: test_pool_ping.py
     finally:
         await engine.dispose()
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from shopcore.adapters.sql import sqlite_inline
@@ -25,7 +27,8 @@ def create_engine(
     On PostgreSQL each process keeps up to ``pool_size`` connections open and opens up
     to ``max_overflow`` more under load (default: ``pool_size``); a request waits at
     most ``pool_timeout`` seconds for a connection; connections older than
-    ``pool_recycle`` seconds (0: never) are replaced, and each is pinged before use.
+    ``pool_recycle`` seconds (0: never) are replaced, and a connection that sat in the
+    pool for :data:`PING_AFTER_IDLE_S` or longer is pinged before use (replaced if dead).
     Size the pools so that processes x (pool_size + max_overflow) stays below the
     server's ``max_connections``.
 
@@ -43,9 +46,40 @@ def create_engine(
         return engine
     options.update(pool_size=pool_size,
                    max_overflow=pool_size if max_overflow is None else max_overflow,
-                   pool_timeout=pool_timeout, pool_recycle=pool_recycle or -1,
-                   pool_pre_ping=True)
-    return create_async_engine(url, **options)
+                   pool_timeout=pool_timeout, pool_recycle=pool_recycle or -1)
+    engine = create_async_engine(url, **options)
+    _ping_after_idle(engine)
+    return engine
+
+
+PING_AFTER_IDLE_S = 2.0
+"""A pooled connection idle this long is pinged before it is handed out."""
+
+
+def _ping_after_idle(engine: AsyncEngine) -> None:
+    """Ping connections that were idle, not every checkout.
+
+    SQLAlchemy's ``pool_pre_ping`` pings at every checkout: one more round trip for
+    every unit of work (~10% of placing an order). The connections that die unseen
+    (a server restart, an idle-connection timeout, a network cut) are the idle ones;
+    one in steady use that breaks fails its statement, and the pool is then refilled.
+    """
+    dialect = engine.dialect
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        checked_in_at = record.info.get("checked_in_at")
+        if checked_in_at is None or time.monotonic() - checked_in_at < PING_AFTER_IDLE_S:
+            return  # just opened, or in steady use
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            # The pool drops this connection and checks out another (or a new) one.
+            raise DisconnectionError() from error
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["checked_in_at"] = time.monotonic()
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
