@@ -8,7 +8,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shopcore.adapters.sql.tables import otp_challenges, refresh_tokens, users
-from shopcore.adapters.sql.upsert import upsert
+from shopcore.adapters.sql.upsert import OnConflictInsert
 from shopcore.domain.otp import OtpChallenge, OtpChannel
 from shopcore.domain.phone import Phone
 from shopcore.domain.users import RefreshToken, User
@@ -40,6 +40,11 @@ class SqlUserRepository:
             update(users).where(users.c.id == user_id).values(is_admin=is_admin))
 
 
+_SAVE_CHALLENGE = OnConflictInsert(
+    otp_challenges, conflict=["phone"],
+    update=[column.name for column in otp_challenges.c if column.name != "phone"])
+
+
 class SqlOtpChallengeRepository:
     """One live challenge per phone in ``otp_challenges``."""
 
@@ -62,7 +67,7 @@ class SqlOtpChallengeRepository:
         )
 
     async def save(self, challenge: OtpChallenge) -> None:
-        await upsert(self._connection, otp_challenges, {
+        await _SAVE_CHALLENGE.execute(self._connection, {
             "phone": challenge.phone.e164,
             "code_hash": challenge.code_hash,
             "channel": challenge.channel.value,
@@ -70,7 +75,7 @@ class SqlOtpChallengeRepository:
             "failed_attempts": challenge.failed_attempts,
             "quota_window_start": challenge.quota_window_start,
             "sent_in_window": challenge.sent_in_window,
-        }, keys=["phone"])
+        })
 
     async def delete(self, phone: Phone) -> None:
         await self._connection.execute(

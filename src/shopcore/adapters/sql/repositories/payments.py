@@ -15,12 +15,14 @@ from sqlalchemy import Select, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shopcore.adapters.sql.tables import payment_events, payments
-from shopcore.adapters.sql.upsert import insert_for
+from shopcore.adapters.sql.upsert import OnConflictInsert
 from shopcore.application.ports.payments import PaymentEventRecord, PaymentExists
 from shopcore.domain.money import Money
 from shopcore.domain.payments import Payment, PaymentStatus
 
 _PAYMENT_SELECT: Select[Any] = select(payments)
+_ADD_PAYMENT = OnConflictInsert(payments, conflict=["order_id"])
+_RECORD_EVENT = OnConflictInsert(payment_events, conflict=["event_id"])
 
 
 class SqlPaymentRepository:
@@ -30,16 +32,15 @@ class SqlPaymentRepository:
         self._connection = connection
 
     async def add(self, payment: Payment) -> None:
-        result = await self._connection.execute(
-            insert_for(self._connection, payments).values(
-                id=payment.id, order_id=payment.order_id, provider=payment.provider,
-                status=payment.status.value, amount_minor=payment.amount.minor,
-                currency=payment.amount.currency,
-                provider_order_id=payment.provider_order_id,
-                provider_payment_id=payment.provider_payment_id,
-                provider_refund_id=payment.provider_refund_id,
-                created_at=payment.created_at, updated_at=payment.updated_at,
-            ).on_conflict_do_nothing(index_elements=["order_id"]))
+        result = await _ADD_PAYMENT.execute(self._connection, {
+            "id": payment.id, "order_id": payment.order_id, "provider": payment.provider,
+            "status": payment.status.value, "amount_minor": payment.amount.minor,
+            "currency": payment.amount.currency,
+            "provider_order_id": payment.provider_order_id,
+            "provider_payment_id": payment.provider_payment_id,
+            "provider_refund_id": payment.provider_refund_id,
+            "created_at": payment.created_at, "updated_at": payment.updated_at,
+        })
         if result.rowcount != 1:
             raise PaymentExists()
 
@@ -77,12 +78,11 @@ class SqlPaymentRepository:
         return bool((await self._connection.execute(select(seen))).scalar_one())
 
     async def record_event(self, record: PaymentEventRecord) -> bool:
-        result = await self._connection.execute(
-            insert_for(self._connection, payment_events).values(
-                event_id=record.event_id, provider=record.provider, name=record.name[:64],
-                payment_id=record.payment_id, outcome=record.outcome,
-                received_at=record.received_at,
-            ).on_conflict_do_nothing(index_elements=["event_id"]))
+        result = await _RECORD_EVENT.execute(self._connection, {
+            "event_id": record.event_id, "provider": record.provider,
+            "name": record.name[:64], "payment_id": record.payment_id,
+            "outcome": record.outcome, "received_at": record.received_at,
+        })
         return bool(result.rowcount == 1)
 
     async def _one(self, condition: Any, key: str) -> Payment | None:

@@ -30,7 +30,7 @@ from shopcore.adapters.sql.tables import (
     users,
     wishlist_items,
 )
-from shopcore.adapters.sql.upsert import insert_for
+from shopcore.adapters.sql.upsert import OnConflictInsert
 from shopcore.application.pagination import Page, PageRequest
 from shopcore.application.ports.shopping import (
     CartLineWithProduct,
@@ -44,6 +44,14 @@ from shopcore.domain.money import Money
 from shopcore.domain.ordering import Order, OrderLine, OrderStatus, ShippingAddress
 from shopcore.domain.phone import Phone
 from shopcore.domain.reviews import AlreadyReviewed, Review, ReviewDraft
+
+_SET_CART_LINE = OnConflictInsert(cart_lines, conflict=["user_id", "product_id"],
+                                  update=["quantity"])
+_ADD_ORDER = OnConflictInsert(orders, conflict=["user_id", "idempotency_key"])
+_ADD_TO_WISHLIST = OnConflictInsert(wishlist_items, conflict=["user_id", "product_id"])
+_ADD_REVIEW = OnConflictInsert(
+    reviews, conflict=["product_id", "user_id"], returning=[reviews.c.id],
+    columns=["product_id", "user_id", "rating", "comment", "created_at"])
 
 
 class SqlCartRepository:
@@ -70,11 +78,9 @@ class SqlCartRepository:
 
     async def set_quantity(self, user_id: str, product_id: int, quantity: int,
                            now: datetime) -> None:
-        statement = insert_for(self._connection, cart_lines).values(
-            user_id=user_id, product_id=product_id, quantity=quantity, added_at=now)
-        await self._connection.execute(statement.on_conflict_do_update(
-            index_elements=["user_id", "product_id"],
-            set_={"quantity": statement.excluded.quantity}))
+        await _SET_CART_LINE.execute(self._connection, {
+            "user_id": user_id, "product_id": product_id, "quantity": quantity,
+            "added_at": now})
 
     async def remove(self, user_id: str, product_id: int) -> None:
         if not is_storable_id(product_id):
@@ -105,16 +111,15 @@ class SqlOrderRepository:
         self._connection = connection
 
     async def add(self, order: Order, idempotency: IdempotencyRecord | None = None) -> None:
-        statement = insert_for(self._connection, orders).values(
-            id=order.id, user_id=order.user_id, status=order.status.value,
-            total_minor=order.total.minor, currency=order.currency,
-            shipping_address=_address_document(order.shipping_address),
-            created_at=order.created_at, updated_at=order.updated_at,
-            cancelled_at=order.cancelled_at,
-            idempotency_key=idempotency.key if idempotency else None,
-            request_hash=idempotency.request_hash if idempotency else None,
-        ).on_conflict_do_nothing(index_elements=["user_id", "idempotency_key"])
-        result = await self._connection.execute(statement)
+        result = await _ADD_ORDER.execute(self._connection, {
+            "id": order.id, "user_id": order.user_id, "status": order.status.value,
+            "total_minor": order.total.minor, "currency": order.currency,
+            "shipping_address": _address_document(order.shipping_address),
+            "created_at": order.created_at, "updated_at": order.updated_at,
+            "cancelled_at": order.cancelled_at,
+            "idempotency_key": idempotency.key if idempotency else None,
+            "request_hash": idempotency.request_hash if idempotency else None,
+        })
         if result.rowcount != 1:
             raise IdempotencyKeyTaken()
         await self._connection.execute(order_lines.insert(), [
@@ -223,10 +228,8 @@ class SqlWishlistRepository:
         self._currency = currency
 
     async def add(self, user_id: str, product_id: int, now: datetime) -> bool:
-        result = await self._connection.execute(
-            insert_for(self._connection, wishlist_items)
-            .values(user_id=user_id, product_id=product_id, added_at=now)
-            .on_conflict_do_nothing(index_elements=["user_id", "product_id"]))
+        result = await _ADD_TO_WISHLIST.execute(
+            self._connection, {"user_id": user_id, "product_id": product_id, "added_at": now})
         return bool(result.rowcount == 1)
 
     async def remove(self, user_id: str, product_id: int) -> None:
@@ -254,12 +257,10 @@ class SqlReviewRepository:
 
     async def add(self, draft: ReviewDraft, product_id: int, user_id: str, author: Phone,
                   now: datetime) -> Review:
-        review_id = (await self._connection.execute(
-            insert_for(self._connection, reviews)
-            .values(product_id=product_id, user_id=user_id, rating=draft.rating,
-                    comment=draft.comment, created_at=now)
-            .on_conflict_do_nothing(index_elements=["product_id", "user_id"])
-            .returning(reviews.c.id))).scalar_one_or_none()
+        review_id = (await _ADD_REVIEW.execute(self._connection, {
+            "product_id": product_id, "user_id": user_id, "rating": draft.rating,
+            "comment": draft.comment, "created_at": now,
+        })).scalar_one_or_none()
         if review_id is None:
             raise AlreadyReviewed()
         return draft.to_review(review_id, product_id, user_id, author, now)
