@@ -34,6 +34,7 @@ class Options:
     results_dir: Path = RESULTS_DIR
     keep: bool = False
     repeat: int = 1
+    profile: bool = False
     """Measured runs per workload; the best (most requests/s) is reported."""
 
 
@@ -73,6 +74,9 @@ def parse_options(argv: Sequence[str] | None = None,
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
     parser.add_argument("--keep", action="store_true",
                         help="keep the run's folder (database, server logs, tokens) and say where")
+    parser.add_argument("--profile", action="store_true",
+                        help="record the server with py-spy during each workload's first "
+                             "measured run (speedscope files next to the results)")
     args = parser.parse_args(argv)
     try:
         return _options(args)
@@ -99,5 +103,5 @@ def _options(args: argparse.Namespace) -> Options:
         pin=not args.no_pin, scaling=args.scaling,
         scaling_sizes=(1_000, 10_000) if quick else SCALING_SIZES,
         scaling_lines=100_000 if quick else SCALING_LINES, results_dir=args.results_dir,
-        keep=args.keep, repeat=int(args.repeat),
+        keep=args.keep, repeat=int(args.repeat), profile=args.profile,
     )

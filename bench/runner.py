@@ -20,6 +20,7 @@ from bench.client import ApiClient, RouteUnavailable, bench_phones, otp_test_num
 from bench.database import fresh_database
 from bench.options import Options
 from bench.processes import pinning_available
+from bench.profiling import recording
 from bench.report import Row, machine, results_table, row_json, scaling_table, write_results
 from bench.servers import RunningServer, Shopcore, ceiling_server
 from bench.workloads import SCALING_KEYS, Users, Workload, workload
@@ -54,10 +55,12 @@ class Bench:
     cpus: tuple[int | None, int | None] = (None, None)
     tokens: dict[Users, Path] = field(default_factory=dict)
 
-    def measure(self, base_url: str, work: Workload, env: dict[str, str]) -> list[WrkResult]:
+    def measure(self, base_url: str, work: Workload, env: dict[str, str],
+                profile_pid: int | None = None) -> list[WrkResult]:
         """A warm-up run (discarded), then ``repeat`` measured runs. After each run a pause
         lets the requests it left in the server finish (so a queued order of one run cannot
-        empty a cart of the next)."""
+        empty a cart of the next). With ``profile_pid`` the first measured run is recorded
+        by py-spy."""
         threads = self.options.connections if work.thread_per_connection else self.options.threads
         run = WrkRun(url=base_url + work.path, script=work.script, threads=threads,
                      connections=self.options.connections, duration_s=self.options.duration_s,
@@ -69,7 +72,11 @@ class Bench:
             _settle(warmup)
         runs: list[WrkResult] = []
         for number in range(1, self.options.repeat + 1):
-            runs.append(run_wrk(run, self.cpus[0]))
+            if number == 1 and profile_pid is not None:
+                with recording(profile_pid, self.options, work.key):
+                    runs.append(run_wrk(run, self.cpus[0]))
+            else:
+                runs.append(run_wrk(run, self.cpus[0]))
             if number < self.options.repeat:
                 _settle(runs[-1])
         return runs
@@ -102,7 +109,8 @@ class Bench:
             return Row(work, None, missing.note, products, lines)
         log.info("%s %s: %g s warm-up, %g s measured", work.key, work.title,
                  self.options.warmup_s, self.options.duration_s)
-        runs = self.measure(server.base_url, work, env)
+        runs = self.measure(server.base_url, work, env,
+                            server.process.pid if self.options.profile else None)
         result = best(runs)
         log.info("%s: %.0f requests/s, p50 %.2f ms, p99 %.2f ms, %d errors %s", work.key,
                  result.requests_per_s, result.p50_ms, result.p99_ms, result.errors,
