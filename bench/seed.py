@@ -87,7 +87,9 @@ async def seed_products(url: str, count: int) -> int:
     try:
         async with engine.begin() as connection:
             for batch in _batches(rows):
-                await connection.execute(products.insert(), batch)
+                # RETURNING: multi-row INSERTs, so the product_counts trigger (migration
+                # 0011) runs once per statement, not once per product (as add_many).
+                await connection.execute(products.insert().returning(products.c.id), batch)
     finally:
         await engine.dispose()
     return count

@@ -150,6 +150,16 @@ product_sales_daily = Table(
 )
 """The same per UTC day of the order's ``created_at``."""
 
+product_counts = Table(
+    "product_counts",
+    metadata,
+    Column("category", Text, primary_key=True),
+    Column("visible", Integer, nullable=False),
+)
+"""The number of visible (not archived) products per category, kept by database
+triggers on ``products`` (migration 0011) in the writing transaction. A category whose
+last visible product went away keeps its row, at 0."""
+
 cart_lines = Table(
     "cart_lines",
     metadata,

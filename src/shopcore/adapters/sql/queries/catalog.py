@@ -36,6 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shopcore.adapters.sql.engine import is_sqlite
+from shopcore.adapters.sql.queries.product_counts import kept_count
 from shopcore.adapters.sql.repositories.catalog import (
     PRODUCT_COLUMNS,
     is_storable_id,
@@ -80,7 +81,9 @@ class SqlProductCatalog:
 
     async def list_products(self, filters: ProductFilters, page: PageRequest) -> Page[Product]:
         conditions = [VISIBLE, *self._filter_conditions(filters)]
-        count = select(func.count()).select_from(products).where(*conditions)
+        count = kept_count(filters)  # product_counts, when the filters allow it
+        if count is None:
+            count = select(func.count()).select_from(products).where(*conditions)
         query = select(*PRODUCT_COLUMNS).where(*conditions) \
             .order_by(self._ordering(filters.ordering), products.c.id)
         return await self._page(count, query, page)

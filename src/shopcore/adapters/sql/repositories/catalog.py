@@ -74,7 +74,11 @@ class SqlProductRepository:
     async def add_many(self, items: Sequence[ProductImport]) -> None:
         if not items:
             return
-        await self._connection.execute(products.insert(), [  # one executemany
+        # With RETURNING, SQLAlchemy sends the rows as multi-row INSERTs ("insertmanyvalues",
+        # up to 1,000 rows a statement) instead of one statement per row as an asyncpg
+        # executemany does: the PostgreSQL trigger keeping product_counts (migration 0011)
+        # then adds to each category's counter once per statement, not once per product.
+        await self._connection.execute(products.insert().returning(products.c.id), [
             {"name": item.draft.name, "description": item.draft.description,
              "price_minor": item.draft.price.minor, "category": item.draft.category,
              "stock": item.draft.stock, "archived": False, "image_url": item.image_url,

@@ -1,0 +1,31 @@
+"""The product list's total from ``product_counts`` (migration 0011) when it can be.
+
+``product_counts`` holds the number of visible products per category, kept by triggers
+in the transaction that writes the products: the total of an unfiltered list is the sum
+of its few rows, that of one category its one row, whatever the size of the catalog.
+Filters on anything else (price, stock) still need a count over ``products``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import Select, func, select
+
+from shopcore.adapters.sql.tables import product_counts
+from shopcore.application.ports import ProductFilters
+
+_UNFILTERED = ProductFilters()
+
+
+def kept_count(filters: ProductFilters) -> Select[Any] | None:
+    """The number of visible products ``filters`` lists, read from ``product_counts``;
+    ``None`` when the filters narrow by more than the category (any filter added to
+    ``ProductFilters`` later counts as narrowing until it is handled here)."""
+    if replace(filters, category=None, ordering=_UNFILTERED.ordering) != _UNFILTERED:
+        return None
+    visible = select(func.coalesce(func.sum(product_counts.c.visible), 0))
+    if filters.category is not None:
+        visible = visible.where(product_counts.c.category == filters.category)
+    return visible

@@ -1,0 +1,231 @@
+"""``product_counts`` (migration 0011) stays equal to the number of visible products per
+category, whatever products are created, archived, un-archived, re-categorised or
+deleted, on SQLite and PostgreSQL; the migration counts the products that existed before
+it, its downgrade drops the table; the product list's total comes from it and is exact."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from alembic import command
+from sqlalchemy import Connection, delete, func, inspect, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shopcore.adapters.sql.engine import create_engine
+from shopcore.adapters.sql.migrate import alembic_config, upgrade_database
+from shopcore.adapters.sql.queries.catalog import SqlProductCatalog
+from shopcore.adapters.sql.queries.product_counts import kept_count
+from shopcore.adapters.sql.tables import product_counts, products
+from shopcore.adapters.sql.unit_of_work import SqlUnitOfWork
+from shopcore.adapters.system import SystemClock
+from shopcore.application.catalog.archive_product import ArchiveProduct
+from shopcore.application.catalog.update_product import UpdateProduct, UpdateProductCommand
+from shopcore.application.pagination import PageRequest
+from shopcore.application.ports import ProductFilters, ProductImport
+from shopcore.application.shopping.add_to_cart import AddToCartCommand
+from shopcore.application.shopping.place_order import PlaceOrderCommand
+from shopcore.domain.catalog import ProductDraft
+from shopcore.domain.money import Money
+from tests.integration.test_order_concurrency import ADDRESS, Shop, settle
+from tests.postgres_databases import fresh_database
+from tests.support import insert_order
+
+NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+CATEGORIES = ("books", "garden", "mobile", "toys")
+
+
+def _draft(number: int, category: str, price: str = "10.00") -> ProductDraft:
+    return ProductDraft.create(f"product {number}", "", price, category, number % 3)
+
+
+async def _add(engine: AsyncEngine, categories: list[str]) -> list[int]:
+    """One product per entry of ``categories``, one by one, in one transaction."""
+    async with SqlUnitOfWork(engine) as work:
+        ids = [(await work.products.add(_draft(number, category), NOW)).id
+               for number, category in enumerate(categories)]
+        await work.commit()
+    return ids
+
+
+async def _aggregate(engine: AsyncEngine) -> dict[str, int]:
+    """The visible products per category, counted from ``products``."""
+    async with engine.connect() as connection:
+        return {row[0]: int(row[1]) for row in await connection.execute(
+            select(products.c.category, func.count()).where(products.c.archived.is_(False))
+            .group_by(products.c.category))}
+
+
+async def _kept(engine: AsyncEngine) -> dict[str, int]:
+    """``product_counts`` as it is, rows at zero left out (they may stay)."""
+    async with engine.connect() as connection:
+        rows = (await connection.execute(select(product_counts))).all()
+    assert all(row.visible >= 0 for row in rows), rows
+    return {row.category: row.visible for row in rows if row.visible}
+
+
+async def _set(engine: AsyncEngine, product_ids: list[int], **values: object) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(update(products).where(products.c.id.in_(product_ids))
+                                 .values(**values))
+
+
+async def test_the_counts_follow_created_archived_unarchived_moved_and_deleted_products(
+    engine: AsyncEngine,
+) -> None:
+    draw = random.Random(11)
+    ids = await _add(engine, [draw.choice(CATEGORIES) for _ in range(30)])
+    async with SqlUnitOfWork(engine) as work:  # the bulk path (seed-demo), 2 statements
+        await work.products.add_many([
+            ProductImport(_draft(number, CATEGORIES[number % 3]),
+                          NOW - timedelta(seconds=number), None, None)
+            for number in range(1_500)])
+        await work.commit()
+    assert await _kept(engine) == await _aggregate(engine)
+    clock = SystemClock()
+
+    archive = ArchiveProduct(lambda: SqlUnitOfWork(engine), clock)
+    for product_id in ids[:8]:
+        await archive(product_id)
+    assert await _kept(engine) == await _aggregate(engine)
+
+    await _set(engine, ids[:3], archived=False)  # un-archived (no use case does it)
+    assert await _kept(engine) == await _aggregate(engine)
+
+    move = UpdateProduct(lambda: SqlUnitOfWork(engine), clock)
+    for number, product_id in enumerate(ids[10:20]):  # a visible product changes category
+        await move(UpdateProductCommand(product_id, category=CATEGORIES[number % 4],
+                                        stock=5, price="12.00"))
+    await _set(engine, ids[3:6], category="archived-only")  # archived ones move: no count
+    await _set(engine, [ids[6]], category="kitchen", archived=False)  # both at once
+    await _set(engine, [ids[20]], category="kitchen", archived=True)
+    assert await _kept(engine) == await _aggregate(engine)
+
+    before = await _kept(engine)
+    await _set(engine, ids, stock=99)  # stock, prices and ratings do not touch the counts
+    await _set(engine, ids, price_minor=100, rating_count=1, rating_total=4)
+    async with engine.connect() as connection:  # a transaction that rolls back
+        await connection.execute(update(products).values(archived=True))
+        await connection.execute(products.insert().values(
+            name="x", description="", price_minor=1, category="books", stock=1,
+            archived=False, created_at=NOW, updated_at=NOW, rating_count=0, rating_total=0))
+        await connection.rollback()
+    assert await _kept(engine) == before == await _aggregate(engine)
+
+    # shopcore never deletes products; the database still counts a deletion.
+    async with engine.begin() as connection:
+        await connection.execute(delete(products).where(products.c.id.in_(ids[25:30])))
+    assert await _kept(engine) == await _aggregate(engine)
+
+
+async def _add_many(engine: AsyncEngine, categories: list[str]) -> None:
+    """The bulk path (seed-demo): one multi-row INSERT."""
+    async with SqlUnitOfWork(engine) as work:
+        await work.products.add_many([ProductImport(_draft(number, category), NOW, None, None)
+                                      for number, category in enumerate(categories)])
+        await work.commit()
+
+
+async def test_concurrent_creations_moves_and_orders_keep_the_counts_exact(
+    engine: AsyncEngine,
+) -> None:
+    """Creations (one product a transaction, as CreateProduct; bulk inserts in opposite
+    category orders), category moves both ways and orders moving stock, all at once: on
+    PostgreSQL they overlap (SQLite runs them one at a time); none deadlocks or is
+    lost."""
+    shop = Shop(engine)
+    buyers = await shop.users(6)
+    phone = await shop.product(stock=100)  # category "mobile"
+    for buyer in buyers:
+        await shop.add_to_cart(AddToCartCommand(buyer, phone.id, 1))
+    ids = await _add(engine, ["books", "toys"] * 10)
+    move = UpdateProduct(lambda: SqlUnitOfWork(engine), SystemClock())
+    results = await settle(
+        *(_add(engine, [CATEGORIES[n % 4]]) for n in range(12)),
+        _add_many(engine, [*CATEGORIES, *CATEGORIES]),
+        _add_many(engine, [*reversed(CATEGORIES), *reversed(CATEGORIES)]),
+        *(move(UpdateProductCommand(product_id, category="toys" if n % 2 == 0 else "books"))
+          for n, product_id in enumerate(ids)),  # books -> toys and toys -> books
+        *(shop.place_order(PlaceOrderCommand(buyer, ADDRESS)) for buyer in buyers),
+    )
+    assert [r for r in results if isinstance(r, BaseException)] == []
+    assert await _kept(engine) == await _aggregate(engine)
+    assert await _kept(engine) == {"books": 10 + 3 + 4, "toys": 10 + 3 + 4, "garden": 3 + 4,
+                                   "mobile": 1 + 3 + 4}
+    assert await shop.stock(phone) == 100 - 6
+
+
+async def test_the_list_total_is_the_real_count_with_and_without_filters(
+    engine: AsyncEngine,
+) -> None:
+    draw = random.Random(4)
+    async with SqlUnitOfWork(engine) as work:
+        for number in range(60):
+            await work.products.add(_draft(number, draw.choice(CATEGORIES[:3]),
+                                           f"{draw.randint(1, 90)}.00"), NOW)
+        await work.commit()
+    await _set(engine, list(range(1, 60, 7)), archived=True)
+    catalog = SqlProductCatalog(engine)
+    expected = await _aggregate(engine)
+    for filters in (ProductFilters(), *(ProductFilters(category=c) for c in CATEGORIES),
+                    ProductFilters(category="nothing-here"),
+                    ProductFilters(min_price=inr(30)), ProductFilters(max_price=inr(50)),
+                    ProductFilters(category="books", min_price=inr(20), max_price=inr(70)),
+                    ProductFilters(in_stock=True), ProductFilters(in_stock=False)):
+        page = await catalog.list_products(filters, PageRequest(1, 5))
+        async with engine.connect() as connection:
+            real = int(await connection.scalar(
+                select(func.count()).select_from(products).where(
+                    products.c.archived.is_(False),
+                    *catalog._filter_conditions(filters))) or 0)
+        assert page.count == real, filters
+        assert len(page.items) == min(5, real)
+        narrowed = filters.min_price or filters.max_price or filters.in_stock is not None
+        assert (kept_count(filters) is None) == bool(narrowed), filters
+    assert (await catalog.list_products(ProductFilters(), PageRequest(1, 5))).count \
+        == sum(expected.values())
+
+
+def inr(rupees: int) -> Money:
+    return Money(rupees * 100, "INR")
+
+
+def _downgrade(connection: Connection, revision: str) -> None:
+    command.downgrade(alembic_config(connection), revision)
+
+
+async def _migration_round_trip(engine: AsyncEngine) -> None:
+    await upgrade_database(engine, "0010")
+    ids = await _add(engine, ["books", "books", "toys", "garden", "toys", "books"])
+    await insert_order(engine, [(ids[0], 1)], created_at=NOW)  # an order changes nothing
+    await _set(engine, [ids[1], ids[3]], archived=True)
+    await upgrade_database(engine)
+    assert await _kept(engine) == await _aggregate(engine) == {"books": 2, "toys": 2}
+    await _add(engine, ["garden"])
+    assert await _kept(engine) == {"books": 2, "toys": 2, "garden": 1}
+
+    async with engine.connect() as connection:
+        await connection.run_sync(_downgrade, "0010")
+        await connection.commit()
+        tables = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
+    assert "product_counts" not in tables
+    await _add(engine, ["books"])  # no trigger is left behind to write to it
+    await upgrade_database(engine)
+    assert await _kept(engine) == {"books": 3, "toys": 2, "garden": 1}
+
+
+async def test_the_migration_counts_existing_products_and_its_downgrade_drops_the_table(
+    tmp_path: Path,
+) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+    try:
+        await _migration_round_trip(engine)
+    finally:
+        await engine.dispose()
+    async with fresh_database("counts") as url:
+        engine = create_engine(url)
+        try:
+            await _migration_round_trip(engine)
+        finally:
+            await engine.dispose()
