@@ -64,7 +64,23 @@ async def test_a_cart_keeps_lines_in_the_order_they_were_first_added(
         cart = await work.carts.get(ALICE)
         for_update = await work.carts.get_for_update(ALICE)
         assert (await work.carts.get(BOB)).lines == ()
+    assert for_update is not None
     assert cart.lines == (CartLine(second.id, 3), CartLine(first.id, 2)) == for_update.lines
+
+
+async def test_the_cart_for_update_of_a_user_without_lines_is_empty(
+    uow: UnitOfWorkFactory,
+) -> None:
+    await setup(uow)
+    async with uow() as work:
+        cart = await work.carts.get_for_update(BOB)
+    assert cart is not None and cart.user_id == BOB and cart.lines == ()
+
+
+async def test_there_is_no_cart_for_update_of_an_unknown_user(uow: UnitOfWorkFactory) -> None:
+    await setup(uow)
+    async with uow() as work:
+        assert await work.carts.get_for_update("user-nobody") is None
 
 
 async def test_cart_lines_come_with_their_products_as_they_are_now(

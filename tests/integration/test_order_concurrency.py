@@ -113,6 +113,38 @@ async def test_a_short_line_anywhere_fails_the_whole_order_under_contention(
     assert (await shop.stock(scarce), await shop.stock(plenty)) == (0, 100 - 3 * 2)
 
 
+async def test_one_users_concurrent_additions_all_count(engine: AsyncEngine) -> None:
+    # Each addition must read the cart as the one before it left it (on PostgreSQL the
+    # lines are read after the owner's lock was granted, not with the snapshot of a
+    # statement that waited for it).
+    shop = Shop(engine)
+    (buyer,) = await shop.users(1)
+    phone, case = await shop.product(stock=50), await shop.product(stock=50, name="Case")
+    results = await settle(*(shop.add_to_cart(AddToCartCommand(buyer, product.id, 1))
+                             for _ in range(6) for product in (phone, case)))
+    assert unexpected(results) == []
+    async with shop.uow() as uow:
+        cart = await uow.carts.get(buyer)
+    assert sorted(line.quantity for line in cart.lines) == [6, 6]
+    assert max(total.total_quantity for total in results) == 12  # type: ignore[union-attr]
+
+
+async def test_an_order_and_concurrent_additions_take_turns(engine: AsyncEngine) -> None:
+    shop = Shop(engine)
+    (buyer,) = await shop.users(1)
+    phone = await shop.product(stock=50)
+    await shop.add_to_cart(AddToCartCommand(buyer, phone.id, 2))
+    results = await settle(shop.place_order(PlaceOrderCommand(buyer, ADDRESS)),
+                           *(shop.add_to_cart(AddToCartCommand(buyer, phone.id, 1))
+                             for _ in range(4)))
+    assert unexpected(results) == []
+    ordered = sum(line.quantity for r in results if isinstance(r, PlacedOrder)
+                  for line in r.order.lines)
+    async with shop.uow() as uow:
+        left = (await uow.carts.get(buyer)).total_quantity
+    assert ordered + left == 6 and await shop.stock(phone) == 50 - ordered
+
+
 async def test_ten_requests_with_one_key_make_one_order(engine: AsyncEngine) -> None:
     shop = Shop(engine)
     (buyer,) = await shop.users(1)

@@ -19,7 +19,7 @@ from shopcore.application.shopping.remove_from_cart import RemoveFromCartCommand
 from shopcore.application.shopping.update_cart_line import UpdateCartLineCommand
 from shopcore.domain.cart import MAX_CART_LINES, PricedCartLine, compute_cart_total
 from shopcore.domain.catalog import ProductDraft
-from shopcore.domain.errors import InvalidInput, NotFound
+from shopcore.domain.errors import InvalidInput, NotFound, Unauthenticated
 from shopcore.domain.money import MAX_PRICE_MINOR, Money
 from shopcore.domain.ordering import InsufficientStock, Shortage
 from shopcore.testing import InMemoryShop, build_in_memory_shop
@@ -170,3 +170,28 @@ async def test_remove_deletes_the_line_once(shop: InMemoryShop) -> None:
 async def test_carts_are_private(shop: InMemoryShop) -> None:
     await shop.add_to_cart(AddToCartCommand(ALICE, (await add_product(shop)).id))
     assert (await shop.get_cart(GetCartQuery(BOB))).lines == ()
+
+
+async def test_a_deleted_account_cannot_change_its_cart(shop: InMemoryShop) -> None:
+    phone = await add_product(shop)
+    await shop.add_to_cart(AddToCartCommand(ALICE, phone.id, 2))
+    del shop.database.state.users[ALICE]  # the account is deleted
+    for change in (shop.add_to_cart(AddToCartCommand(ALICE, phone.id)),
+                   shop.update_cart_line(UpdateCartLineCommand(ALICE, phone.id, 1)),
+                   shop.remove_from_cart(RemoveFromCartCommand(ALICE, phone.id))):
+        with pytest.raises(Unauthenticated, match="no longer exists"):
+            await change
+
+
+async def test_the_total_after_adding_lists_every_line_in_cart_order(
+    shop: InMemoryShop,
+) -> None:
+    phone = await add_product(shop, price="100.00")
+    case = await add_product(shop, name="Case", price="2.50")
+    await shop.add_to_cart(AddToCartCommand(ALICE, case.id, 2))
+    shop.clock.advance(seconds=1)
+    total = await shop.add_to_cart(AddToCartCommand(ALICE, phone.id, 1))
+    assert [(line.product_id, line.quantity) for line in total.lines] == [
+        (case.id, 2), (phone.id, 1)]
+    assert total.total.amount == "105.00"
+    assert total == await shop.get_cart(GetCartQuery(ALICE))

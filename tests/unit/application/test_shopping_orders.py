@@ -25,7 +25,7 @@ from shopcore.application.shopping.idempotency import IdempotencyKeyReused
 from shopcore.application.shopping.list_orders import ListOrdersQuery
 from shopcore.application.shopping.place_order import PlacedOrder, PlaceOrderCommand
 from shopcore.domain.catalog import Product
-from shopcore.domain.errors import InvalidInput, NotFound
+from shopcore.domain.errors import InvalidInput, NotFound, Unauthenticated
 from shopcore.domain.money import Money
 from shopcore.domain.ordering import (
     CartEmpty,
@@ -246,3 +246,12 @@ async def test_order_prices_do_not_follow_the_product(shop: InMemoryShop) -> Non
     change_product(shop, phone, price=Money(1), name="Renamed")
     stored = await shop.get_order(GetOrderQuery(ALICE, order.id))
     assert (stored.lines[0].name, stored.lines[0].unit_price.amount) == ("Smartphone", "19999.00")
+
+
+async def test_a_deleted_account_cannot_order(shop: InMemoryShop) -> None:
+    phone = await add_product(shop)
+    await shop.add_to_cart(AddToCartCommand(ALICE, phone.id, 1))
+    del shop.database.state.users[ALICE]  # the account is deleted
+    with pytest.raises(Unauthenticated, match="no longer exists"):
+        await shop.place_order(PlaceOrderCommand(ALICE, ADDRESS))
+    assert product_now(shop, phone).stock == phone.stock

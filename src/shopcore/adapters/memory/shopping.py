@@ -62,7 +62,9 @@ class MemoryCartRepository:
         return Cart(user_id, tuple(CartLine(product_id, line.quantity)
                                    for product_id, line in self._ordered(user_id)))
 
-    async def get_for_update(self, user_id: str) -> Cart:
+    async def get_for_update(self, user_id: str) -> Cart | None:
+        if user_id not in self._state.users:
+            return None
         return await self.get(user_id)  # memory units of work run one at a time
 
     async def set_quantity(self, user_id: str, product_id: int, quantity: int,

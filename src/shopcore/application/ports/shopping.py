@@ -30,9 +30,10 @@ class CartRepository(Protocol):
         """The user's cart (empty when the user has none)."""
         ...
 
-    async def get_for_update(self, user_id: str) -> Cart:
+    async def get_for_update(self, user_id: str) -> Cart | None:
         """The user's cart, held against concurrent changes until the transaction ends
-        (two requests changing one cart, or ordering it, take turns)."""
+        (two requests changing one cart, or ordering it, take turns); ``None`` when there
+        is no such user (the account was deleted)."""
         ...
 
     async def set_quantity(self, user_id: str, product_id: int, quantity: int,

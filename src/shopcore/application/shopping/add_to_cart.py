@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from shopcore.application.ports.common import Clock
 from shopcore.application.ports.unit_of_work import UnitOfWorkFactory
-from shopcore.application.shopping.cart_pricing import price_cart
 from shopcore.domain.cart import CartTotal, check_quantity
 from shopcore.domain.errors import NotFound, Unauthenticated
 
@@ -22,7 +21,8 @@ class AddToCartCommand:
 
 class AddToCart:
     """Adds to the product's line (creating it); the line must fit the stock and 99.
-    An unknown user (checked while the cart is empty) is ``Unauthenticated``."""
+    An unknown user is ``Unauthenticated``. The total is priced from the products read
+    for the check, in the same transaction."""
 
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, currency: str = "INR") -> None:
         self._uow = uow
@@ -33,14 +33,16 @@ class AddToCart:
         check_quantity(cmd.quantity)
         async with self._uow() as uow:
             cart = await uow.carts.get_for_update(cmd.user_id)
-            if cart.is_empty and await uow.users.get(cmd.user_id) is None:
+            if cart is None:
                 raise Unauthenticated("The account no longer exists.")
-            product = await uow.products.get(cmd.product_id)
+            # The added product and those of the cart's lines, to price the cart after.
+            products = await uow.products.get_many(
+                {cmd.product_id, *(line.product_id for line in cart.lines)})
+            product = products.get(cmd.product_id)
             if product is None:
                 raise NotFound(f"Product {cmd.product_id} does not exist.")
             changed = cart.add(product, cmd.quantity)
             await uow.carts.set_quantity(cmd.user_id, product.id,
                                          changed.quantity_of(product.id), self._clock.now())
-            total = await price_cart(uow, cmd.user_id, self._currency)
             await uow.commit()
-        return total
+        return changed.priced(products, self._currency)

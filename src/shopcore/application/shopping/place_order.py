@@ -23,6 +23,7 @@ from shopcore.application.shopping.idempotency import (
 )
 from shopcore.application.shopping.retrying import retry_on_concurrent_update
 from shopcore.domain.catalog import Product
+from shopcore.domain.errors import Unauthenticated
 from shopcore.domain.ordering import InsufficientStock, Order, ShippingAddress, Shortage
 
 
@@ -94,6 +95,8 @@ class PlaceOrder:
             # Held until commit: requests of one user for one cart take turns, so a
             # repeated key finds the first request's order here.
             cart = await uow.carts.get_for_update(request.user_id)
+            if cart is None:
+                raise Unauthenticated("The account no longer exists.")
             if request.idempotency is not None:
                 replay = await _find_replay(uow, request.user_id, request.idempotency)
                 if replay is not None:

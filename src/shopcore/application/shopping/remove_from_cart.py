@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from shopcore.application.ports.unit_of_work import UnitOfWorkFactory
 from shopcore.application.shopping.cart_pricing import price_cart
 from shopcore.domain.cart import CartTotal
+from shopcore.domain.errors import Unauthenticated
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,8 @@ class RemoveFromCart:
     async def __call__(self, cmd: RemoveFromCartCommand) -> CartTotal:
         async with self._uow() as uow:
             cart = await uow.carts.get_for_update(cmd.user_id)
+            if cart is None:
+                raise Unauthenticated("The account no longer exists.")
             cart.remove(cmd.product_id)
             await uow.carts.remove(cmd.user_id, cmd.product_id)
             total = await price_cart(uow, cmd.user_id, self._currency)

@@ -8,7 +8,7 @@ from shopcore.application.ports.common import Clock
 from shopcore.application.ports.unit_of_work import UnitOfWorkFactory
 from shopcore.application.shopping.cart_pricing import price_cart
 from shopcore.domain.cart import CartTotal, check_quantity
-from shopcore.domain.errors import NotFound
+from shopcore.domain.errors import NotFound, Unauthenticated
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +32,8 @@ class UpdateCartLine:
         check_quantity(cmd.quantity, minimum=0)
         async with self._uow() as uow:
             cart = await uow.carts.get_for_update(cmd.user_id)
+            if cart is None:
+                raise Unauthenticated("The account no longer exists.")
             product = await uow.products.get(cmd.product_id)
             if product is None or not cart.contains(cmd.product_id):
                 raise NotFound(f"Product {cmd.product_id} is not in the cart.")

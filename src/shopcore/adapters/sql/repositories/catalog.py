@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shopcore.adapters.sql.tables import products
@@ -40,18 +40,16 @@ class SqlProductRepository:
     async def _get(self, product_id: int, *, lock: bool) -> Product | None:
         if not is_storable_id(product_id):
             return None
-        query = select(*PRODUCT_COLUMNS).where(products.c.id == product_id)
-        if lock:  # PostgreSQL: a row lock; SQLite: BEGIN IMMEDIATE already serialises
-            query = query.with_for_update()
-        row = (await self._connection.execute(query)).one_or_none()
+        # PostgreSQL: a row lock; SQLite: BEGIN IMMEDIATE already serialises
+        query = _PRODUCT_FOR_UPDATE if lock else _PRODUCT
+        row = (await self._connection.execute(query, {"id": product_id})).one_or_none()
         return product_from_row(row, self._currency) if row else None
 
     async def get_many(self, product_ids: Collection[int]) -> dict[int, Product]:
         wanted = sorted({i for i in product_ids if is_storable_id(i)})
         if not wanted:
             return {}
-        rows = await self._connection.execute(
-            select(*PRODUCT_COLUMNS).where(products.c.id.in_(wanted)))
+        rows = await self._connection.execute(_PRODUCTS, {"ids": wanted})
         return {row.id: product_from_row(row, self._currency) for row in rows}
 
     async def add(
@@ -102,10 +100,7 @@ class SqlProductRepository:
         if not is_storable_id(product_id):
             return False
         result = await self._connection.execute(
-            update(products)
-            .where(products.c.id == product_id, products.c.stock >= quantity,
-                   products.c.archived.is_(False))
-            .values(stock=products.c.stock - quantity))
+            _RESERVE_STOCK, {"product_id": product_id, "quantity": quantity})
         return bool(result.rowcount == 1)
 
     async def release_stock(self, product_id: int, quantity: int) -> None:
@@ -127,6 +122,17 @@ PRODUCT_COLUMNS = (
     products.c.rating_count, products.c.rating_total,
 )
 """Every column of a product except the engine-specific search index."""
+
+# Built once (SQLAlchemy computes a statement's cache key once): they are in the path
+# of adding to a cart and placing an order.
+_PRODUCT = select(*PRODUCT_COLUMNS).where(products.c.id == bindparam("id"))
+_PRODUCT_FOR_UPDATE = _PRODUCT.with_for_update()
+_PRODUCTS = select(*PRODUCT_COLUMNS).where(products.c.id.in_(bindparam("ids", expanding=True)))
+_RESERVE_STOCK = (
+    update(products)
+    .where(products.c.id == bindparam("product_id"), products.c.stock >= bindparam("quantity"),
+           products.c.archived.is_(False))
+    .values(stock=products.c.stock - bindparam("quantity")))
 
 
 def product_from_row(row: Any, currency: str) -> Product:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, exists, func, select, update
+from sqlalchemy import Select, and_, bindparam, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shopcore.adapters.sql.repositories.catalog import (
@@ -45,6 +45,25 @@ from shopcore.domain.ordering import Order, OrderLine, OrderStatus, ShippingAddr
 from shopcore.domain.phone import Phone
 from shopcore.domain.reviews import AlreadyReviewed, Review, ReviewDraft
 
+# The statements of adding to a cart and placing an order are built once: SQLAlchemy
+# then computes each one's cache key once, not at every execution.
+_CART_ORDER = (cart_lines.c.added_at, cart_lines.c.product_id)
+_CART_LINES = (
+    select(cart_lines.c.product_id, cart_lines.c.quantity)
+    .where(cart_lines.c.user_id == bindparam("user_id")).order_by(*_CART_ORDER))
+_LOCK_CART_OWNER = (
+    select(users.c.id).where(users.c.id == bindparam("user_id")).with_for_update(key_share=True))
+_OWNER_AND_CART_LINES = (
+    select(cart_lines.c.product_id, cart_lines.c.quantity)
+    .select_from(users.outerjoin(cart_lines, cart_lines.c.user_id == users.c.id))
+    .where(users.c.id == bindparam("user_id")).order_by(*_CART_ORDER))
+"""The user's cart lines; one row of NULLs for a user without lines, none without user."""
+_CART_LINES_WITH_PRODUCTS = (
+    select(cart_lines.c.quantity, *PRODUCT_COLUMNS)
+    .join(products, products.c.id == cart_lines.c.product_id)
+    .where(cart_lines.c.user_id == bindparam("user_id")).order_by(*_CART_ORDER))
+_CLEAR_CART = delete(cart_lines).where(cart_lines.c.user_id == bindparam("user_id"))
+_INSERT_ORDER_LINES = order_lines.insert()
 _SET_CART_LINE = OnConflictInsert(cart_lines, conflict=["user_id", "product_id"],
                                   update=["quantity"])
 _ADD_ORDER = OnConflictInsert(orders, conflict=["user_id", "idempotency_key"])
@@ -62,19 +81,24 @@ class SqlCartRepository:
         self._currency = currency
 
     async def get(self, user_id: str) -> Cart:
-        rows = await self._connection.execute(
-            select(cart_lines.c.product_id, cart_lines.c.quantity)
-            .where(cart_lines.c.user_id == user_id)
-            .order_by(cart_lines.c.added_at, cart_lines.c.product_id))
+        rows = await self._connection.execute(_CART_LINES, {"user_id": user_id})
         return Cart(user_id, tuple(CartLine(row.product_id, row.quantity) for row in rows))
 
-    async def get_for_update(self, user_id: str) -> Cart:
-        # A cart has no row of its own: its owner's row is the lock. NO KEY UPDATE
-        # leaves foreign-key checks (KEY SHARE) of other inserts unblocked. SQLite
-        # needs nothing: its write transactions already run one at a time.
-        await self._connection.execute(
-            select(users.c.id).where(users.c.id == user_id).with_for_update(key_share=True))
-        return await self.get(user_id)
+    async def get_for_update(self, user_id: str) -> Cart | None:
+        parameters = {"user_id": user_id}
+        if self._connection.dialect.name == "postgresql":
+            # A cart has no row of its own: its owner's row is the lock. NO KEY UPDATE
+            # leaves foreign-key checks (KEY SHARE) of other inserts unblocked. The lock
+            # is a statement of its own: a statement that waits for a lock goes on with
+            # the snapshot it began with, so reading the lines in the same statement
+            # would miss those the lock's holder wrote. SQLite needs no lock: its write
+            # transactions already run one at a time.
+            await self._connection.execute(_LOCK_CART_OWNER, parameters)
+        rows = (await self._connection.execute(_OWNER_AND_CART_LINES, parameters)).all()
+        if not rows:
+            return None  # no such user
+        return Cart(user_id, tuple(CartLine(row.product_id, row.quantity)
+                                   for row in rows if row.product_id is not None))
 
     async def set_quantity(self, user_id: str, product_id: int, quantity: int,
                            now: datetime) -> None:
@@ -89,14 +113,10 @@ class SqlCartRepository:
             cart_lines.c.user_id == user_id, cart_lines.c.product_id == product_id))
 
     async def clear(self, user_id: str) -> None:
-        await self._connection.execute(delete(cart_lines).where(cart_lines.c.user_id == user_id))
+        await self._connection.execute(_CLEAR_CART, {"user_id": user_id})
 
     async def lines_with_products(self, user_id: str) -> Sequence[CartLineWithProduct]:
-        rows = await self._connection.execute(
-            select(cart_lines.c.quantity, *PRODUCT_COLUMNS)
-            .join(products, products.c.id == cart_lines.c.product_id)
-            .where(cart_lines.c.user_id == user_id)
-            .order_by(cart_lines.c.added_at, cart_lines.c.product_id))
+        rows = await self._connection.execute(_CART_LINES_WITH_PRODUCTS, {"user_id": user_id})
         return [
             CartLineWithProduct(CartLine(row.id, row.quantity),
                                 product_from_row(row, self._currency))
@@ -122,7 +142,7 @@ class SqlOrderRepository:
         })
         if result.rowcount != 1:
             raise IdempotencyKeyTaken()
-        await self._connection.execute(order_lines.insert(), [
+        await self._connection.execute(_INSERT_ORDER_LINES, [
             {"order_id": order.id, "product_id": line.product_id, "position": position,
              "name": line.name, "unit_price_minor": line.unit_price.minor,
              "quantity": line.quantity}
