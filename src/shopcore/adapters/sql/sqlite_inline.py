@@ -47,11 +47,17 @@ def _is_busy(error: sqlite3.OperationalError) -> bool:
     return getattr(error, "sqlite_errorcode", None) in _BUSY_CODES
 
 
-def _again_while_busy(call: Callable[[], _T], first_error: sqlite3.OperationalError) -> _T:
-    """``call()`` again, after growing sleeps on the event loop, until it is not busy."""
+def _waiting_while_busy(call: Callable[[], _T]) -> _T:
+    """``call()``; while it fails with ``SQLITE_BUSY``, again after growing sleeps on the
+    event loop, until :data:`BUSY_TIMEOUT_S` has passed."""
+    try:
+        return call()
+    except sqlite3.OperationalError as first:
+        if not _is_busy(first):
+            raise
+        error = first
     deadline = time.monotonic() + BUSY_TIMEOUT_S
     delay = _FIRST_DELAY_S
-    error = first_error
     while time.monotonic() < deadline:
         await_only(asyncio.sleep(delay))
         delay = min(delay * 2, _LONGEST_DELAY_S)
@@ -88,24 +94,12 @@ class InlineCursor(sqlite3.Cursor):
 
     def execute(self, sql: str, parameters: Any = (), /) -> InlineCursor:
         _hand_over()
-        try:
-            return super().execute(sql, parameters)
-        except sqlite3.OperationalError as error:
-            if not _is_busy(error):
-                raise
-            return _again_while_busy(
-                lambda: sqlite3.Cursor.execute(self, sql, parameters), error)
+        return _waiting_while_busy(lambda: sqlite3.Cursor.execute(self, sql, parameters))
 
     def executemany(self, sql: str, seq_of_parameters: Any, /) -> InlineCursor:
         rows = list(seq_of_parameters)  # an iterator would be spent by the first try
         _hand_over()
-        try:
-            return super().executemany(sql, rows)
-        except sqlite3.OperationalError as error:
-            if not _is_busy(error):
-                raise
-            return _again_while_busy(
-                lambda: sqlite3.Cursor.executemany(self, sql, rows), error)
+        return _waiting_while_busy(lambda: sqlite3.Cursor.executemany(self, sql, rows))
 
     async def _async_soft_close(self) -> None:
         """What the async engine awaits after a statement; rows are read on demand."""
@@ -122,12 +116,7 @@ class InlineConnection(sqlite3.Connection):
         return self.cursor().execute(sql, parameters)
 
     def commit(self) -> None:
-        try:
-            super().commit()
-        except sqlite3.OperationalError as error:
-            if not _is_busy(error):
-                raise
-            _again_while_busy(lambda: sqlite3.Connection.commit(self), error)
+        _waiting_while_busy(lambda: sqlite3.Connection.commit(self))
 
 
 class InlineSqliteDialect(SQLiteDialect_pysqlite):
