@@ -15,24 +15,14 @@ small, bounded cost (an index lookup) belong here: they block the event loop.
 from __future__ import annotations
 
 import sqlite3
-from collections import namedtuple
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-
-@dataclass(frozen=True, slots=True)
-class Prepared:
-    """A compiled statement, its bound parameters' order and its columns' converters."""
-
-    sql: str
-    parameters: tuple[str, ...]
-    converters: tuple[Callable[[Any], Any] | None, ...]
-    row_type: Callable[..., Any]
+from shopcore.adapters.sql.prepared import Prepared, prepare
 
 
 class SqliteDirectReader:
@@ -52,14 +42,7 @@ class SqliteDirectReader:
 
     def prepare(self, statement: Select[Any]) -> Prepared:
         """``statement`` compiled once for :meth:`fetch`; bind parameters by name."""
-        compiled = statement.compile(dialect=self._dialect)
-        columns = list(statement.selected_columns)
-        converters = tuple(column.type.dialect_impl(self._dialect).result_processor(
-                               self._dialect, None)
-                           for column in columns)
-        row_type = namedtuple("Row", [column.key for column in columns])  # type: ignore[misc]
-        return Prepared(compiled.string, tuple(compiled.positiontup or ()), converters,
-                        row_type)
+        return prepare(statement, self._dialect)
 
     def fetch(self, prepared: Prepared, parameters: Mapping[str, Any]
               ) -> Sequence[Any] | None:
@@ -68,15 +51,11 @@ class SqliteDirectReader:
             return None
         try:
             connection = self._connection or self._connect(self._path)
-            raw = connection.execute(
-                prepared.sql, [parameters[name] for name in prepared.parameters]).fetchall()
+            raw = connection.execute(prepared.sql, prepared.arguments(parameters)).fetchall()
         except sqlite3.Error:
             self.close()
             return None
-        converters = prepared.converters
-        return [prepared.row_type(*[value if convert is None else convert(value)
-                                    for convert, value in zip(converters, row, strict=True)])
-                for row in raw]
+        return prepared.rows(raw)
 
     def close(self) -> None:
         """Close the connection (the next fetch opens a new one)."""

@@ -36,6 +36,8 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shopcore.adapters.sql.engine import is_sqlite
+from shopcore.adapters.sql.postgres_direct import PostgresDirectReader
+from shopcore.adapters.sql.prepared import Prepared, prepare
 from shopcore.adapters.sql.queries.product_counts import kept_count
 from shopcore.adapters.sql.repositories.catalog import (
     PRODUCT_COLUMNS,
@@ -74,10 +76,13 @@ class SqlProductCatalog:
         # plan, so the best sellers are read in rank order and stop at the limit.
         self._visible_by_key: ColumnElement[bool] = \
             literal_column("+products.archived") == false() if self._sqlite else VISIBLE
-        # A product by id on SQLite: read on the event loop's thread (sqlite_direct).
-        self._direct = SqliteDirectReader(engine)
-        self._by_id = self._direct.prepare(select(*PRODUCT_COLUMNS).where(
-            products.c.id == bindparam("product_id"), VISIBLE))
+        # A product by id without the engine: on SQLite on the event loop's thread
+        # (sqlite_direct), on PostgreSQL in one round trip on asyncpg (postgres_direct).
+        by_id = select(*PRODUCT_COLUMNS).where(
+            products.c.id == bindparam("product_id"), VISIBLE)
+        self._sqlite_direct = SqliteDirectReader(engine) if self._sqlite else None
+        self._postgres_direct = None if self._sqlite else PostgresDirectReader(engine)
+        self._by_id = prepare(by_id, engine.dialect)
 
     async def list_products(self, filters: ProductFilters, page: PageRequest) -> Page[Product]:
         conditions = [VISIBLE, *self._filter_conditions(filters)]
@@ -91,7 +96,7 @@ class SqlProductCatalog:
     async def get_visible(self, product_id: int) -> Product | None:
         if not is_storable_id(product_id):
             return None
-        rows = self._direct.fetch(self._by_id, {"product_id": product_id})
+        rows = await self._direct_rows(self._by_id, {"product_id": product_id})
         if rows is not None:
             return product_from_row(rows[0], self._currency) if rows else None
         async with self._read() as connection:
@@ -99,6 +104,15 @@ class SqlProductCatalog:
                 select(*PRODUCT_COLUMNS).where(products.c.id == product_id, VISIBLE)
             )).one_or_none()
         return None if row is None else product_from_row(row, self._currency)
+
+    async def _direct_rows(self, prepared: Prepared, parameters: dict[str, Any]
+                           ) -> Sequence[Any] | None:
+        """The rows of a direct read, or None when the engine must answer."""
+        if self._sqlite_direct is not None:
+            return self._sqlite_direct.fetch(prepared, parameters)
+        if self._postgres_direct is not None:
+            return await self._postgres_direct.fetch(prepared, parameters)
+        return None
 
     async def search(self, terms: SearchTerms, page: PageRequest) -> Page[Product]:
         if not terms.terms:
