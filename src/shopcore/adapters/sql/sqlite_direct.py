@@ -1,9 +1,8 @@
-"""Short SQLite reads on the event loop's own thread, without the driver's thread hops.
+"""Short SQLite reads on a plain ``sqlite3`` connection, without the engine.
 
-aiosqlite runs every call (begin, execute, fetch, rollback) on a worker thread and
-hands the result back to the event loop: for a read by primary key, which SQLite itself
-answers in microseconds, those hand-offs are nearly the whole cost (~0.5 ms against
-~5 µs). :class:`SqliteDirectReader` keeps one plain ``sqlite3`` connection per process,
+For a read by primary key, which SQLite itself answers in microseconds, the engine's
+own work (pool checkout, ``BEGIN``, result processing, ``ROLLBACK``) is nearly the
+whole cost. :class:`SqliteDirectReader` keeps one plain ``sqlite3`` connection per process,
 ``query_only``, and runs a prepared single statement on it directly: a statement is its
 own read transaction and, in WAL mode, sees every transaction committed before it
 started, like a read through the engine. It never waits: its busy timeout is 0, and
