@@ -65,7 +65,7 @@ async def test_a_cart_keeps_lines_in_the_order_they_were_first_added(
         for_update = await work.carts.get_for_update(ALICE)
         assert (await work.carts.get(BOB)).lines == ()
     assert for_update is not None
-    assert cart.lines == (CartLine(second.id, 3), CartLine(first.id, 2)) == for_update.lines
+    assert cart.lines == (CartLine(second.id, 3), CartLine(first.id, 2)) == for_update.cart.lines
 
 
 async def test_the_cart_for_update_of_a_user_without_lines_is_empty(
@@ -73,14 +73,73 @@ async def test_the_cart_for_update_of_a_user_without_lines_is_empty(
 ) -> None:
     await setup(uow)
     async with uow() as work:
-        cart = await work.carts.get_for_update(BOB)
-    assert cart is not None and cart.user_id == BOB and cart.lines == ()
+        locked = await work.carts.get_for_update(BOB)
+    assert locked is not None and locked.cart.user_id == BOB and locked.cart.lines == ()
+    assert locked.products == {}
 
 
 async def test_there_is_no_cart_for_update_of_an_unknown_user(uow: UnitOfWorkFactory) -> None:
     await setup(uow)
     async with uow() as work:
         assert await work.carts.get_for_update("user-nobody") is None
+        assert await work.carts.get_for_update("user-nobody", also_product=1) is None
+
+
+async def test_the_cart_for_update_comes_with_its_products_in_cart_order(
+    uow: UnitOfWorkFactory,
+) -> None:
+    first, second, third = await setup(uow, 5, 5, 5)
+    archived = second.archive(NOW)
+    async with uow() as work:
+        await work.carts.set_quantity(ALICE, third.id, 1, NOW)
+        await work.carts.set_quantity(ALICE, first.id, 2, NOW + timedelta(seconds=1))
+        await work.carts.set_quantity(ALICE, second.id, 3, NOW + timedelta(seconds=2))
+        await work.carts.set_quantity(BOB, first.id, 4, NOW)
+        await work.products.update(archived)
+        await work.commit()
+    async with uow() as work:
+        locked = await work.carts.get_for_update(ALICE)
+    assert locked is not None and locked.cart.user_id == ALICE
+    assert locked.cart.lines == (
+        CartLine(third.id, 1), CartLine(first.id, 2), CartLine(second.id, 3))
+    assert locked.products == {first.id: first, second.id: archived, third.id: third}
+
+
+async def test_the_cart_for_update_also_reads_the_product_being_added(
+    uow: UnitOfWorkFactory,
+) -> None:
+    first, second, third = await setup(uow, 5, 5, 5)
+    archived = third.archive(NOW)
+    async with uow() as work:
+        await work.carts.set_quantity(ALICE, second.id, 1, NOW)
+        await work.carts.set_quantity(ALICE, first.id, 2, NOW + timedelta(seconds=1))
+        await work.carts.set_quantity(BOB, third.id, 1, NOW)
+        await work.products.update(archived)
+        await work.commit()
+    async with uow() as work:
+        in_cart = await work.carts.get_for_update(ALICE, also_product=first.id)
+        not_in_cart = await work.carts.get_for_update(ALICE, also_product=third.id)
+        unknown = await work.carts.get_for_update(ALICE, also_product=999)
+        unstorable = await work.carts.get_for_update(ALICE, also_product=2**40)
+    lines = (CartLine(second.id, 1), CartLine(first.id, 2))
+    cart_products = {first.id: first, second.id: second}
+    for locked in (in_cart, not_in_cart, unknown, unstorable):
+        assert locked is not None and locked.cart.lines == lines
+    assert in_cart is not None and in_cart.products == cart_products
+    assert not_in_cart is not None
+    assert not_in_cart.products == {**cart_products, third.id: archived}
+    assert unknown is not None and unknown.products == cart_products
+    assert unstorable is not None and unstorable.products == cart_products
+
+
+async def test_the_cart_for_update_of_a_user_without_lines_has_the_added_product(
+    uow: UnitOfWorkFactory,
+) -> None:
+    (product,) = await setup(uow, 5)
+    async with uow() as work:
+        locked = await work.carts.get_for_update(BOB, also_product=product.id)
+    assert locked is not None and locked.cart.user_id == BOB and locked.cart.lines == ()
+    assert locked.products == {product.id: product}
 
 
 async def test_cart_lines_come_with_their_products_as_they_are_now(

@@ -248,6 +248,31 @@ async def test_reading_a_cart_takes_the_same_queries_whatever_its_size(api: Api)
     assert len(cart["items"]) == 6 and len(six_lines) == len(one_line) <= 3
 
 
+async def test_changing_a_cart_or_ordering_it_reads_cart_and_products_at_once(api: Api) -> None:
+    """Owner, lines and products come from one read (after the owner's lock, a read of its
+    own, on PostgreSQL), whatever the cart holds and whether the product is in it."""
+    alice = await api.login(ALICE)
+    phone, laptop, tablet = [await api.add_product(name) for name in ("A", "B", "C")]
+    for product in (phone, laptop):
+        await add_to_cart(api, alice, product)
+    postgres = api.container.engine().dialect.name == "postgresql"
+    with counting_queries(api) as adding_new:
+        assert (await add_to_cart(api, alice, tablet)).status_code == 200
+    with counting_queries(api) as adding_more:
+        assert (await add_to_cart(api, alice, phone)).status_code == 200
+    with counting_queries(api) as updating:
+        assert (await api.client.post("/api/cart/update/", headers=alice, json={
+            "product_id": laptop.id, "quantity": 2})).status_code == 200
+    with counting_queries(api) as removing:
+        assert (await api.client.post("/api/cart/remove/", headers=alice, json={
+            "product_id": tablet.id})).status_code == 200
+    with counting_queries(api) as placing:
+        assert (await place(api, alice)).status_code == 201
+    reads = [[s for s in statements if s.lstrip().upper().startswith("SELECT")]
+             for statements in (adding_new, adding_more, updating, removing, placing)]
+    assert [len(r) for r in reads] == [2 if postgres else 1] * 5
+
+
 @pytest.mark.parametrize("method, path", [
     ("GET", "/api/cart/"), ("POST", "/api/cart/add/"), ("POST", "/api/cart/update/"),
     ("POST", "/api/cart/remove/"), ("POST", "/api/order/place/"), ("GET", "/api/orders/"),

@@ -13,6 +13,7 @@ from shopcore.application.ports.shopping import (
     IdempotencyKeyTaken,
     IdempotencyRecord,
     KeyedOrder,
+    LockedCart,
     WishlistEntry,
 )
 from shopcore.domain.cart import Cart, CartLine
@@ -62,10 +63,16 @@ class MemoryCartRepository:
         return Cart(user_id, tuple(CartLine(product_id, line.quantity)
                                    for product_id, line in self._ordered(user_id)))
 
-    async def get_for_update(self, user_id: str) -> Cart | None:
+    async def get_for_update(self, user_id: str, *,
+                             also_product: int | None = None) -> LockedCart | None:
         if user_id not in self._state.users:
             return None
-        return await self.get(user_id)  # memory units of work run one at a time
+        cart = await self.get(user_id)  # memory units of work run one at a time
+        wanted = [line.product_id for line in cart.lines]
+        if also_product is not None:
+            wanted.append(also_product)
+        products = self._state.products
+        return LockedCart(cart, {i: products[i] for i in wanted if i in products})
 
     async def set_quantity(self, user_id: str, product_id: int, quantity: int,
                            now: datetime) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -23,6 +23,18 @@ class CartLineWithProduct:
     product: Product
 
 
+@dataclass(frozen=True, slots=True)
+class LockedCart:
+    """A cart read under its lock, with the products its changes and pricing need.
+
+    ``products`` holds the product of every line and, when one was asked for, the
+    product about to be added (when it exists), each as it is now (archived ones too).
+    """
+
+    cart: Cart
+    products: Mapping[int, Product]
+
+
 class CartRepository(Protocol):
     """Stores each user's cart as one line per product, in the order lines were added."""
 
@@ -30,10 +42,16 @@ class CartRepository(Protocol):
         """The user's cart (empty when the user has none)."""
         ...
 
-    async def get_for_update(self, user_id: str) -> Cart | None:
-        """The user's cart, held against concurrent changes until the transaction ends
-        (two requests changing one cart, or ordering it, take turns); ``None`` when there
-        is no such user (the account was deleted)."""
+    async def get_for_update(self, user_id: str, *,
+                             also_product: int | None = None) -> LockedCart | None:
+        """The user's cart with its lines' products, held against concurrent changes
+        until the transaction ends (two requests changing one cart, or ordering it, take
+        turns); ``None`` when there is no such user (the account was deleted).
+
+        ``also_product`` (the product being added) is read with them, whether or not the
+        cart has a line of it; an id that names no product is simply not in
+        ``products``. Lines and products come from one read after the lock.
+        """
         ...
 
     async def set_quantity(self, user_id: str, product_id: int, quantity: int,

@@ -22,7 +22,7 @@ class AddToCartCommand:
 class AddToCart:
     """Adds to the product's line (creating it); the line must fit the stock and 99.
     An unknown user is ``Unauthenticated``. The total is priced from the products read
-    for the check, in the same transaction."""
+    with the cart under its lock, in the same transaction."""
 
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, currency: str = "INR") -> None:
         self._uow = uow
@@ -32,16 +32,15 @@ class AddToCart:
     async def __call__(self, cmd: AddToCartCommand) -> CartTotal:
         check_quantity(cmd.quantity)
         async with self._uow() as uow:
-            cart = await uow.carts.get_for_update(cmd.user_id)
-            if cart is None:
+            # With the added product and those of the cart's lines, to price it after.
+            locked = await uow.carts.get_for_update(cmd.user_id, also_product=cmd.product_id)
+            if locked is None:
                 raise Unauthenticated("The account no longer exists.")
-            # The added product and those of the cart's lines, to price the cart after.
-            products = await uow.products.get_many(
-                {cmd.product_id, *(line.product_id for line in cart.lines)})
+            products = locked.products
             product = products.get(cmd.product_id)
             if product is None:
                 raise NotFound(f"Product {cmd.product_id} does not exist.")
-            changed = cart.add(product, cmd.quantity)
+            changed = locked.cart.add(product, cmd.quantity)
             await uow.carts.set_quantity(cmd.user_id, product.id,
                                          changed.quantity_of(product.id), self._clock.now())
             await uow.commit()

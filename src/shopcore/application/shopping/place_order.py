@@ -94,16 +94,16 @@ class PlaceOrder:
         async with self._uow() as uow:
             # Held until commit: requests of one user for one cart take turns, so a
             # repeated key finds the first request's order here.
-            cart = await uow.carts.get_for_update(request.user_id)
-            if cart is None:
+            # Its lines' products come with it: names and prices are snapshotted from them.
+            locked = await uow.carts.get_for_update(request.user_id)
+            if locked is None:
                 raise Unauthenticated("The account no longer exists.")
             if request.idempotency is not None:
                 replay = await _find_replay(uow, request.user_id, request.idempotency)
                 if replay is not None:
                     return replay
-            products = await uow.products.get_many([line.product_id for line in cart.lines])
             order = Order.place(
-                self._ids.new_id(), request.user_id, cart.order_lines(products),
+                self._ids.new_id(), request.user_id, locked.cart.order_lines(locked.products),
                 request.address, self._clock.now(), self._currency)
             await _reserve_stock(uow, order)
             await uow.orders.add(order, request.idempotency)

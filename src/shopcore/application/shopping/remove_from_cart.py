@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shopcore.application.ports.unit_of_work import UnitOfWorkFactory
-from shopcore.application.shopping.cart_pricing import price_cart
 from shopcore.domain.cart import CartTotal
 from shopcore.domain.errors import Unauthenticated
 
@@ -19,7 +18,8 @@ class RemoveFromCartCommand:
 
 
 class RemoveFromCart:
-    """Deletes the line; ``NotFound`` when the product is not in the cart."""
+    """Deletes the line; ``NotFound`` when the product is not in the cart. The total is
+    priced from the products read with the cart under its lock."""
 
     def __init__(self, uow: UnitOfWorkFactory, currency: str = "INR") -> None:
         self._uow = uow
@@ -27,11 +27,10 @@ class RemoveFromCart:
 
     async def __call__(self, cmd: RemoveFromCartCommand) -> CartTotal:
         async with self._uow() as uow:
-            cart = await uow.carts.get_for_update(cmd.user_id)
-            if cart is None:
+            locked = await uow.carts.get_for_update(cmd.user_id)
+            if locked is None:
                 raise Unauthenticated("The account no longer exists.")
-            cart.remove(cmd.product_id)
+            changed = locked.cart.remove(cmd.product_id)
             await uow.carts.remove(cmd.user_id, cmd.product_id)
-            total = await price_cart(uow, cmd.user_id, self._currency)
             await uow.commit()
-        return total
+        return changed.priced(locked.products, self._currency)

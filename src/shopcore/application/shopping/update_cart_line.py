@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from shopcore.application.ports.common import Clock
 from shopcore.application.ports.unit_of_work import UnitOfWorkFactory
-from shopcore.application.shopping.cart_pricing import price_cart
 from shopcore.domain.cart import CartTotal, check_quantity
 from shopcore.domain.errors import NotFound, Unauthenticated
 
@@ -21,7 +20,8 @@ class UpdateCartLineCommand:
 
 
 class UpdateCartLine:
-    """Sets a line's quantity; raising it must fit the stock, lowering it always works."""
+    """Sets a line's quantity; raising it must fit the stock, lowering it always works.
+    The total is priced from the products read with the cart under its lock."""
 
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, currency: str = "INR") -> None:
         self._uow = uow
@@ -31,18 +31,17 @@ class UpdateCartLine:
     async def __call__(self, cmd: UpdateCartLineCommand) -> CartTotal:
         check_quantity(cmd.quantity, minimum=0)
         async with self._uow() as uow:
-            cart = await uow.carts.get_for_update(cmd.user_id)
-            if cart is None:
+            locked = await uow.carts.get_for_update(cmd.user_id)
+            if locked is None:
                 raise Unauthenticated("The account no longer exists.")
-            product = await uow.products.get(cmd.product_id)
-            if product is None or not cart.contains(cmd.product_id):
+            product = locked.products.get(cmd.product_id)
+            if product is None or not locked.cart.contains(cmd.product_id):
                 raise NotFound(f"Product {cmd.product_id} is not in the cart.")
-            changed = cart.update(product, cmd.quantity)
+            changed = locked.cart.update(product, cmd.quantity)
             if changed.contains(product.id):
                 await uow.carts.set_quantity(cmd.user_id, product.id,
                                              changed.quantity_of(product.id), self._clock.now())
             else:
                 await uow.carts.remove(cmd.user_id, product.id)
-            total = await price_cart(uow, cmd.user_id, self._currency)
             await uow.commit()
-        return total
+        return changed.priced(locked.products, self._currency)

@@ -13,7 +13,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, delete, exists, func, select, update
+from sqlalchemy import (
+    Executable,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    null,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shopcore.adapters.sql.repositories.catalog import (
@@ -37,9 +49,11 @@ from shopcore.application.ports.shopping import (
     IdempotencyKeyTaken,
     IdempotencyRecord,
     KeyedOrder,
+    LockedCart,
     WishlistEntry,
 )
 from shopcore.domain.cart import Cart, CartLine
+from shopcore.domain.catalog import Product
 from shopcore.domain.money import Money
 from shopcore.domain.ordering import Order, OrderLine, OrderStatus, ShippingAddress
 from shopcore.domain.phone import Phone
@@ -53,11 +67,26 @@ _CART_LINES = (
     .where(cart_lines.c.user_id == bindparam("user_id")).order_by(*_CART_ORDER))
 _LOCK_CART_OWNER = (
     select(users.c.id).where(users.c.id == bindparam("user_id")).with_for_update(key_share=True))
-_OWNER_AND_CART_LINES = (
-    select(cart_lines.c.product_id, cart_lines.c.quantity)
-    .select_from(users.outerjoin(cart_lines, cart_lines.c.user_id == users.c.id))
-    .where(users.c.id == bindparam("user_id")).order_by(*_CART_ORDER))
-"""The user's cart lines; one row of NULLs for a user without lines, none without user."""
+_OWNER_CART = (
+    select(users.c.id.label("owner"), cart_lines.c.added_at, cart_lines.c.quantity,
+           *PRODUCT_COLUMNS)
+    .select_from(users.outerjoin(cart_lines, cart_lines.c.user_id == users.c.id)
+                 .outerjoin(products, products.c.id == cart_lines.c.product_id))
+    .where(users.c.id == bindparam("user_id")))
+"""The user's cart lines with their products: one row per line, one row of NULLs but
+``owner`` for a user without lines, none without user."""
+_OWNER_CART_WITH_PRODUCTS = _OWNER_CART.order_by(*_CART_ORDER)
+_ADDED_PRODUCT = (
+    select(null().label("owner"), null().label("added_at"), null().label("quantity"),
+           *PRODUCT_COLUMNS)
+    .where(products.c.id == bindparam("product_id")))
+"""The product being added, as a row without owner or line (none when no such product)."""
+_OWNER_CART_AND_ADDED = union_all(_OWNER_CART, _ADDED_PRODUCT)
+_OWNER_CART_WITH_PRODUCTS_AND_ADDED = _OWNER_CART_AND_ADDED.order_by(
+    _OWNER_CART_AND_ADDED.selected_columns.added_at, _OWNER_CART_AND_ADDED.selected_columns.id)
+"""Both, in one statement: each branch is a primary-key lookup on both engines (an OR of
+the added id and the cart's ids would not be). Lines come first in cart order (the
+added product's row has no ``added_at``; where it sorts does not matter)."""
 _CART_LINES_WITH_PRODUCTS = (
     select(cart_lines.c.quantity, *PRODUCT_COLUMNS)
     .join(products, products.c.id == cart_lines.c.product_id)
@@ -84,21 +113,37 @@ class SqlCartRepository:
         rows = await self._connection.execute(_CART_LINES, {"user_id": user_id})
         return Cart(user_id, tuple(CartLine(row.product_id, row.quantity) for row in rows))
 
-    async def get_for_update(self, user_id: str) -> Cart | None:
-        parameters = {"user_id": user_id}
+    async def get_for_update(self, user_id: str, *,
+                             also_product: int | None = None) -> LockedCart | None:
+        parameters: dict[str, Any] = {"user_id": user_id}
         if self._connection.dialect.name == "postgresql":
             # A cart has no row of its own: its owner's row is the lock. NO KEY UPDATE
             # leaves foreign-key checks (KEY SHARE) of other inserts unblocked. The lock
             # is a statement of its own: a statement that waits for a lock goes on with
             # the snapshot it began with, so reading the lines in the same statement
             # would miss those the lock's holder wrote. SQLite needs no lock: its write
-            # transactions already run one at a time.
+            # transactions already run one at a time, so owner, lines and products are
+            # one statement there.
             await self._connection.execute(_LOCK_CART_OWNER, parameters)
-        rows = (await self._connection.execute(_OWNER_AND_CART_LINES, parameters)).all()
-        if not rows:
+        if also_product is not None and is_storable_id(also_product):
+            parameters["product_id"] = also_product
+            query: Executable = _OWNER_CART_WITH_PRODUCTS_AND_ADDED
+        else:
+            query = _OWNER_CART_WITH_PRODUCTS
+        owner = False
+        lines: list[CartLine] = []
+        found: dict[int, Product] = {}
+        for row in await self._connection.execute(query, parameters):
+            owner = owner or row.owner is not None
+            if row.id is None:
+                continue  # the owner's row of a cart without lines
+            if row.quantity is not None:
+                lines.append(CartLine(row.id, row.quantity))
+            if row.id not in found:  # the added product comes twice when in the cart
+                found[row.id] = product_from_row(row, self._currency)
+        if not owner:
             return None  # no such user
-        return Cart(user_id, tuple(CartLine(row.product_id, row.quantity)
-                                   for row in rows if row.product_id is not None))
+        return LockedCart(Cart(user_id, tuple(lines)), found)
 
     async def set_quantity(self, user_id: str, product_id: int, quantity: int,
                            now: datetime) -> None:
