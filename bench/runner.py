@@ -208,7 +208,8 @@ def best(runs: list[WrkResult]) -> WrkResult:
 
 def prepare(shop: Shopcore, workdir: Path, products: int, *, orders_count: int | None = None,
             lines_count: int | None = None) -> Dataset:
-    """Migrate, seed products (seed-demo, else bench.seed) and order history, stock up."""
+    """Migrate, seed products (seed-demo, else bench.seed) and order history, stock up,
+    settle the database after the load."""
     _check(shop.cli("db", "upgrade"), "shopcore db upgrade")
     log.info("seeding %d products", products)
     demo = shop.cli("seed-demo", "--products", str(products))
@@ -226,6 +227,7 @@ def prepare(shop: Shopcore, workdir: Path, products: int, *, orders_count: int |
     ids = asyncio.run(seed.product_ids(shop.database_url))
     stocked = ids[:: max(1, len(ids) // STOCKED_PRODUCTS)][:STOCKED_PRODUCTS]
     asyncio.run(seed.stock_up(shop.database_url, stocked))
+    asyncio.run(seed.settle(shop.database_url))
     counts = asyncio.run(seed.count_rows(shop.database_url))
     log.info("seeded with %s: %s", seeder, counts)
     ids_file, stocked_file = workdir / "product-ids.txt", workdir / "stocked-ids.txt"

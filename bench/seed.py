@@ -9,9 +9,11 @@ today's midnight UTC: the same sizes give the same rows.
 from __future__ import annotations
 
 import random
+import sqlite3
 import sys
 import uuid
 from collections.abc import Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -148,6 +150,27 @@ async def stock_up(url: str, ids: Sequence[int]) -> None:
         async with engine.begin() as connection:
             await connection.execute(
                 update(products).where(products.c.id.in_(list(ids))).values(stock=HUGE_STOCK))
+    finally:
+        await engine.dispose()
+
+
+async def settle(url: str) -> None:
+    """What one does after a bulk load, so that its after-effects (autovacuum and
+    autoanalyze of the new rows, the checkpoint of the load's WAL) do not run during
+    the measurements: ``VACUUM ANALYZE`` and ``CHECKPOINT`` on PostgreSQL, ``ANALYZE``
+    and a WAL checkpoint on SQLite."""
+    engine = create_engine(url)
+    try:
+        if engine.dialect.name == "sqlite":
+            assert engine.url.database is not None
+            with closing(sqlite3.connect(engine.url.database, isolation_level=None)) as db:
+                db.execute("ANALYZE")
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            return
+        async with engine.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await connection.exec_driver_sql("VACUUM ANALYZE")
+            await connection.exec_driver_sql("CHECKPOINT")
     finally:
         await engine.dispose()
 
