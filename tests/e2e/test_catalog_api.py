@@ -572,18 +572,21 @@ async def test_bad_most_bought_parameters_are_422(api: Api, query: str, field: s
 
 @contextmanager
 def statements_of(api: Api) -> Iterator[list[str]]:
-    """Every SQL statement the app's engine runs inside the block."""
+    """Every SQL statement the app's engines (the shared one and the catalog's, which on
+    SQLite is another) run inside the block."""
     seen: list[str] = []
-    sync_engine = api.container.engine().sync_engine
+    engines = {api.container.engine().sync_engine, api.container.catalog_engine().sync_engine}
 
     def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         seen.append(statement)
 
-    event.listen(sync_engine, "before_cursor_execute", record)
+    for sync_engine in engines:
+        event.listen(sync_engine, "before_cursor_execute", record)
     try:
         yield seen
     finally:
-        event.remove(sync_engine, "before_cursor_execute", record)
+        for sync_engine in engines:
+            event.remove(sync_engine, "before_cursor_execute", record)
 
 
 async def test_reads_run_a_constant_number_of_statements(

@@ -8,15 +8,18 @@ import sqlite3
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shopcore.adapters.sql import sqlite_inline
 from shopcore.adapters.sql.engine import create_engine
 from shopcore.adapters.sql.unit_of_work import SqlUnitOfWork
+from shopcore.entrypoints.container import build_container, close_container
+from shopcore.entrypoints.settings import Settings
 from tests.support import sqlite_copy
 
 
@@ -104,3 +107,40 @@ async def test_executemany_outside_a_transaction_waits_too(
         inserted = await asyncio.wait_for(connection.run_sync(insert), timeout=5)
     assert inserted == 3
     assert other_writer.execute("SELECT count(*) FROM scratch").fetchone() == (3,)
+
+
+async def test_an_engine_on_thread_runs_statements_off_the_event_loop_thread(
+    sqlite_engine: AsyncEngine,
+) -> None:
+    threads: list[int] = []
+    threaded = create_engine(str(sqlite_engine.url.set(drivername="sqlite+aiosqlite")),
+                             on_thread=True)
+
+    @event.listens_for(threaded.sync_engine, "connect")
+    def _register(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.create_function(
+            "whose_thread", 0, lambda: threads.append(threading.get_ident()) or 1)
+
+    try:
+        async with threaded.connect() as connection:
+            assert (await connection.execute(text("SELECT whose_thread()"))).scalar_one() == 1
+    finally:
+        await threaded.dispose()
+    assert threads and threads[0] != threading.get_ident()
+
+
+async def test_the_catalog_reads_through_a_threaded_engine_on_sqlite_only(
+    database_url: str, tmp_path: Path,
+) -> None:
+    container = build_container(Settings(env="test", database_url=database_url,
+                                         secret_key="s" * 40, media_dir=tmp_path / "media"))
+    try:
+        engine, catalog_engine = container.engine(), container.catalog_engine()
+        if engine.dialect.name == "sqlite":
+            assert catalog_engine is not engine
+            assert catalog_engine.dialect.driver == "aiosqlite"
+            assert engine.dialect.driver == sqlite_inline.DRIVER
+        else:
+            assert catalog_engine is engine
+    finally:
+        await close_container(container)

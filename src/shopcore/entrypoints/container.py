@@ -19,7 +19,7 @@ from shopcore.adapters.razorpay import RazorpayPaymentGateway
 from shopcore.adapters.read_cache import CachingGetCart, CachingProductCatalog, ReadCache
 from shopcore.adapters.redis_rate_limiter import RedisRateLimiter
 from shopcore.adapters.s3_images import S3ImageStore, build_s3_client, default_public_url
-from shopcore.adapters.sql.engine import create_engine
+from shopcore.adapters.sql.engine import create_engine, is_sqlite
 from shopcore.adapters.sql.queries.catalog import SqlProductCatalog
 from shopcore.adapters.sql.unit_of_work import SqlUnitOfWork
 from shopcore.adapters.system import SystemClock, Uuid4Ids
@@ -63,6 +63,15 @@ def _engine(settings: Settings) -> AsyncEngine:
                          max_overflow=settings.db_max_overflow,
                          pool_timeout=settings.db_pool_timeout,
                          pool_recycle=settings.db_pool_recycle)
+
+
+def _catalog_engine(settings: Settings, engine: AsyncEngine) -> AsyncEngine:
+    """The catalog's read side. On SQLite an engine of its own whose queries (lists,
+    searches and best sellers, whose cost grows with the catalog) run on a driver
+    thread, so that a long one does not hold up the event loop; elsewhere ``engine``."""
+    if not is_sqlite(engine):
+        return engine
+    return create_engine(settings.database_url, on_thread=True)
 
 
 def _read_cache(settings: Settings) -> ReadCache:
@@ -137,6 +146,7 @@ class Container(containers.DeclarativeContainer):
 
     # Created lazily (neither connects on creation); closed by `close_container`.
     engine = providers.Singleton(_engine, settings)
+    catalog_engine = providers.Singleton(_catalog_engine, settings, engine)
     http_client = providers.Singleton(build_two_factor_client)
 
     clock = providers.Singleton(SystemClock)
@@ -205,7 +215,8 @@ class Container(containers.DeclarativeContainer):
     demo_images = providers.Singleton(PillowDemoImages)
     product_catalog = providers.Singleton(
         CachingProductCatalog,
-        providers.Singleton(SqlProductCatalog, engine, settings.provided.currency), read_cache)
+        providers.Singleton(SqlProductCatalog, catalog_engine, settings.provided.currency),
+        read_cache)
     create_product = providers.Singleton(
         CreateProduct, unit_of_work.provider, image_store, clock, settings.provided.currency)
     update_product = providers.Singleton(
@@ -227,8 +238,12 @@ def build_container(settings: Settings) -> Container:
 
 
 async def close_container(container: Container) -> None:
-    """Close the database pool and the HTTP client (on shutdown)."""
-    await container.engine().dispose()
+    """Close the database pools and the HTTP client (on shutdown)."""
+    engine, catalog_engine = container.engine(), container.catalog_engine()
+    await engine.dispose()
+    if catalog_engine is not engine:
+        await catalog_engine.dispose()
+    container.catalog_engine.reset()
     await container.http_client().aclose()
     redis = container.redis_client()
     if redis is not None:

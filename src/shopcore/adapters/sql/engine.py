@@ -21,6 +21,7 @@ def create_engine(
     max_overflow: int | None = None,
     pool_timeout: float = 30,
     pool_recycle: int = 1800,
+    on_thread: bool = False,
 ) -> AsyncEngine:
     """An async engine for ``url``.
 
@@ -35,15 +36,23 @@ def create_engine(
 
     On SQLite the statements run on the event loop's thread (``sqlite_inline``: no
     driver thread; a locked database is waited for without blocking the loop, up to
-    30 s), every write transaction starts with ``BEGIN IMMEDIATE``, WAL lets readers go
-    on while one writer works, and foreign keys are enforced.
+    30 s) — or, with ``on_thread``, on aiosqlite's worker thread, for queries whose cost
+    grows with the data, so that the event loop goes on serving meanwhile. Every write
+    transaction starts with ``BEGIN IMMEDIATE``, WAL lets readers go on while one writer
+    works, and foreign keys are enforced.
     """
     parsed = make_url(url)
     options: dict[str, Any] = {"echo": echo}
     if parsed.get_backend_name() == "sqlite":
-        inline = parsed.set(drivername=f"sqlite+{sqlite_inline.DRIVER}")
-        engine = create_async_engine(inline, **options)
-        _configure_sqlite(engine)
+        if on_thread:
+            busy_timeout_s = sqlite_inline.BUSY_TIMEOUT_S  # waited for on the thread
+            engine = create_async_engine(parsed.set(drivername="sqlite+aiosqlite"),
+                                         connect_args={"timeout": busy_timeout_s}, **options)
+        else:
+            busy_timeout_s = 0
+            engine = create_async_engine(
+                parsed.set(drivername=f"sqlite+{sqlite_inline.DRIVER}"), **options)
+        _configure_sqlite(engine, busy_timeout_s)
         return engine
     options.update(pool_size=pool_size,
                    max_overflow=pool_size if max_overflow is None else max_overflow,
@@ -83,7 +92,7 @@ def _ping_after_idle(engine: AsyncEngine) -> None:
         record.info["checked_in_at"] = time.monotonic()
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: AsyncEngine, busy_timeout_s: float) -> None:
     memory = engine.url.database in (None, "", ":memory:")
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -93,6 +102,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         if not memory:
             cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
