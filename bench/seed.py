@@ -157,14 +157,15 @@ async def stock_up(url: str, ids: Sequence[int]) -> None:
 async def settle(url: str) -> None:
     """What one does after a bulk load, so that its after-effects (autovacuum and
     autoanalyze of the new rows, the checkpoint of the load's WAL) do not run during
-    the measurements: ``VACUUM ANALYZE`` and ``CHECKPOINT`` on PostgreSQL, ``ANALYZE``
-    and a WAL checkpoint on SQLite."""
+    the measurements: ``VACUUM ANALYZE`` and ``CHECKPOINT`` on PostgreSQL, a WAL
+    checkpoint on SQLite. Not ``ANALYZE`` on SQLite: shopcore never runs it, and with its
+    statistics SQLite's planner walks every product for the best sellers (1.8 -> 16.7 ms
+    at 100,000 products without sales)."""
     engine = create_engine(url)
     try:
         if engine.dialect.name == "sqlite":
             assert engine.url.database is not None
             with closing(sqlite3.connect(engine.url.database, isolation_level=None)) as db:
-                db.execute("ANALYZE")
                 db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             return
         async with engine.connect() as connection:
