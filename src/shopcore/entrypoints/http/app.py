@@ -20,8 +20,7 @@ from shopcore.entrypoints.http.controllers.reviews import ReviewsController
 from shopcore.entrypoints.http.controllers.wishlist import WishlistController
 from shopcore.entrypoints.http.middleware import (
     options_allow_hook,
-    request_id_middleware,
-    request_timeout_middleware,
+    request_middleware,
     security_headers_hook,
 )
 from shopcore.entrypoints.http.openapi import ContractJsonRenderPlugin, StrictStructSchemaPlugin
@@ -69,8 +68,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
                         PaymentsController],
         on_shutdown=[close_resources],
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[request_id_middleware,
-                    request_timeout_middleware(settings.request_timeout_seconds)],
+        middleware=[request_middleware(settings.request_timeout_seconds)],
         before_send=[options_allow_hook, security_headers_hook],
         plugins=[StrictStructSchemaPlugin()],
         cors_config=cors,
