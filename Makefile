@@ -18,8 +18,9 @@ run: $(STAMP)
 	$(BIN)/shopcore seed-demo --products 200 --if-empty
 	$(BIN)/shopcore serve --host 127.0.0.1 --port 8000
 
-## The whole suite: layering contract, types, unit/contract/integration/e2e tests on SQLite and PostgreSQL.
+## The whole suite: lint, layering contract, types, unit/contract/integration/e2e tests on SQLite and PostgreSQL.
 test: $(STAMP)
+	$(BIN)/ruff check src tests bench examples
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/pytest
@@ -29,7 +30,7 @@ fuzz: $(STAMP)
 	SHOPCORE_FUZZ_EXAMPLES=$${SHOPCORE_FUZZ_EXAMPLES:-500} $(BIN)/pytest -p no:cacheprovider tests/fuzz
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests bench examples
 
 ## Load benchmarks on a fresh, seeded database (wrk; see docs/performance.md). BENCH_ARGS="--quick" etc.
 bench: $(STAMP)

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-from tests.support import empty_engine, insert_order, sqlite_copy
 
 from shopcore.adapters.memory.catalog import MemoryProductCatalog
 from shopcore.adapters.memory.unit_of_work import MemoryDatabase
@@ -19,6 +18,7 @@ from shopcore.application.ports import ProductCatalog, UnitOfWorkFactory
 from shopcore.domain.money import Money
 from shopcore.domain.ordering import Order, OrderLine, OrderStatus, ShippingAddress
 from shopcore.domain.phone import Phone
+from tests.support import empty_engine, insert_order, sqlite_copy
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgresql"])

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from tests.contract.conftest import CatalogStore
 
 from shopcore.application.pagination import PageRequest
 from shopcore.application.ports import ProductFilters, ProductOrdering
 from shopcore.domain.catalog import Product, ProductChanges, ProductDraft
 from shopcore.domain.money import Money
 from shopcore.domain.search import SearchTerms
+from tests.contract.conftest import CatalogStore
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 FIRST_PAGE = PageRequest(1, 20)

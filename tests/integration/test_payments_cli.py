@@ -8,8 +8,6 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.support import sqlite_copy
-
 from shopcore.adapters.sql.engine import create_engine
 from shopcore.adapters.sql.unit_of_work import SqlUnitOfWork
 from shopcore.domain.catalog import ProductDraft
@@ -17,6 +15,7 @@ from shopcore.domain.ordering import Order, OrderLine, ShippingAddress
 from shopcore.domain.payments import Payment, PaymentStatus
 from shopcore.domain.phone import Phone
 from shopcore.domain.users import User
+from tests.support import sqlite_copy
 
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 

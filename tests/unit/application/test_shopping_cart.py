@@ -5,13 +5,6 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.unit.application.shopping_support import (
-    ALICE,
-    BOB,
-    add_product,
-    add_users,
-    change_product,
-)
 
 from shopcore.application.shopping.add_to_cart import AddToCartCommand
 from shopcore.application.shopping.get_cart import GetCartQuery
@@ -23,6 +16,13 @@ from shopcore.domain.errors import InvalidInput, NotFound, Unauthenticated
 from shopcore.domain.money import MAX_PRICE_MINOR, Money
 from shopcore.domain.ordering import InsufficientStock, Shortage
 from shopcore.testing import InMemoryShop, build_in_memory_shop
+from tests.unit.application.shopping_support import (
+    ALICE,
+    BOB,
+    add_product,
+    add_users,
+    change_product,
+)
 
 
 @pytest.fixture

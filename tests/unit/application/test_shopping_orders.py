@@ -5,15 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from tests.unit.application.shopping_support import (
-    ADDRESS,
-    ALICE,
-    BOB,
-    add_product,
-    add_users,
-    change_product,
-    product_now,
-)
 
 from shopcore.application.pagination import PageRequest
 from shopcore.application.shopping.add_to_cart import AddToCartCommand
@@ -35,6 +26,15 @@ from shopcore.domain.ordering import (
     Shortage,
 )
 from shopcore.testing import InMemoryShop, build_in_memory_shop
+from tests.unit.application.shopping_support import (
+    ADDRESS,
+    ALICE,
+    BOB,
+    add_product,
+    add_users,
+    change_product,
+    product_now,
+)
 
 
 @pytest.fixture

@@ -7,13 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from tests.unit.application.shopping_support import (
-    ADDRESS,
-    ALICE,
-    add_product,
-    add_users,
-    product_now,
-)
 
 from shopcore.adapters.memory.unit_of_work import MemoryUnitOfWork
 from shopcore.adapters.phone_numbers import PhonenumbersPhoneParser
@@ -25,6 +18,13 @@ from shopcore.application.shopping.place_order import PlaceOrder, PlaceOrderComm
 from shopcore.application.shopping.retrying import retry_on_concurrent_update
 from shopcore.domain.ordering import Order, OrderStatus
 from shopcore.testing import InMemoryShop, build_in_memory_shop
+from tests.unit.application.shopping_support import (
+    ADDRESS,
+    ALICE,
+    add_product,
+    add_users,
+    product_now,
+)
 
 
 async def test_work_that_succeeds_runs_once() -> None:

@@ -3,15 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from tests.unit.application.shopping_support import (
-    ADDRESS,
-    ALICE,
-    BOB,
-    add_product,
-    add_users,
-    change_product,
-    product_now,
-)
 
 from shopcore.application.pagination import PageRequest
 from shopcore.application.shopping.add_review import AddReviewCommand
@@ -27,6 +18,15 @@ from shopcore.domain.catalog import Product
 from shopcore.domain.errors import InvalidInput, NotFound
 from shopcore.domain.reviews import AlreadyReviewed, PurchaseRequired
 from shopcore.testing import InMemoryShop, build_in_memory_shop
+from tests.unit.application.shopping_support import (
+    ADDRESS,
+    ALICE,
+    BOB,
+    add_product,
+    add_users,
+    change_product,
+    product_now,
+)
 
 
 @pytest.fixture

@@ -24,8 +24,8 @@ from shopcore.adapters.memory.shopping import (
     StoredCartLine,
     StoredOrderKey,
 )
-from shopcore.domain.catalog import Product
 from shopcore.application.ports.payments import PaymentEventRecord
+from shopcore.domain.catalog import Product
 from shopcore.domain.ordering import Order
 from shopcore.domain.otp import OtpChallenge
 from shopcore.domain.payments import Payment
