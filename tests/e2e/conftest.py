@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from dependency_injector import providers
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shopcore.adapters.memory.basics import RecordingOtpGateway
@@ -58,6 +60,25 @@ class Api:
             found = await uow.products.get(product.id)
         assert found is not None
         return found
+
+    @contextmanager
+    def statements(self) -> Iterator[list[str]]:
+        """Every SQL statement the app's engines (the shared one and the catalog's, which
+        on SQLite is another) run inside the block, in order."""
+        seen: list[str] = []
+        engines = {self.container.engine().sync_engine,
+                   self.container.catalog_engine().sync_engine}
+
+        def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+            seen.append(statement)
+
+        for engine in engines:
+            event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield seen
+        finally:
+            for engine in engines:
+                event.remove(engine, "before_cursor_execute", record)
 
     async def login_admin(self, phone: str = "+919800000001") -> dict[str, str]:
         """Log in a user made admin through the PromoteToAdmin use case."""

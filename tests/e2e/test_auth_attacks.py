@@ -10,7 +10,6 @@ from typing import Any
 
 import jwt
 import pytest
-from sqlalchemy import event
 
 from tests.e2e.conftest import Api
 
@@ -120,21 +119,12 @@ async def test_otp_flooding_one_number_hits_the_cooldown_then_the_hourly_quota(a
 
 async def test_the_answer_is_the_same_whether_or_not_the_number_has_an_account(api: Api) -> None:
     await api.container.promote_to_admin()("+919876500001")  # an account, no pending code
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement.split()[0])
-
-    engine = api.container.engine().sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        answers = []
+    answers = []
+    with api.statements() as statements:
         for phone in ("+919876500001", "+919876500002"):
             statements.clear()
             answer = await api.client.post("/api/auth/request-otp/", json={"phone": phone})
-            answers.append((answer, list(statements)))
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+            answers.append((answer, [statement.split()[0] for statement in statements]))
     (known, known_sql), (unknown, unknown_sql) = answers
     assert known.status_code == unknown.status_code == 202
     assert known.json()["expires_in"] == unknown.json()["expires_in"]

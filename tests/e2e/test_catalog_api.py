@@ -6,8 +6,6 @@ import io
 import struct
 import time
 import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -15,7 +13,6 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from PIL import Image
-from sqlalchemy import event
 
 from tests.e2e.conftest import Api
 from tests.support import insert_order
@@ -570,25 +567,6 @@ async def test_bad_most_bought_parameters_are_422(api: Api, query: str, field: s
 # performance and documentation
 
 
-@contextmanager
-def statements_of(api: Api) -> Iterator[list[str]]:
-    """Every SQL statement the app's engines (the shared one and the catalog's, which on
-    SQLite is another) run inside the block."""
-    seen: list[str] = []
-    engines = {api.container.engine().sync_engine, api.container.catalog_engine().sync_engine}
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(statement)
-
-    for sync_engine in engines:
-        event.listen(sync_engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        for sync_engine in engines:
-            event.remove(sync_engine, "before_cursor_execute", record)
-
-
 async def test_reads_run_a_constant_number_of_statements(
     api: Api, admin: dict[str, str]
 ) -> None:
@@ -597,16 +575,16 @@ async def test_reads_run_a_constant_number_of_statements(
     for total in (2, 40):
         while (await listing(api))["count"] < total:
             await create(api, admin, name=f"Lamp {total}")
-        with statements_of(api) as listed:
+        with api.statements() as listed:
             assert len((await listing(api, "?page_size=100"))["results"]) == total
-        with statements_of(api) as searched:
+        with api.statements() as searched:
             assert len(await search(api, "lamp", page_size=100)) == total
-        with statements_of(api) as shown:
+        with api.statements() as shown:
             await api.client.get(f"/api/products/{first['id']}/")
         async with api.engine.connect() as connection:
             ids = (await connection.exec_driver_sql("SELECT id FROM products")).scalars().all()
         await insert_order(api.engine, [(product_id, 1) for product_id in ids])
-        with statements_of(api) as best:
+        with api.statements() as best:
             answer = await api.client.get("/api/products/most-bought/?limit=100")
             assert len(answer.json()) == total
         counts.append((len(listed), len(searched), len(shown), len(best)))

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from shopcore.domain.catalog import Product
 from tests.e2e.conftest import Api
@@ -68,21 +65,6 @@ async def buy(api: Api, who: Headers, product: Product, quantity: int = 1) -> di
     assert answer.status_code == 201, answer.text
     order: dict[str, Any] = answer.json()
     return order
-
-
-@contextmanager
-def counting_queries(api: Api) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
-    engine = api.container.engine().sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 # cart
@@ -239,11 +221,11 @@ async def test_reading_a_cart_takes_the_same_queries_whatever_its_size(api: Api)
     alice = await api.login(ALICE)
     products = [await api.add_product(f"Product {i}") for i in range(6)]
     await add_to_cart(api, alice, products[0])
-    with counting_queries(api) as one_line:
+    with api.statements() as one_line:
         assert (await api.client.get("/api/cart/", headers=alice)).status_code == 200
     for product in products[1:]:
         await add_to_cart(api, alice, product)
-    with counting_queries(api) as six_lines:
+    with api.statements() as six_lines:
         cart = (await api.client.get("/api/cart/", headers=alice)).json()
     assert len(cart["items"]) == 6 and len(six_lines) == len(one_line) <= 3
 
@@ -256,17 +238,17 @@ async def test_changing_a_cart_or_ordering_it_reads_cart_and_products_at_once(ap
     for product in (phone, laptop):
         await add_to_cart(api, alice, product)
     postgres = api.container.engine().dialect.name == "postgresql"
-    with counting_queries(api) as adding_new:
+    with api.statements() as adding_new:
         assert (await add_to_cart(api, alice, tablet)).status_code == 200
-    with counting_queries(api) as adding_more:
+    with api.statements() as adding_more:
         assert (await add_to_cart(api, alice, phone)).status_code == 200
-    with counting_queries(api) as updating:
+    with api.statements() as updating:
         assert (await api.client.post("/api/cart/update/", headers=alice, json={
             "product_id": laptop.id, "quantity": 2})).status_code == 200
-    with counting_queries(api) as removing:
+    with api.statements() as removing:
         assert (await api.client.post("/api/cart/remove/", headers=alice, json={
             "product_id": tablet.id})).status_code == 200
-    with counting_queries(api) as placing:
+    with api.statements() as placing:
         assert (await place(api, alice)).status_code == 201
     reads = [[s for s in statements if s.lstrip().upper().startswith("SELECT")]
              for statements in (adding_new, adding_more, updating, removing, placing)]
@@ -499,12 +481,12 @@ async def test_listing_orders_takes_the_same_queries_whatever_the_page_size(api:
     phone, laptop = await api.add_product(stock=50), await api.add_product("Laptop", stock=50)
     await add_to_cart(api, alice, laptop)
     await buy(api, alice, phone)
-    with counting_queries(api) as one_order:
+    with api.statements() as one_order:
         await api.client.get("/api/orders/", headers=alice)
     for _ in range(4):
         await add_to_cart(api, alice, laptop)
         await buy(api, alice, phone)
-    with counting_queries(api) as five_orders:
+    with api.statements() as five_orders:
         page = (await api.client.get("/api/orders/", headers=alice)).json()
     assert page["count"] == 5 and all(len(o["items"]) == 2 for o in page["results"])
     assert len(five_orders) == len(one_order) <= 4
