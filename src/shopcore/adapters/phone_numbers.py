@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
@@ -11,6 +12,7 @@ from shopcore.domain.errors import InvalidInput
 from shopcore.domain.phone import Phone
 
 MAX_INPUT_LENGTH = 32
+CACHE_SIZE = 4096
 _FIELD = "phone"
 # An optional leading "+", then digits and the punctuation of common notations. Letters
 # ("1-800-FLOWERS"), extensions and other scripts are refused before libphonenumber,
@@ -31,9 +33,14 @@ class PhonenumbersPhoneParser:
         self,
         default_region: str = "IN",
         allowed_regions: frozenset[str] = frozenset({"IN"}),
+        cache_size: int = CACHE_SIZE,
     ) -> None:
         self._default_region = default_region
         self._allowed_regions = allowed_regions
+        # The answer depends only on the text, and libphonenumber is slow (every order
+        # reads its address's phone). Refusals are not kept (lru_cache stores no raised
+        # exception): each raises a fresh error, and bad input never evicts good entries.
+        self._parse_text = lru_cache(maxsize=cache_size)(self._parse_uncached)
 
     def parse(self, raw: str) -> Phone:
         """The number in E.164; ``InvalidInput`` (field ``phone``) for anything else."""
@@ -41,6 +48,9 @@ class PhonenumbersPhoneParser:
             raise InvalidInput(_FIELD, "must be a text such as +919876543210")
         if len(raw) > MAX_INPUT_LENGTH:
             raise InvalidInput(_FIELD, f"must be at most {MAX_INPUT_LENGTH} characters")
+        return self._parse_text(raw)
+
+    def _parse_uncached(self, raw: str) -> Phone:
         text = " ".join(raw.split())  # tabs, newlines, repeated spaces → one space
         if not text:
             raise InvalidInput(_FIELD, "is required")

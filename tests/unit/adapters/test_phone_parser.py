@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import phonenumbers
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -136,3 +137,48 @@ def test_any_text_gives_a_phone_or_invalid_input(raw: str) -> None:
     except InvalidInput:
         return
     assert phone.e164.startswith("+91") and len(phone.e164) == 13
+
+
+@pytest.fixture
+def libphonenumber_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The texts handed to libphonenumber's parser."""
+    calls: list[str] = []
+    real_parse = phonenumbers.parse
+
+    def counting_parse(text: str, region: str) -> phonenumbers.PhoneNumber:
+        calls.append(text)
+        return real_parse(text, region)
+
+    monkeypatch.setattr(phonenumbers, "parse", counting_parse)
+    return calls
+
+
+def test_a_repeated_text_is_read_once(libphonenumber_calls: list[str]) -> None:
+    parser = PhonenumbersPhoneParser()
+    first, again = parser.parse("+91 98765 43210"), parser.parse("+91 98765 43210")
+    assert first == again == Phone("+919876543210")
+    assert libphonenumber_calls == ["+91 98765 43210"]
+
+
+def test_the_remembered_texts_are_bounded(libphonenumber_calls: list[str]) -> None:
+    parser = PhonenumbersPhoneParser(cache_size=2)
+    for raw in ["9876543210", "9876543211", "9876543212", "9876543212", "9876543210"]:
+        parser.parse(raw)
+    # the latest two are kept; the first was pushed out and is read again
+    assert libphonenumber_calls == ["9876543210", "9876543211", "9876543212", "9876543210"]
+
+
+def test_a_repeated_refusal_is_a_fresh_equal_error(
+    parser: PhonenumbersPhoneParser, libphonenumber_calls: list[str]
+) -> None:
+    first, again = refusal(parser, "+91 80 2222 3333"), refusal(parser, "+91 80 2222 3333")
+    assert first is not again
+    assert (first.detail, first.errors) == (again.detail, again.errors)
+    assert len(libphonenumber_calls) == 2
+
+
+def test_instances_do_not_share_answers() -> None:
+    indian_only = PhonenumbersPhoneParser()
+    assert PhonenumbersPhoneParser(allowed_regions=frozenset({"GB"})).parse(
+        "+44 7400 123456") == Phone("+447400123456")
+    assert "country" in refusal(indian_only, "+44 7400 123456").detail
