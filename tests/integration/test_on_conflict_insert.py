@@ -1,5 +1,5 @@
 """``OnConflictInsert`` on SQLite and PostgreSQL: compiled once per dialect, the values
-converted as ``execute`` converts them, and the row count exact (1 inserted, 0 conflict)."""
+converted as the engine's ``execute`` converts them, and the row count exact (1 inserted, 0 conflict)."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ async def test_a_conflicting_insert_writes_nothing_and_counts_zero_rows(
         rows = (await connection.execute(
             select(payment_events.c.event_id, payment_events.c.outcome,
                    payment_events.c.received_at).order_by(payment_events.c.event_id))).all()
-    assert (first.rowcount, again.rowcount, other.rowcount) == (1, 0, 1)
+    assert (first, again, other) == (1, 0, 1)
     assert [tuple(row) for row in rows] == [("evt_1", "handled", NOW), ("evt_2", "ignored", NOW)]
 
 
@@ -73,7 +73,7 @@ async def test_a_conflicting_insert_updates_the_named_columns(engine: AsyncEngin
         second = await save.execute(
             connection, {**a_challenge("second", later), "sent_in_window": 9})
         row = (await connection.execute(select(otp_challenges))).one()
-    assert (first.rowcount, second.rowcount) == (1, 1)
+    assert (first, second) == (1, 1)
     assert (row.code_hash, row.issued_at, row.sent_in_window) == ("second", later, 1)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shopcore.adapters.sql.driver import DriverStatement
 from shopcore.adapters.sql.tables import products
 from shopcore.application.ports import ProductImport
 from shopcore.domain.catalog import Product, ProductDraft
@@ -99,9 +100,9 @@ class SqlProductRepository:
     async def reserve_stock(self, product_id: int, quantity: int) -> bool:
         if not is_storable_id(product_id):
             return False
-        result = await self._connection.execute(
-            _RESERVE_STOCK, {"product_id": product_id, "quantity": quantity})
-        return bool(result.rowcount == 1)
+        taken = await _RESERVE_STOCK.execute(
+            self._connection, {"product_id": product_id, "quantity": quantity})
+        return taken == 1
 
     async def release_stock(self, product_id: int, quantity: int) -> None:
         await self._connection.execute(
@@ -128,7 +129,7 @@ PRODUCT_COLUMNS = (
 _PRODUCT = select(*PRODUCT_COLUMNS).where(products.c.id == bindparam("id"))
 _PRODUCT_FOR_UPDATE = _PRODUCT.with_for_update()
 _PRODUCTS = select(*PRODUCT_COLUMNS).where(products.c.id.in_(bindparam("ids", expanding=True)))
-_RESERVE_STOCK = (
+_RESERVE_STOCK = DriverStatement(
     update(products)
     .where(products.c.id == bindparam("product_id"), products.c.stock >= bindparam("quantity"),
            products.c.archived.is_(False))

@@ -32,7 +32,7 @@ class SqlPaymentRepository:
         self._connection = connection
 
     async def add(self, payment: Payment) -> None:
-        result = await _ADD_PAYMENT.execute(self._connection, {
+        inserted = await _ADD_PAYMENT.execute(self._connection, {
             "id": payment.id, "order_id": payment.order_id, "provider": payment.provider,
             "status": payment.status.value, "amount_minor": payment.amount.minor,
             "currency": payment.amount.currency,
@@ -41,7 +41,7 @@ class SqlPaymentRepository:
             "provider_refund_id": payment.provider_refund_id,
             "created_at": payment.created_at, "updated_at": payment.updated_at,
         })
-        if result.rowcount != 1:
+        if inserted != 1:
             raise PaymentExists()
 
     async def get(self, payment_id: str) -> Payment | None:
@@ -78,12 +78,12 @@ class SqlPaymentRepository:
         return bool((await self._connection.execute(select(seen))).scalar_one())
 
     async def record_event(self, record: PaymentEventRecord) -> bool:
-        result = await _RECORD_EVENT.execute(self._connection, {
+        inserted = await _RECORD_EVENT.execute(self._connection, {
             "event_id": record.event_id, "provider": record.provider,
             "name": record.name[:64], "payment_id": record.payment_id,
             "outcome": record.outcome, "received_at": record.received_at,
         })
-        return bool(result.rowcount == 1)
+        return inserted == 1
 
     async def _one(self, condition: Any, key: str) -> Payment | None:
         if not _storable(key):

@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    Executable,
     Select,
     and_,
     bindparam,
@@ -28,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shopcore.adapters.sql.driver import DriverStatement
 from shopcore.adapters.sql.repositories.catalog import (
     PRODUCT_COLUMNS,
     is_storable_id,
@@ -65,7 +65,7 @@ _CART_ORDER = (cart_lines.c.added_at, cart_lines.c.product_id)
 _CART_LINES = (
     select(cart_lines.c.product_id, cart_lines.c.quantity)
     .where(cart_lines.c.user_id == bindparam("user_id")).order_by(*_CART_ORDER))
-_LOCK_CART_OWNER = (
+_LOCK_CART_OWNER = DriverStatement(
     select(users.c.id).where(users.c.id == bindparam("user_id")).with_for_update(key_share=True))
 _OWNER_CART = (
     select(users.c.id.label("owner"), cart_lines.c.added_at, cart_lines.c.quantity,
@@ -75,15 +75,15 @@ _OWNER_CART = (
     .where(users.c.id == bindparam("user_id")))
 """The user's cart lines with their products: one row per line, one row of NULLs but
 ``owner`` for a user without lines, none without user."""
-_OWNER_CART_WITH_PRODUCTS = _OWNER_CART.order_by(*_CART_ORDER)
+_OWNER_CART_WITH_PRODUCTS = DriverStatement(_OWNER_CART.order_by(*_CART_ORDER))
 _ADDED_PRODUCT = (
     select(null().label("owner"), null().label("added_at"), null().label("quantity"),
            *PRODUCT_COLUMNS)
     .where(products.c.id == bindparam("product_id")))
 """The product being added, as a row without owner or line (none when no such product)."""
 _OWNER_CART_AND_ADDED = union_all(_OWNER_CART, _ADDED_PRODUCT)
-_OWNER_CART_WITH_PRODUCTS_AND_ADDED = _OWNER_CART_AND_ADDED.order_by(
-    _OWNER_CART_AND_ADDED.selected_columns.added_at, _OWNER_CART_AND_ADDED.selected_columns.id)
+_OWNER_CART_WITH_PRODUCTS_AND_ADDED = DriverStatement(_OWNER_CART_AND_ADDED.order_by(
+    _OWNER_CART_AND_ADDED.selected_columns.added_at, _OWNER_CART_AND_ADDED.selected_columns.id))
 """Both, in one statement: each branch is a primary-key lookup on both engines (an OR of
 the added id and the cart's ids would not be). Lines come first in cart order (the
 added product's row has no ``added_at``; where it sorts does not matter)."""
@@ -91,8 +91,10 @@ _CART_LINES_WITH_PRODUCTS = (
     select(cart_lines.c.quantity, *PRODUCT_COLUMNS)
     .join(products, products.c.id == cart_lines.c.product_id)
     .where(cart_lines.c.user_id == bindparam("user_id")).order_by(*_CART_ORDER))
-_CLEAR_CART = delete(cart_lines).where(cart_lines.c.user_id == bindparam("user_id"))
-_INSERT_ORDER_LINES = order_lines.insert()
+_CLEAR_CART = DriverStatement(
+    delete(cart_lines).where(cart_lines.c.user_id == bindparam("user_id")))
+_INSERT_ORDER_LINES = DriverStatement(order_lines.insert().values(
+    {column.name: bindparam(column.name) for column in order_lines.c}))
 _SET_CART_LINE = OnConflictInsert(cart_lines, conflict=["user_id", "product_id"],
                                   update=["quantity"])
 _ADD_ORDER = OnConflictInsert(orders, conflict=["user_id", "idempotency_key"])
@@ -124,16 +126,16 @@ class SqlCartRepository:
             # would miss those the lock's holder wrote. SQLite needs no lock: its write
             # transactions already run one at a time, so owner, lines and products are
             # one statement there.
-            await self._connection.execute(_LOCK_CART_OWNER, parameters)
+            await _LOCK_CART_OWNER.fetch(self._connection, parameters)
         if also_product is not None and is_storable_id(also_product):
             parameters["product_id"] = also_product
-            query: Executable = _OWNER_CART_WITH_PRODUCTS_AND_ADDED
+            query = _OWNER_CART_WITH_PRODUCTS_AND_ADDED
         else:
             query = _OWNER_CART_WITH_PRODUCTS
         owner = False
         lines: list[CartLine] = []
         found: dict[int, Product] = {}
-        for row in await self._connection.execute(query, parameters):
+        for row in await query.fetch(self._connection, parameters):
             owner = owner or row.owner is not None
             if row.id is None:
                 continue  # the owner's row of a cart without lines
@@ -158,7 +160,7 @@ class SqlCartRepository:
             cart_lines.c.user_id == user_id, cart_lines.c.product_id == product_id))
 
     async def clear(self, user_id: str) -> None:
-        await self._connection.execute(_CLEAR_CART, {"user_id": user_id})
+        await _CLEAR_CART.execute(self._connection, {"user_id": user_id})
 
     async def lines_with_products(self, user_id: str) -> Sequence[CartLineWithProduct]:
         rows = await self._connection.execute(_CART_LINES_WITH_PRODUCTS, {"user_id": user_id})
@@ -176,7 +178,7 @@ class SqlOrderRepository:
         self._connection = connection
 
     async def add(self, order: Order, idempotency: IdempotencyRecord | None = None) -> None:
-        result = await _ADD_ORDER.execute(self._connection, {
+        inserted = await _ADD_ORDER.execute(self._connection, {
             "id": order.id, "user_id": order.user_id, "status": order.status.value,
             "total_minor": order.total.minor, "currency": order.currency,
             "shipping_address": _address_document(order.shipping_address),
@@ -185,9 +187,9 @@ class SqlOrderRepository:
             "idempotency_key": idempotency.key if idempotency else None,
             "request_hash": idempotency.request_hash if idempotency else None,
         })
-        if result.rowcount != 1:
+        if inserted != 1:
             raise IdempotencyKeyTaken()
-        await self._connection.execute(_INSERT_ORDER_LINES, [
+        await _INSERT_ORDER_LINES.execute_many(self._connection, [
             {"order_id": order.id, "product_id": line.product_id, "position": position,
              "name": line.name, "unit_price_minor": line.unit_price.minor,
              "quantity": line.quantity}
@@ -293,9 +295,9 @@ class SqlWishlistRepository:
         self._currency = currency
 
     async def add(self, user_id: str, product_id: int, now: datetime) -> bool:
-        result = await _ADD_TO_WISHLIST.execute(
+        inserted = await _ADD_TO_WISHLIST.execute(
             self._connection, {"user_id": user_id, "product_id": product_id, "added_at": now})
-        return bool(result.rowcount == 1)
+        return inserted == 1
 
     async def remove(self, user_id: str, product_id: int) -> None:
         if not is_storable_id(product_id):
@@ -322,13 +324,13 @@ class SqlReviewRepository:
 
     async def add(self, draft: ReviewDraft, product_id: int, user_id: str, author: Phone,
                   now: datetime) -> Review:
-        review_id = (await _ADD_REVIEW.execute(self._connection, {
+        added = await _ADD_REVIEW.fetch(self._connection, {
             "product_id": product_id, "user_id": user_id, "rating": draft.rating,
             "comment": draft.comment, "created_at": now,
-        })).scalar_one_or_none()
-        if review_id is None:
+        })
+        if not added:
             raise AlreadyReviewed()
-        return draft.to_review(review_id, product_id, user_id, author, now)
+        return draft.to_review(added[0].id, product_id, user_id, author, now)
 
     async def exists(self, user_id: str, product_id: int) -> bool:
         if not is_storable_id(product_id):
