@@ -110,7 +110,13 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_s: float) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        # On the driver's cursor: through exec_driver_sql it cost ~45 µs, ten times
+        # SQLite's own work (a unit of work's every transaction starts here).
+        cursor = connection.connection.dbapi_connection.cursor()
+        try:
+            cursor.execute(f"BEGIN {mode}")
+        finally:
+            cursor.close()
 
 
 def is_sqlite(engine: AsyncEngine) -> bool:
