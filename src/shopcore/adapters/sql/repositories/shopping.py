@@ -22,6 +22,7 @@ from sqlalchemy import (
     func,
     null,
     select,
+    text,
     union_all,
     update,
 )
@@ -65,8 +66,6 @@ _CART_ORDER = (cart_lines.c.added_at, cart_lines.c.product_id)
 _CART_LINES = (
     select(cart_lines.c.product_id, cart_lines.c.quantity)
     .where(cart_lines.c.user_id == bindparam("user_id")).order_by(*_CART_ORDER))
-_LOCK_CART_OWNER = DriverStatement(
-    select(users.c.id).where(users.c.id == bindparam("user_id")).with_for_update(key_share=True))
 _OWNER_CART = (
     select(users.c.id.label("owner"), cart_lines.c.added_at, cart_lines.c.quantity,
            *PRODUCT_COLUMNS)
@@ -87,6 +86,14 @@ _OWNER_CART_WITH_PRODUCTS_AND_ADDED = DriverStatement(_OWNER_CART_AND_ADDED.orde
 """Both, in one statement: each branch is a primary-key lookup on both engines (an OR of
 the added id and the cart's ids would not be). Lines come first in cart order (the
 added product's row has no ``added_at``; where it sorts does not matter)."""
+_CART_FOR_UPDATE = DriverStatement(
+    text("SELECT * FROM cart_for_update(:user_id, :product_id) ORDER BY added_at, id")
+    .bindparams(bindparam("user_id", type_=users.c.id.type),
+                bindparam("product_id", type_=products.c.id.type))
+    .columns(users.c.id.label("owner"), cart_lines.c.added_at, cart_lines.c.quantity,
+             *PRODUCT_COLUMNS))
+"""PostgreSQL: the owner locked, then the rows of ``_OWNER_CART_WITH_PRODUCTS_AND_ADDED``
+(migration 0012's function; ``product_id`` may be None)."""
 _CART_LINES_WITH_PRODUCTS = (
     select(cart_lines.c.quantity, *PRODUCT_COLUMNS)
     .join(products, products.c.id == cart_lines.c.product_id)
@@ -117,25 +124,23 @@ class SqlCartRepository:
 
     async def get_for_update(self, user_id: str, *,
                              also_product: int | None = None) -> LockedCart | None:
-        parameters: dict[str, Any] = {"user_id": user_id}
+        also = also_product if also_product is not None and is_storable_id(also_product) \
+            else None
         if self._connection.dialect.name == "postgresql":
-            # A cart has no row of its own: its owner's row is the lock. NO KEY UPDATE
-            # leaves foreign-key checks (KEY SHARE) of other inserts unblocked. The lock
-            # is a statement of its own: a statement that waits for a lock goes on with
-            # the snapshot it began with, so reading the lines in the same statement
-            # would miss those the lock's holder wrote. SQLite needs no lock: its write
-            # transactions already run one at a time, so owner, lines and products are
-            # one statement there.
-            await _LOCK_CART_OWNER.fetch(self._connection, parameters)
-        if also_product is not None and is_storable_id(also_product):
-            parameters["product_id"] = also_product
+            # A cart has no row of its own: its owner's row is the lock (NO KEY UPDATE
+            # leaves other inserts' foreign-key checks unblocked), taken and followed by
+            # the read in one call of the function of migration 0012. SQLite needs no
+            # lock: its write transactions already run one at a time.
+            query = _CART_FOR_UPDATE
+        elif also is not None:
             query = _OWNER_CART_WITH_PRODUCTS_AND_ADDED
         else:
             query = _OWNER_CART_WITH_PRODUCTS
         owner = False
         lines: list[CartLine] = []
         found: dict[int, Product] = {}
-        for row in await query.fetch(self._connection, parameters):
+        for row in await query.fetch(self._connection,
+                                     {"user_id": user_id, "product_id": also}):
             owner = owner or row.owner is not None
             if row.id is None:
                 continue  # the owner's row of a cart without lines
