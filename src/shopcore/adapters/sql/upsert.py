@@ -46,9 +46,10 @@ class OnConflictInsert(DriverStatement):
         self._conflict = tuple(conflict)
         self._update = tuple(update)
         self._returning = tuple(returning)
-        super().__init__(self._build)
+        super().__init__(self.statement)
 
-    def _build(self, dialect: Dialect) -> Executable:
+    def statement(self, dialect: Dialect) -> Executable:
+        """The statement for ``dialect`` (e.g. to use as a CTE)."""
         table = self._table
         insert = (postgresql if dialect.name == "postgresql" else sqlite).insert(table)
         statement = insert.values(

@@ -14,6 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
+    Executable,
+    Insert,
     Select,
     and_,
     bindparam,
@@ -23,9 +26,11 @@ from sqlalchemy import (
     null,
     select,
     text,
+    true,
     union_all,
     update,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shopcore.adapters.sql.driver import DriverStatement
@@ -105,6 +110,28 @@ _INSERT_ORDER_LINES = DriverStatement(order_lines.insert().values(
 _SET_CART_LINE = OnConflictInsert(cart_lines, conflict=["user_id", "product_id"],
                                   update=["quantity"])
 _ADD_ORDER = OnConflictInsert(orders, conflict=["user_id", "idempotency_key"])
+_LINE_COLUMNS = ("product_id", "position", "name", "unit_price_minor", "quantity")
+
+
+def _order_with_lines(dialect: Dialect) -> Executable:
+    """PostgreSQL: the order inserted as ``_ADD_ORDER`` does, and its lines (one array
+    parameter ``line_<column>`` per column) with the order's id if it was inserted."""
+    insert_order = _ADD_ORDER_RETURNING_ID.statement(dialect)
+    assert isinstance(insert_order, Insert)
+    new_order = insert_order.cte("new_order")
+    line = func.unnest(*[
+        bindparam(f"line_{name}", type_=ARRAY(order_lines.c[name].type))
+        for name in _LINE_COLUMNS
+    ]).table_valued(*_LINE_COLUMNS).render_derived()
+    return order_lines.insert().from_select(
+        ["order_id", *_LINE_COLUMNS],
+        select(new_order.c.id, *[line.c[name] for name in _LINE_COLUMNS])
+        .select_from(new_order.join(line, true())))
+
+
+_ADD_ORDER_RETURNING_ID = OnConflictInsert(orders, conflict=["user_id", "idempotency_key"],
+                                           returning=[orders.c.id])
+_ADD_ORDER_WITH_LINES = DriverStatement(_order_with_lines)
 _ADD_TO_WISHLIST = OnConflictInsert(wishlist_items, conflict=["user_id", "product_id"])
 _ADD_REVIEW = OnConflictInsert(
     reviews, conflict=["product_id", "user_id"], returning=[reviews.c.id],
@@ -183,7 +210,7 @@ class SqlOrderRepository:
         self._connection = connection
 
     async def add(self, order: Order, idempotency: IdempotencyRecord | None = None) -> None:
-        inserted = await _ADD_ORDER.execute(self._connection, {
+        values: dict[str, Any] = {
             "id": order.id, "user_id": order.user_id, "status": order.status.value,
             "total_minor": order.total.minor, "currency": order.currency,
             "shipping_address": _address_document(order.shipping_address),
@@ -191,15 +218,22 @@ class SqlOrderRepository:
             "cancelled_at": order.cancelled_at,
             "idempotency_key": idempotency.key if idempotency else None,
             "request_hash": idempotency.request_hash if idempotency else None,
-        })
-        if inserted != 1:
+        }
+        lines = [{"order_id": order.id, "product_id": line.product_id, "position": position,
+                  "name": line.name, "unit_price_minor": line.unit_price.minor,
+                  "quantity": line.quantity}
+                 for position, line in enumerate(order.lines)]
+        if self._connection.dialect.name == "postgresql" and lines:
+            # One round trip; no line is inserted when the order's key was taken.
+            for name in _LINE_COLUMNS:
+                values[f"line_{name}"] = [line[name] for line in lines]
+            inserted = await _ADD_ORDER_WITH_LINES.execute(self._connection, values)
+        else:
+            inserted = await _ADD_ORDER.execute(self._connection, values)
+            if inserted == 1:
+                await _INSERT_ORDER_LINES.execute_many(self._connection, lines)
+        if inserted == 0:
             raise IdempotencyKeyTaken()
-        await _INSERT_ORDER_LINES.execute_many(self._connection, [
-            {"order_id": order.id, "product_id": line.product_id, "position": position,
-             "name": line.name, "unit_price_minor": line.unit_price.minor,
-             "quantity": line.quantity}
-            for position, line in enumerate(order.lines)
-        ])
 
     async def get(self, order_id: str) -> Order | None:
         if not _storable(order_id):
