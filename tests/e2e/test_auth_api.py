@@ -135,6 +135,19 @@ async def test_bad_bearers_are_401_unauthorized(api: Api, header: str | None) ->
     assert_problem(answer, 401, "unauthorized")
 
 
+async def test_every_route_documented_with_bearer_security_needs_a_token(api: Api) -> None:
+    """Guards are set per route (write routes take one guard that also counts the
+    write), so a route added without one must not slip through."""
+    paths = (await api.client.get("/schema/openapi.json")).json()["paths"]
+    secured = [(method, path.replace("{product_id}", "1").replace("{order_id}", "abc"))
+               for path, item in paths.items() for method, operation in item.items()
+               if operation.get("security")]
+    assert len(secured) >= 19
+    for method, path in secured:
+        answer = await api.client.request(method, path, json={})
+        assert_problem(answer, 401, "unauthorized")
+
+
 async def test_a_refresh_token_is_not_an_access_token(api: Api) -> None:
     await api.client.post("/api/auth/request-otp/", json={"phone": PHONE})
     login = (

@@ -22,7 +22,7 @@ from shopcore.entrypoints.http.schemas.shopping import (
     render_cart,
 )
 from shopcore.entrypoints.http.security import BEARER_SECURITY, CLAIMS, requires_user
-from shopcore.entrypoints.http.throttling import limits_writes
+from shopcore.entrypoints.http.throttling import requires_user_and_limits_writes
 
 
 class CartController(Controller):
@@ -30,12 +30,11 @@ class CartController(Controller):
 
     path = "/api/cart"
     tags = ["cart"]
-    guards = [requires_user]
     security = BEARER_SECURITY
     dependencies = {"claims": CLAIMS}
 
-    @get("/", dependencies={"get_cart": use_case("get_cart")}, summary="The caller's cart",
-         responses=problem_responses(401))
+    @get("/", guards=[requires_user], dependencies={"get_cart": use_case("get_cart")},
+         summary="The caller's cart", responses=problem_responses(401))
     async def show(
         self, claims: NamedDependency[AccessClaims], get_cart: NamedDependency[GetCart]
     ) -> CartBody:
@@ -44,7 +43,7 @@ class CartController(Controller):
         return render_cart(await get_cart(GetCartQuery(claims.user_id)))
 
     @post("/add/", status_code=HTTP_200_OK, dependencies={"add_to_cart": use_case("add_to_cart")},
-          guards=[limits_writes], summary="Add units of a product",
+          guards=[requires_user_and_limits_writes], summary="Add units of a product",
           responses=problem_responses(400, 401, 404, 409, 413, 422, 429))
     async def add(
         self,
@@ -60,7 +59,8 @@ class CartController(Controller):
 
     @post("/update/", status_code=HTTP_200_OK,
           dependencies={"update_cart_line": use_case("update_cart_line")},
-          guards=[limits_writes], summary="Set the quantity of a product in the cart",
+          guards=[requires_user_and_limits_writes],
+          summary="Set the quantity of a product in the cart",
           responses=problem_responses(400, 401, 404, 409, 413, 422, 429))
     async def update(
         self,
@@ -74,7 +74,7 @@ class CartController(Controller):
 
     @post("/remove/", status_code=HTTP_200_OK,
           dependencies={"remove_from_cart": use_case("remove_from_cart")},
-          guards=[limits_writes], summary="Remove a product from the cart",
+          guards=[requires_user_and_limits_writes], summary="Remove a product from the cart",
           responses=problem_responses(400, 401, 404, 413, 422, 429))
     async def remove(
         self,

@@ -31,13 +31,11 @@ from shopcore.entrypoints.http.schemas.shopping import (
     PlaceOrderBody,
     render_order,
 )
-from shopcore.entrypoints.http.security import (
-    BEARER_SECURITY,
-    CLAIMS,
-    requires_admin,
-    requires_user,
+from shopcore.entrypoints.http.security import BEARER_SECURITY, CLAIMS, requires_user
+from shopcore.entrypoints.http.throttling import (
+    requires_admin_and_limits_writes,
+    requires_user_and_limits_writes,
 )
-from shopcore.entrypoints.http.throttling import limits_writes
 
 IdempotencyKeyHeader = Annotated[str | None, HeaderParameter(
     name="Idempotency-Key", required=False, min_length=1,
@@ -61,7 +59,7 @@ class OrdersController(Controller):
     security = BEARER_SECURITY
     dependencies = {"claims": CLAIMS}
 
-    @post("/order/place/", status_code=HTTP_201_CREATED, guards=[requires_user, limits_writes],
+    @post("/order/place/", status_code=HTTP_201_CREATED, guards=[requires_user_and_limits_writes],
           dependencies={"place_order": use_case("place_order")},
           summary="Turn the whole cart into an order",
           responses={HTTP_200_OK: ResponseSpec(OrderBody, generate_examples=False,
@@ -110,7 +108,7 @@ class OrdersController(Controller):
         """Another user's order is 404, like an unknown one."""
         return render_order(await get_order(GetOrderQuery(claims.user_id, order_id)))
 
-    @post("/order/cancel/", status_code=HTTP_200_OK, guards=[requires_user, limits_writes],
+    @post("/order/cancel/", status_code=HTTP_200_OK, guards=[requires_user_and_limits_writes],
           dependencies={"cancel_order": use_case("cancel_order")},
           summary="Cancel one of the caller's orders",
           responses=problem_responses(400, 401, 404, 409, 413, 422, 429, 502))
@@ -127,7 +125,7 @@ class OrdersController(Controller):
         return render_order(await cancel_order(CancelOrderCommand(claims.user_id, data.order_id)))
 
     @post("/orders/{order_id:str}/status/", status_code=HTTP_200_OK,
-          guards=[requires_admin, limits_writes],
+          guards=[requires_admin_and_limits_writes],
           dependencies={"change_order_status": use_case("change_order_status")},
           summary="Move an order on (admin)", tags=["admin"],
           responses=problem_responses(400, 401, 403, 404, 409, 413, 422, 429))

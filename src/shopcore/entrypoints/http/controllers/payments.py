@@ -22,8 +22,8 @@ from shopcore.entrypoints.http.schemas.payments import (
     WebhookAnswerBody,
     render_checkout,
 )
-from shopcore.entrypoints.http.security import BEARER_SECURITY, CLAIMS, requires_user
-from shopcore.entrypoints.http.throttling import limits_writes
+from shopcore.entrypoints.http.security import BEARER_SECURITY, CLAIMS
+from shopcore.entrypoints.http.throttling import requires_user_and_limits_writes
 
 OrderPathId = Annotated[str, PathParameter(
     description="The order's opaque id; an unknown one (or another user's) is 404",
@@ -37,7 +37,7 @@ class PaymentsController(Controller):
     tags = ["payments"]
 
     @post("/orders/{order_id:str}/pay/", status_code=HTTP_200_OK,
-          guards=[requires_user, limits_writes],
+          guards=[requires_user_and_limits_writes],
           security=BEARER_SECURITY,
           dependencies={"claims": CLAIMS, "pay_for_order": use_case("pay_for_order")},
           summary="Open (or reopen) the payment of one of the caller's orders",

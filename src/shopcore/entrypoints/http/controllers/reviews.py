@@ -23,8 +23,8 @@ from shopcore.entrypoints.http.schemas.shopping import (
     ReviewCreateBody,
     render_review,
 )
-from shopcore.entrypoints.http.security import BEARER_SECURITY, CLAIMS, requires_user
-from shopcore.entrypoints.http.throttling import limits_writes
+from shopcore.entrypoints.http.security import BEARER_SECURITY, CLAIMS
+from shopcore.entrypoints.http.throttling import requires_user_and_limits_writes
 
 ProductPathId = Annotated[int, PathParameter(ge=1, le=MAX_PRODUCT_ID)]
 PageNumber = Annotated[int, QueryParameter(name="page", ge=1, le=MAX_PAGE,
@@ -53,7 +53,7 @@ class ReviewsController(Controller):
         found = await list_reviews(ListReviewsQuery(product_id, PageRequest(page, page_size)))
         return render_page(request, found, render_review)
 
-    @post("/", status_code=HTTP_201_CREATED, guards=[requires_user, limits_writes],
+    @post("/", status_code=HTTP_201_CREATED, guards=[requires_user_and_limits_writes],
           security=BEARER_SECURITY,
           dependencies={"claims": CLAIMS, "add_review": use_case("add_review")},
           summary="Review a product you bought",
@@ -71,7 +71,7 @@ class ReviewsController(Controller):
         return render_review(await add_review(
             AddReviewCommand(claims.user_id, product_id, data.rating, data.comment)))
 
-    @delete("/", status_code=HTTP_204_NO_CONTENT, guards=[requires_user, limits_writes],
+    @delete("/", status_code=HTTP_204_NO_CONTENT, guards=[requires_user_and_limits_writes],
             security=BEARER_SECURITY,
             dependencies={"claims": CLAIMS, "delete_review": use_case("delete_review")},
             summary="Delete your review of a product",

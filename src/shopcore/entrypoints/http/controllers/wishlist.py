@@ -26,7 +26,7 @@ from shopcore.entrypoints.http.schemas.shopping import (
     render_wishlist,
 )
 from shopcore.entrypoints.http.security import BEARER_SECURITY, CLAIMS, requires_user
-from shopcore.entrypoints.http.throttling import limits_writes
+from shopcore.entrypoints.http.throttling import requires_user_and_limits_writes
 
 
 class WishlistController(Controller):
@@ -34,11 +34,10 @@ class WishlistController(Controller):
 
     path = "/api/wishlist"
     tags = ["wishlist"]
-    guards = [requires_user]
     security = BEARER_SECURITY
     dependencies = {"claims": CLAIMS}
 
-    @get("/", dependencies={"list_wishlist": use_case("list_wishlist")},
+    @get("/", guards=[requires_user], dependencies={"list_wishlist": use_case("list_wishlist")},
          summary="The caller's wishlist", responses=problem_responses(401))
     async def show(
         self, claims: NamedDependency[AccessClaims], list_wishlist: NamedDependency[ListWishlist]
@@ -48,7 +47,7 @@ class WishlistController(Controller):
 
     @post("/", status_code=HTTP_201_CREATED,
           dependencies={"add_to_wishlist": use_case("add_to_wishlist")},
-          guards=[limits_writes], summary="Put a product on the wishlist",
+          guards=[requires_user_and_limits_writes], summary="Put a product on the wishlist",
           responses={HTTP_200_OK: ResponseSpec(WishlistBody, description="It was already there",
                                                generate_examples=False),
                      **problem_responses(400, 401, 404, 413, 422, 429)})
@@ -68,7 +67,8 @@ class WishlistController(Controller):
 
     @delete("/{product_id:int}/", status_code=HTTP_204_NO_CONTENT,
             dependencies={"remove_from_wishlist": use_case("remove_from_wishlist")},
-            guards=[limits_writes], summary="Take a product off the wishlist",
+            guards=[requires_user_and_limits_writes],
+            summary="Take a product off the wishlist",
             responses=problem_responses(400, 401, 404, 422, 429))
     async def remove(
         self,
