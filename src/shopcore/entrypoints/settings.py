@@ -44,7 +44,7 @@ class Settings:
     otp_per_ip_hourly: int = 50
     trusted_proxies: frozenset[str] = frozenset()
     currency: str = "INR"
-    db_pool_size: int = 10
+    db_pool_size: int = 20
     request_timeout_seconds: int = 30
     # scale-out: pool limits, image store
     db_max_overflow: int = 10
@@ -116,7 +116,7 @@ def _parse(env: Mapping[str, str], workdir: Path) -> Settings:
         otp_per_ip_hourly=_integer(get, "SHOPCORE_OTP_PER_IP_HOURLY", 50, 1, 1_000_000),
         trusted_proxies=frozenset(_split(get("SHOPCORE_TRUSTED_PROXIES"))),
         currency=_currency(get("SHOPCORE_CURRENCY") or "INR"),
-        db_pool_size=_integer(get, "SHOPCORE_DB_POOL_SIZE", 10, 1, 500),
+        db_pool_size=_integer(get, "SHOPCORE_DB_POOL_SIZE", 20, 1, 500),
         request_timeout_seconds=_integer(get, "SHOPCORE_REQUEST_TIMEOUT", 30, 1, 600),
         read_cache_ms=_integer(get, "SHOPCORE_READ_CACHE_MS", 1000, 0, 60_000),
         db_max_overflow=_integer(get, "SHOPCORE_DB_MAX_OVERFLOW", 10, 0, 500),

@@ -17,7 +17,7 @@ def load(tmp_path: Path, **env: str) -> Settings:
 def test_defaults(tmp_path: Path) -> None:
     settings = load(tmp_path)
     assert (settings.db_pool_size, settings.db_max_overflow, settings.db_pool_timeout,
-            settings.db_pool_recycle) == (10, 10, 30, 1800)
+            settings.db_pool_recycle) == (20, 10, 30, 1800)
     assert settings.image_store == "filesystem" and settings.s3_bucket is None
     assert settings.redis_url is None and settings.redis_key_prefix == "shopcore:"
 
