@@ -11,12 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import bindparam, delete, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shopcore.adapters.sql import sqlite_inline
+from shopcore.adapters.sql.driver import DriverStatement
 from shopcore.adapters.sql.engine import create_engine
+from shopcore.adapters.sql.tables import cart_lines
 from shopcore.adapters.sql.unit_of_work import SqlUnitOfWork
 from shopcore.entrypoints.container import build_container, close_container
 from shopcore.entrypoints.settings import Settings
@@ -144,3 +146,20 @@ async def test_the_catalog_reads_through_a_threaded_engine_on_sqlite_only(
             assert catalog_engine is engine
     finally:
         await close_container(container)
+
+
+async def test_a_driver_statement_waits_for_another_connection_too(
+    sqlite_engine: AsyncEngine, other_writer: sqlite3.Connection,
+) -> None:
+    clear = DriverStatement(delete(cart_lines).where(cart_lines.c.user_id == bindparam("id")))
+    async with sqlite_engine.connect() as connection:
+        # DEFERRED: the transaction takes the write lock at its first write, the
+        # statement itself, which then finds the other connection's lock
+        await connection.execution_options(sqlite_begin="DEFERRED")
+        await connection.begin()
+        other_writer.execute("BEGIN IMMEDIATE")
+        asyncio.get_running_loop().call_later(0.2, other_writer.execute, "COMMIT")
+        started = asyncio.get_running_loop().time()
+        assert await clear.execute(connection, {"id": "nobody"}) == 0
+        assert asyncio.get_running_loop().time() - started >= 0.15
+        await connection.commit()

@@ -106,7 +106,10 @@ async def _run(connection: AsyncConnection, prepared: Prepared, kind: str,
         return await _on_asyncpg(sync, prepared.sql, kind, arguments)
     if driver == sqlite_inline.DRIVER:
         _announce(sync, prepared.sql, arguments, kind)
-        return await greenlet_spawn(_on_sqlite, sync, prepared.sql, kind, arguments)
+        try:  # directly: a greenlet per statement would cost more than SQLite's work
+            return _on_sqlite(sync, prepared.sql, kind, arguments, wait=False)
+        except _Busy:  # another process holds the lock: wait for it on the event loop
+            return await greenlet_spawn(_on_sqlite, sync, prepared.sql, kind, arguments, True)
     parameters = [tuple(row) for row in arguments] if kind == _MANY else tuple(arguments)
     result = await connection.exec_driver_sql(prepared.sql, parameters)
     if kind == _FETCH:
@@ -146,9 +149,15 @@ def _affected(status: str) -> int:
     return int(count) if count.isdigit() else -1
 
 
-def _on_sqlite(sync: Connection, sql: str, kind: str, arguments: list[Any]) -> Any:
+class _Busy(Exception):
+    """SQLite answered ``SQLITE_BUSY`` to a statement run without waiting (it did nothing)."""
+
+
+def _on_sqlite(sync: Connection, sql: str, kind: str, arguments: list[Any], wait: bool) -> Any:
+    """``wait``: in a greenlet, with the dialect's cursor that waits out ``SQLITE_BUSY``;
+    otherwise with a plain cursor, raising :class:`_Busy`."""
     driver: Any = sync.connection.driver_connection
-    cursor = driver.cursor()  # an InlineCursor: waits out SQLITE_BUSY
+    cursor = driver.cursor() if wait else driver.cursor(sqlite3.Cursor)
     try:
         try:
             if kind == _MANY:
@@ -159,6 +168,9 @@ def _on_sqlite(sync: Connection, sql: str, kind: str, arguments: list[Any]) -> A
         finally:
             cursor.close()
     except sqlite3.Error as error:
+        if not wait and isinstance(error, sqlite3.OperationalError) and \
+                sqlite_inline.is_busy(error):
+            raise _Busy() from error
         raise DBAPIError.instance(sql, arguments, error, sqlite3.Error,
                                   dialect=sync.dialect) from error
 

@@ -43,7 +43,8 @@ _BUSY_CODES = frozenset({sqlite3.SQLITE_BUSY, 261})  # 261: SQLITE_BUSY_RECOVERY
 _T = TypeVar("_T")
 
 
-def _is_busy(error: sqlite3.OperationalError) -> bool:
+def is_busy(error: sqlite3.OperationalError) -> bool:
+    """True for ``SQLITE_BUSY``: the statement did nothing and may run again."""
     return getattr(error, "sqlite_errorcode", None) in _BUSY_CODES
 
 
@@ -53,7 +54,7 @@ def _waiting_while_busy(call: Callable[[], _T]) -> _T:
     try:
         return call()
     except sqlite3.OperationalError as first:
-        if not _is_busy(first):
+        if not is_busy(first):
             raise
         error = first
     deadline = time.monotonic() + BUSY_TIMEOUT_S
@@ -64,7 +65,7 @@ def _waiting_while_busy(call: Callable[[], _T]) -> _T:
         try:
             return call()
         except sqlite3.OperationalError as busy:
-            if not _is_busy(busy):
+            if not is_busy(busy):
                 raise
             error = busy
     raise error
