@@ -1,5 +1,6 @@
 """``OnConflictInsert`` on SQLite and PostgreSQL: compiled once per dialect, the values
-converted as the engine's ``execute`` converts them, and the row count exact (1 inserted, 0 conflict)."""
+converted as the engine's ``execute`` converts them, and the row count exact (1 inserted,
+0 conflict)."""
 
 from __future__ import annotations
 
