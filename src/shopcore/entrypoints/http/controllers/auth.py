@@ -16,7 +16,7 @@ from shopcore.application.auth.request_otp import RequestOtp, RequestOtpCommand
 from shopcore.application.auth.verify_otp import VerifyOtp, VerifyOtpCommand
 from shopcore.application.ports import AccessClaims
 from shopcore.domain.otp import OtpChannel
-from shopcore.entrypoints.http.dependencies import use_case
+from shopcore.entrypoints.http.dependencies import use_case, use_case_after_claims
 from shopcore.entrypoints.http.problems import problem_responses
 from shopcore.entrypoints.http.schemas.auth import (
     LoginBody,
@@ -134,7 +134,8 @@ class AuthController(Controller):
         "/me/",
         guards=[requires_user],
         security=BEARER_SECURITY,
-        dependencies={"claims": CLAIMS, "get_current_user": use_case("get_current_user")},
+        dependencies={"claims": CLAIMS,
+                      "get_current_user": use_case_after_claims("get_current_user")},
         summary="The authenticated user",
         responses=problem_responses(401),
     )

@@ -12,7 +12,7 @@ from shopcore.application.shopping.add_to_cart import AddToCart, AddToCartComman
 from shopcore.application.shopping.get_cart import GetCart, GetCartQuery
 from shopcore.application.shopping.remove_from_cart import RemoveFromCart, RemoveFromCartCommand
 from shopcore.application.shopping.update_cart_line import UpdateCartLine, UpdateCartLineCommand
-from shopcore.entrypoints.http.dependencies import use_case
+from shopcore.entrypoints.http.dependencies import use_case_after_claims
 from shopcore.entrypoints.http.problems import problem_responses
 from shopcore.entrypoints.http.schemas.shopping import (
     AddToCartBody,
@@ -33,7 +33,7 @@ class CartController(Controller):
     security = BEARER_SECURITY
     dependencies = {"claims": CLAIMS}
 
-    @get("/", guards=[requires_user], dependencies={"get_cart": use_case("get_cart")},
+    @get("/", guards=[requires_user], dependencies={"get_cart": use_case_after_claims("get_cart")},
          summary="The caller's cart", responses=problem_responses(401))
     async def show(
         self, claims: NamedDependency[AccessClaims], get_cart: NamedDependency[GetCart]
@@ -42,7 +42,8 @@ class CartController(Controller):
         lines above the stock."""
         return render_cart(await get_cart(GetCartQuery(claims.user_id)))
 
-    @post("/add/", status_code=HTTP_200_OK, dependencies={"add_to_cart": use_case("add_to_cart")},
+    @post("/add/", status_code=HTTP_200_OK,
+          dependencies={"add_to_cart": use_case_after_claims("add_to_cart")},
           guards=[requires_user_and_limits_writes], summary="Add units of a product",
           responses=problem_responses(400, 401, 404, 409, 413, 422, 429))
     async def add(
@@ -58,7 +59,7 @@ class CartController(Controller):
             AddToCartCommand(claims.user_id, data.product_id, data.quantity)))
 
     @post("/update/", status_code=HTTP_200_OK,
-          dependencies={"update_cart_line": use_case("update_cart_line")},
+          dependencies={"update_cart_line": use_case_after_claims("update_cart_line")},
           guards=[requires_user_and_limits_writes],
           summary="Set the quantity of a product in the cart",
           responses=problem_responses(400, 401, 404, 409, 413, 422, 429))
@@ -73,7 +74,7 @@ class CartController(Controller):
             UpdateCartLineCommand(claims.user_id, data.product_id, data.quantity)))
 
     @post("/remove/", status_code=HTTP_200_OK,
-          dependencies={"remove_from_cart": use_case("remove_from_cart")},
+          dependencies={"remove_from_cart": use_case_after_claims("remove_from_cart")},
           guards=[requires_user_and_limits_writes], summary="Remove a product from the cart",
           responses=problem_responses(400, 401, 404, 413, 422, 429))
     async def remove(

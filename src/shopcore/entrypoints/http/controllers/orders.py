@@ -21,7 +21,7 @@ from shopcore.application.shopping.get_order import GetOrder, GetOrderQuery
 from shopcore.application.shopping.idempotency import MAX_IDEMPOTENCY_KEY_LENGTH
 from shopcore.application.shopping.list_orders import ListOrders, ListOrdersQuery
 from shopcore.application.shopping.place_order import PlaceOrder, PlaceOrderCommand
-from shopcore.entrypoints.http.dependencies import use_case
+from shopcore.entrypoints.http.dependencies import use_case, use_case_after_claims
 from shopcore.entrypoints.http.problems import problem_responses
 from shopcore.entrypoints.http.schemas.pagination import PageBody, render_page
 from shopcore.entrypoints.http.schemas.shopping import (
@@ -60,7 +60,7 @@ class OrdersController(Controller):
     dependencies = {"claims": CLAIMS}
 
     @post("/order/place/", status_code=HTTP_201_CREATED, guards=[requires_user_and_limits_writes],
-          dependencies={"place_order": use_case("place_order")},
+          dependencies={"place_order": use_case_after_claims("place_order")},
           summary="Turn the whole cart into an order",
           responses={HTTP_200_OK: ResponseSpec(OrderBody, generate_examples=False,
                                                description="A replay of an earlier request "
@@ -83,7 +83,8 @@ class OrdersController(Controller):
         return Response(render_order(placed.order),
                         status_code=HTTP_200_OK if placed.replayed else HTTP_201_CREATED)
 
-    @get("/orders/", guards=[requires_user], dependencies={"list_orders": use_case("list_orders")},
+    @get("/orders/", guards=[requires_user],
+         dependencies={"list_orders": use_case_after_claims("list_orders")},
          summary="The caller's orders, newest first",
          responses=problem_responses(400, 401, 422))
     async def list_orders(
@@ -99,7 +100,8 @@ class OrdersController(Controller):
         return render_page(request, found, render_order)
 
     @get("/orders/{order_id:str}/", guards=[requires_user],
-         dependencies={"get_order": use_case("get_order")}, summary="One of the caller's orders",
+         dependencies={"get_order": use_case_after_claims("get_order")},
+         summary="One of the caller's orders",
          responses=problem_responses(400, 401, 404))
     async def show(
         self, order_id: OrderPathId, claims: NamedDependency[AccessClaims],
@@ -109,7 +111,7 @@ class OrdersController(Controller):
         return render_order(await get_order(GetOrderQuery(claims.user_id, order_id)))
 
     @post("/order/cancel/", status_code=HTTP_200_OK, guards=[requires_user_and_limits_writes],
-          dependencies={"cancel_order": use_case("cancel_order")},
+          dependencies={"cancel_order": use_case_after_claims("cancel_order")},
           summary="Cancel one of the caller's orders",
           responses=problem_responses(400, 401, 404, 409, 413, 422, 429, 502))
     async def cancel(

@@ -15,7 +15,7 @@ from shopcore.application.payments.handle_razorpay_webhook import (
 )
 from shopcore.application.payments.pay_for_order import PayForOrder, PayForOrderCommand
 from shopcore.application.ports import AccessClaims
-from shopcore.entrypoints.http.dependencies import use_case
+from shopcore.entrypoints.http.dependencies import use_case, use_case_after_claims
 from shopcore.entrypoints.http.problems import problem_responses
 from shopcore.entrypoints.http.schemas.payments import (
     CheckoutBody,
@@ -39,7 +39,7 @@ class PaymentsController(Controller):
     @post("/orders/{order_id:str}/pay/", status_code=HTTP_200_OK,
           guards=[requires_user_and_limits_writes],
           security=BEARER_SECURITY,
-          dependencies={"claims": CLAIMS, "pay_for_order": use_case("pay_for_order")},
+          dependencies={"claims": CLAIMS, "pay_for_order": use_case_after_claims("pay_for_order")},
           summary="Open (or reopen) the payment of one of the caller's orders",
           responses=problem_responses(400, 401, 404, 409, 429, 502))
     async def pay(

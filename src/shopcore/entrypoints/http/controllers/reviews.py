@@ -14,7 +14,7 @@ from shopcore.application.ports import AccessClaims
 from shopcore.application.shopping.add_review import AddReview, AddReviewCommand
 from shopcore.application.shopping.delete_review import DeleteReview, DeleteReviewCommand
 from shopcore.application.shopping.list_reviews import ListReviews, ListReviewsQuery
-from shopcore.entrypoints.http.dependencies import use_case
+from shopcore.entrypoints.http.dependencies import use_case, use_case_after_claims
 from shopcore.entrypoints.http.problems import problem_responses
 from shopcore.entrypoints.http.schemas.pagination import PageBody, render_page
 from shopcore.entrypoints.http.schemas.shopping import (
@@ -55,7 +55,7 @@ class ReviewsController(Controller):
 
     @post("/", status_code=HTTP_201_CREATED, guards=[requires_user_and_limits_writes],
           security=BEARER_SECURITY,
-          dependencies={"claims": CLAIMS, "add_review": use_case("add_review")},
+          dependencies={"claims": CLAIMS, "add_review": use_case_after_claims("add_review")},
           summary="Review a product you bought",
           responses=problem_responses(400, 401, 403, 404, 409, 413, 422, 429))
     async def add(
@@ -73,7 +73,8 @@ class ReviewsController(Controller):
 
     @delete("/", status_code=HTTP_204_NO_CONTENT, guards=[requires_user_and_limits_writes],
             security=BEARER_SECURITY,
-            dependencies={"claims": CLAIMS, "delete_review": use_case("delete_review")},
+            dependencies={"claims": CLAIMS,
+                          "delete_review": use_case_after_claims("delete_review")},
             summary="Delete your review of a product",
             responses=problem_responses(400, 401, 404, 422, 429))
     async def remove(

@@ -17,7 +17,7 @@ from shopcore.application.shopping.remove_from_wishlist import (
     RemoveFromWishlist,
     RemoveFromWishlistCommand,
 )
-from shopcore.entrypoints.http.dependencies import use_case
+from shopcore.entrypoints.http.dependencies import use_case_after_claims
 from shopcore.entrypoints.http.problems import problem_responses
 from shopcore.entrypoints.http.schemas.shopping import (
     MAX_PRODUCT_ID,
@@ -37,7 +37,8 @@ class WishlistController(Controller):
     security = BEARER_SECURITY
     dependencies = {"claims": CLAIMS}
 
-    @get("/", guards=[requires_user], dependencies={"list_wishlist": use_case("list_wishlist")},
+    @get("/", guards=[requires_user],
+         dependencies={"list_wishlist": use_case_after_claims("list_wishlist")},
          summary="The caller's wishlist", responses=problem_responses(401))
     async def show(
         self, claims: NamedDependency[AccessClaims], list_wishlist: NamedDependency[ListWishlist]
@@ -46,7 +47,7 @@ class WishlistController(Controller):
         return render_wishlist(await list_wishlist(ListWishlistQuery(claims.user_id)))
 
     @post("/", status_code=HTTP_201_CREATED,
-          dependencies={"add_to_wishlist": use_case("add_to_wishlist")},
+          dependencies={"add_to_wishlist": use_case_after_claims("add_to_wishlist")},
           guards=[requires_user_and_limits_writes], summary="Put a product on the wishlist",
           responses={HTTP_200_OK: ResponseSpec(WishlistBody, description="It was already there",
                                                generate_examples=False),
@@ -66,7 +67,7 @@ class WishlistController(Controller):
                         status_code=HTTP_201_CREATED if added.created else HTTP_200_OK)
 
     @delete("/{product_id:int}/", status_code=HTTP_204_NO_CONTENT,
-            dependencies={"remove_from_wishlist": use_case("remove_from_wishlist")},
+            dependencies={"remove_from_wishlist": use_case_after_claims("remove_from_wishlist")},
             guards=[requires_user_and_limits_writes],
             summary="Take a product off the wishlist",
             responses=problem_responses(400, 401, 404, 422, 429))
