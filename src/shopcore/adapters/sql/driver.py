@@ -102,10 +102,10 @@ async def _run(connection: AsyncConnection, prepared: Prepared, kind: str,
         await connection.begin()  # as the engine's execute would (autobegin)
     driver = connection.dialect.driver
     if driver == "asyncpg":
-        _announce(sync, prepared.sql, arguments, kind)
+        announce(sync, prepared.sql, arguments, kind)
         return await _on_asyncpg(sync, prepared.sql, kind, arguments)
     if driver == sqlite_inline.DRIVER:
-        _announce(sync, prepared.sql, arguments, kind)
+        announce(sync, prepared.sql, arguments, kind)
         try:  # directly: a greenlet per statement would cost more than SQLite's work
             return _on_sqlite(sync, prepared.sql, kind, arguments, wait=False)
         except _Busy:  # another process holds the lock: wait for it on the event loop
@@ -117,7 +117,9 @@ async def _run(connection: AsyncConnection, prepared: Prepared, kind: str,
     return result.rowcount
 
 
-def _announce(sync: Connection, sql: str, arguments: list[Any], kind: str) -> None:
+def announce(sync: Connection, sql: str, arguments: Any, kind: str = _EXECUTE) -> None:
+    """Tell the engine's ``before_cursor_execute`` listeners of a statement run on the
+    driver (with neither cursor nor context)."""
     if sync._has_events or sync.engine._has_events:
         sync.dispatch.before_cursor_execute(sync, None, sql, arguments, None, kind == _MANY)
 

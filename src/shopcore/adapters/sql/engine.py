@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from shopcore.adapters.sql import sqlite_inline
+from shopcore.adapters.sql import driver, sqlite_inline
 
 
 def create_engine(
@@ -113,6 +113,7 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_s: float) -> None:
         # On the driver's cursor: through exec_driver_sql it cost ~45 µs, ten times
         # SQLite's own work (a unit of work's every transaction starts here).
         statement, dialect = f"BEGIN {mode}", connection.dialect
+        driver.announce(connection, statement, ())
         cursor = connection.connection.dbapi_connection.cursor()
         try:
             cursor.execute(statement)
