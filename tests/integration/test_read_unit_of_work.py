@@ -1,5 +1,6 @@
 """The read-only unit of work: on SQLite it reads while a writer holds the write lock
-(its transaction begins DEFERRED), and it refuses to commit, on both engines."""
+(its transaction begins DEFERRED), on PostgreSQL it reads in autocommit (no BEGIN and
+COMMIT round trips), and it refuses to commit, on both engines."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from shopcore.adapters.sql.unit_of_work import SqlUnitOfWork
 from shopcore.application.shopping.get_cart import GetCart, GetCartQuery
 from shopcore.entrypoints.container import build_container
 from shopcore.entrypoints.settings import Settings
+from tests.support import empty_engine
 
 
 async def test_a_read_only_unit_of_work_does_not_wait_for_a_writer(engine: AsyncEngine) -> None:
@@ -27,6 +29,21 @@ async def test_a_read_only_unit_of_work_does_not_wait_for_a_writer(engine: Async
             GetCart(lambda: SqlUnitOfWork(engine, read_only=True))(GetCartQuery("someone")),
             timeout=5)
         assert cart.lines == ()
+
+
+async def test_on_postgresql_a_read_only_unit_of_work_opens_no_transaction(
+    postgres_url: str,
+) -> None:
+    engine = await empty_engine(postgres_url)
+    try:
+        for read_only in (True, False):
+            async with SqlUnitOfWork(engine, read_only=read_only) as work:
+                await work.carts.lines_with_products("someone")
+                raw = await work.carts._connection.get_raw_connection()  # the UoW's own
+                assert raw.driver_connection is not None
+                assert raw.driver_connection.is_in_transaction() is not read_only
+    finally:
+        await engine.dispose()
 
 
 async def test_a_read_only_unit_of_work_refuses_to_commit(engine: AsyncEngine) -> None:

@@ -46,10 +46,12 @@ class SqlUnitOfWork:
 
     def __init__(self, engine: AsyncEngine, currency: str = "INR", *,
                  read_only: bool = False, on_commit: Callable[[], None] | None = None) -> None:
-        """``read_only``: for use cases that only read. On SQLite its transaction begins
-        ``DEFERRED`` and so never takes (or queues for) the write lock, and ``commit()``
-        is refused; on PostgreSQL it is an ordinary transaction. ``on_commit`` is called
-        after every ``commit()``, also a failed one (the read cache forgets its results)."""
+        """``read_only``: for use cases that only read; ``commit()`` is refused. On SQLite
+        its transaction begins ``DEFERRED`` and so never takes (or queues for) the write
+        lock; on PostgreSQL it runs in autocommit, without the ``BEGIN`` and ``COMMIT``
+        round trips: under READ COMMITTED each statement has a snapshot of its own inside
+        a transaction too, so the answers are the same. ``on_commit`` is called after
+        every ``commit()``, also a failed one (the read cache forgets its results)."""
         self._engine = engine
         self._currency = currency
         self._read_only = read_only
@@ -67,8 +69,10 @@ class SqlUnitOfWork:
         try:
             connection = await self._engine.connect()
             try:
-                if self._read_only:
+                if self._read_only and self._engine.dialect.name == "sqlite":
                     await connection.execution_options(sqlite_begin="DEFERRED")
+                elif self._read_only:
+                    await connection.execution_options(isolation_level="AUTOCOMMIT")
                 await connection.begin()
             except BaseException:
                 await connection.close()

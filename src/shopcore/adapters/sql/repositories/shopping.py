@@ -99,7 +99,7 @@ _CART_FOR_UPDATE = DriverStatement(
              *PRODUCT_COLUMNS))
 """PostgreSQL: the owner locked, then the rows of ``_OWNER_CART_WITH_PRODUCTS_AND_ADDED``
 (migration 0012's function; ``product_id`` may be None)."""
-_CART_LINES_WITH_PRODUCTS = (
+_CART_LINES_WITH_PRODUCTS = DriverStatement(
     select(cart_lines.c.quantity, *PRODUCT_COLUMNS)
     .join(products, products.c.id == cart_lines.c.product_id)
     .where(cart_lines.c.user_id == bindparam("user_id")).order_by(*_CART_ORDER))
@@ -195,7 +195,7 @@ class SqlCartRepository:
         await _CLEAR_CART.execute(self._connection, {"user_id": user_id})
 
     async def lines_with_products(self, user_id: str) -> Sequence[CartLineWithProduct]:
-        rows = await self._connection.execute(_CART_LINES_WITH_PRODUCTS, {"user_id": user_id})
+        rows = await _CART_LINES_WITH_PRODUCTS.fetch(self._connection, {"user_id": user_id})
         return [
             CartLineWithProduct(CartLine(row.id, row.quantity),
                                 product_from_row(row, self._currency))
