@@ -173,17 +173,22 @@ def _on_sqlite(sync: Connection, sql: str, kind: str, arguments: list[Any], wait
         if not wait and isinstance(error, sqlite3.OperationalError) and \
                 sqlite_inline.is_busy(error):
             raise _Busy() from error
-        raise DBAPIError.instance(sql, arguments, error, sqlite3.Error,
-                                  dialect=sync.dialect) from error
+        raise as_engine_error(sync, sql, arguments, error) from error
+
+
+def as_engine_error(sync: Connection, sql: str, arguments: Any, error: Any,
+                    *, invalidated: bool = False) -> BaseException:
+    """The driver's ``error`` as the engine would raise it (a ``DBAPIError``)."""
+    dialect = sync.dialect
+    wrapped: BaseException = DBAPIError.instance(
+        sql, arguments, error, dialect.loaded_dbapi.Error,
+        connection_invalidated=invalidated, dialect=dialect)
+    return wrapped
 
 
 async def _wrapped(sync: Connection, sql: str, arguments: list[Any],
                    error: Any) -> BaseException:
-    dialect = sync.dialect
-    lost = dialect.is_disconnect(error, sync.connection.dbapi_connection, None)
+    lost = sync.dialect.is_disconnect(error, sync.connection.dbapi_connection, None)
     if lost:
         await greenlet_spawn(sync.invalidate, error)
-    wrapped: BaseException = DBAPIError.instance(
-        sql, arguments, error, dialect.loaded_dbapi.Error, connection_invalidated=lost,
-        dialect=dialect)
-    return wrapped
+    return as_engine_error(sync, sql, arguments, error, invalidated=lost)

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from shopcore.adapters.sql import driver, sqlite_inline
@@ -112,14 +112,13 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_s: float) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
         # On the driver's cursor: through exec_driver_sql it cost ~45 µs, ten times
         # SQLite's own work (a unit of work's every transaction starts here).
-        statement, dialect = f"BEGIN {mode}", connection.dialect
+        statement = f"BEGIN {mode}"
         driver.announce(connection, statement, ())
         cursor = connection.connection.dbapi_connection.cursor()
         try:
             cursor.execute(statement)
-        except dialect.loaded_dbapi.Error as error:  # raised as the engine raises it
-            raise DBAPIError.instance(statement, (), error, dialect.loaded_dbapi.Error,
-                                      dialect=dialect) from error
+        except connection.dialect.loaded_dbapi.Error as error:
+            raise driver.as_engine_error(connection, statement, (), error) from error
         finally:
             cursor.close()
 

@@ -17,7 +17,7 @@ def use_case(name: str) -> Provide:
     which Litestar copies into a new ``State`` for every request that asks for it."""
 
     def provide(scope: Scope) -> Any:
-        return getattr(scope["litestar_app"].state.container, name)()
+        return _from_container(scope, name)
 
     provide.__name__ = f"provide_{name}"
     return Provide(provide, sync_to_thread=False)
@@ -30,7 +30,11 @@ def use_case_after_claims(name: str) -> Provide:
     # Litestar resolves the dependencies that do not depend on each other concurrently,
     # in an anyio task group, which costs more per request than both of these together.
     def provide(scope: Scope, claims: NamedDependency[AccessClaims]) -> Any:
-        return getattr(scope["litestar_app"].state.container, name)()
+        return _from_container(scope, name)
 
     provide.__name__ = f"provide_{name}"
     return Provide(provide, sync_to_thread=False)
+
+
+def _from_container(scope: Scope, name: str) -> Any:
+    return getattr(scope["litestar_app"].state.container, name)()

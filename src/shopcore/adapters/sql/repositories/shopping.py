@@ -110,6 +110,8 @@ _INSERT_ORDER_LINES = DriverStatement(order_lines.insert().values(
 _SET_CART_LINE = OnConflictInsert(cart_lines, conflict=["user_id", "product_id"],
                                   update=["quantity"])
 _ADD_ORDER = OnConflictInsert(orders, conflict=["user_id", "idempotency_key"])
+_ADD_ORDER_RETURNING_ID = OnConflictInsert(orders, conflict=["user_id", "idempotency_key"],
+                                           returning=[orders.c.id])
 _LINE_COLUMNS = ("product_id", "position", "name", "unit_price_minor", "quantity")
 
 
@@ -129,8 +131,6 @@ def _order_with_lines(dialect: Dialect) -> Executable:
         .select_from(new_order.join(line, true())))
 
 
-_ADD_ORDER_RETURNING_ID = OnConflictInsert(orders, conflict=["user_id", "idempotency_key"],
-                                           returning=[orders.c.id])
 _ADD_ORDER_WITH_LINES = DriverStatement(_order_with_lines)
 _ADD_TO_WISHLIST = OnConflictInsert(wishlist_items, conflict=["user_id", "product_id"])
 _ADD_REVIEW = OnConflictInsert(
