@@ -149,7 +149,7 @@ class InMemoryShop(ShopUseCases):
                                                  self.currency)
         # shopping
         self.get_cart = GetCart(uow, self.currency)
-        self.add_to_cart = AddToCart(uow, self.clock, self.currency)
+        self.add_to_cart = AddToCart(uow, self.clock, self.currency, unlocked_uow=uow)
         self.update_cart_line = UpdateCartLine(uow, self.clock, self.currency)
         self.remove_from_cart = RemoveFromCart(uow, self.currency)
         self.place_order = PlaceOrder(uow, self.clock, self.ids, phones, self.currency)

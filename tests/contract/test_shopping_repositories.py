@@ -176,6 +176,90 @@ async def test_removing_and_clearing_cart_lines(uow: UnitOfWorkFactory) -> None:
         assert len((await work.carts.get(BOB)).lines) == 2
 
 
+async def version_of(uow: UnitOfWorkFactory, user_id: str) -> int:
+    async with uow() as work:
+        snapshot = await work.carts.get_snapshot(user_id)
+    assert snapshot is not None
+    return snapshot.version
+
+
+async def test_every_change_of_a_cart_and_only_that_moves_its_version(
+    uow: UnitOfWorkFactory,
+) -> None:
+    first, second = await setup(uow, 5, 5)
+    seen = [await version_of(uow, ALICE)]
+
+    async def changed(*changes: tuple[str, int]) -> None:
+        async with uow() as work:
+            for change, product_id in changes:
+                if change == "set":
+                    await work.carts.set_quantity(ALICE, product_id, 2, NOW)
+                elif change == "remove":
+                    await work.carts.remove(ALICE, product_id)
+                else:
+                    await work.carts.clear(ALICE)
+            await work.commit()
+        seen.append(await version_of(uow, ALICE))
+
+    await changed(("set", first.id))  # a new line
+    await changed(("set", first.id))  # the same line again
+    await changed(("set", second.id), ("remove", first.id))
+    await changed(("clear", 0))
+    assert all(later > earlier for earlier, later in zip(seen, seen[1:], strict=False))
+    bob = await version_of(uow, BOB)
+    await changed(("remove", first.id), ("clear", 0))  # nothing there: nothing changed
+    assert seen[-1] == seen[-2]
+    async with uow() as work:  # reads, and a change of Bob's cart, leave Alice's alone
+        await work.carts.get_for_update(ALICE)
+        await work.carts.set_quantity(BOB, first.id, 1, NOW)
+        await work.commit()
+    assert await version_of(uow, ALICE) == seen[-1]
+    assert await version_of(uow, BOB) > bob
+
+
+async def test_a_snapshot_reads_what_the_cart_for_update_reads(uow: UnitOfWorkFactory) -> None:
+    first, second = await setup(uow, 5, 5)
+    async with uow() as work:
+        await work.carts.set_quantity(ALICE, first.id, 3, NOW)
+        await work.commit()
+    async with uow() as work:
+        snapshot = await work.carts.get_snapshot(ALICE, also_product=second.id)
+        locked = await work.carts.get_for_update(ALICE, also_product=second.id)
+        assert await work.carts.get_snapshot("user-nobody") is None
+    assert snapshot is not None and snapshot == locked
+    assert snapshot.cart.lines == (CartLine(first.id, 3),)
+    assert sorted(snapshot.products) == [first.id, second.id]
+
+
+async def test_a_conditional_quantity_is_written_only_over_the_version_read(
+    uow: UnitOfWorkFactory,
+) -> None:
+    first, second = await setup(uow, 5, 5)
+    read = await version_of(uow, ALICE)
+    async with uow() as work:
+        assert await work.carts.set_quantity_if_unchanged(ALICE, first.id, 2, NOW,
+                                                          version=read)
+        await work.commit()
+    after = await version_of(uow, ALICE)
+    assert after != read
+    async with uow() as work:  # the version read before that write is stale now
+        assert not await work.carts.set_quantity_if_unchanged(ALICE, first.id, 5, NOW,
+                                                              version=read)
+        assert not await work.carts.set_quantity_if_unchanged(ALICE, second.id, 1, NOW,
+                                                              version=read)
+        assert not await work.carts.set_quantity_if_unchanged("user-nobody", first.id, 1,
+                                                              NOW, version=0)
+        await work.commit()
+    assert await version_of(uow, ALICE) == after
+    async with uow() as work:
+        assert (await work.carts.get(ALICE)).lines == (CartLine(first.id, 2),)
+        assert await work.carts.set_quantity_if_unchanged(ALICE, first.id, 4, NOW,
+                                                          version=after)
+        await work.commit()
+    async with uow() as work:
+        assert (await work.carts.get(ALICE)).lines == (CartLine(first.id, 4),)
+
+
 # orders
 
 async def test_an_order_reads_back_equal_with_its_lines_and_address(

@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
+import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -36,11 +37,14 @@ clock = SystemClock()
 
 
 class Shop:
-    """The shopping use cases wired to the SQL unit of work on ``engine``."""
+    """The shopping use cases wired to the SQL unit of work on ``engine`` (as the
+    container does: adding to a cart tries without a lock first, unless ``locked_only``)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, locked_only: bool = False) -> None:
         self.uow = lambda: SqlUnitOfWork(engine)
-        self.add_to_cart = AddToCart(self.uow, clock)
+        self.add_to_cart = AddToCart(
+            self.uow, clock,
+            unlocked_uow=None if locked_only else lambda: SqlUnitOfWork(engine, autocommit=True))
         self.place_order = PlaceOrder(self.uow, clock, Uuid4Ids(), PhonenumbersPhoneParser())
         self.cancel_order = CancelOrder(self.uow, clock)
         self.add_review = AddReview(self.uow, clock)
@@ -113,11 +117,15 @@ async def test_a_short_line_anywhere_fails_the_whole_order_under_contention(
     assert (await shop.stock(scarce), await shop.stock(plenty)) == (0, 100 - 3 * 2)
 
 
-async def test_one_users_concurrent_additions_all_count(engine: AsyncEngine) -> None:
+@pytest.mark.parametrize("locked_only", [False, True], ids=["unlocked-first", "locked"])
+async def test_one_users_concurrent_additions_all_count(
+    engine: AsyncEngine, locked_only: bool
+) -> None:
     # Each addition must read the cart as the one before it left it (on PostgreSQL the
     # lines are read after the owner's lock was granted, not with the snapshot of a
-    # statement that waited for it).
-    shop = Shop(engine)
+    # statement that waited for it; an unlocked addition whose cart changed after its
+    # read writes nothing and adds again under the lock).
+    shop = Shop(engine, locked_only=locked_only)
     (buyer,) = await shop.users(1)
     phone, case = await shop.product(stock=50), await shop.product(stock=50, name="Case")
     results = await settle(*(shop.add_to_cart(AddToCartCommand(buyer, product.id, 1))
@@ -129,8 +137,11 @@ async def test_one_users_concurrent_additions_all_count(engine: AsyncEngine) -> 
     assert max(total.total_quantity for total in results) == 12  # type: ignore[union-attr]
 
 
-async def test_an_order_and_concurrent_additions_take_turns(engine: AsyncEngine) -> None:
-    shop = Shop(engine)
+@pytest.mark.parametrize("locked_only", [False, True], ids=["unlocked-first", "locked"])
+async def test_an_order_and_concurrent_additions_take_turns(
+    engine: AsyncEngine, locked_only: bool
+) -> None:
+    shop = Shop(engine, locked_only=locked_only)
     (buyer,) = await shop.users(1)
     phone = await shop.product(stock=50)
     await shop.add_to_cart(AddToCartCommand(buyer, phone.id, 2))

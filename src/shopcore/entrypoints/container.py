@@ -165,6 +165,11 @@ class Container(containers.DeclarativeContainer):
     read_unit_of_work = providers.Factory(
         SqlUnitOfWork, engine, settings.provided.currency, read_only=True)
     """For use cases that only read (SQLite: no write lock taken)."""
+    autocommit_unit_of_work = providers.Factory(
+        SqlUnitOfWork, engine, settings.provided.currency, autocommit=True,
+        on_commit=read_cache.provided.invalidate)
+    """For use cases whose one write is conditional on what they read (PostgreSQL: every
+    statement its own transaction)."""
 
     request_otp = providers.Singleton(
         RequestOtp, unit_of_work.provider, phones, otp_gateway, rate_limiter, clock, otp_policy)
@@ -192,7 +197,8 @@ class Container(containers.DeclarativeContainer):
     get_cart = providers.Singleton(
         CachingGetCart, read_unit_of_work.provider, settings.provided.currency, read_cache)
     add_to_cart = providers.Singleton(
-        AddToCart, unit_of_work.provider, clock, settings.provided.currency)
+        AddToCart, unit_of_work.provider, clock, settings.provided.currency,
+        unlocked_uow=autocommit_unit_of_work.provider)
     update_cart_line = providers.Singleton(
         UpdateCartLine, unit_of_work.provider, clock, settings.provided.currency)
     remove_from_cart = providers.Singleton(

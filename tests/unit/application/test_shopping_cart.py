@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shopcore.application.shopping.add_to_cart import AddToCartCommand
+from shopcore.adapters.memory.unit_of_work import MemoryState, MemoryUnitOfWork
+from shopcore.application.ports.shopping import CartSnapshot
+from shopcore.application.shopping.add_to_cart import AddToCart, AddToCartCommand
 from shopcore.application.shopping.get_cart import GetCartQuery
 from shopcore.application.shopping.remove_from_cart import RemoveFromCartCommand
 from shopcore.application.shopping.update_cart_line import UpdateCartLineCommand
@@ -74,6 +78,48 @@ async def test_adding_accumulates_on_one_line_priced_now(shop: InMemoryShop) -> 
     assert cart.total.amount == "59997.00"
     change_product(shop, phone, price=Money(100))
     assert (await shop.get_cart(GetCartQuery(ALICE))).total.amount == "3.00"
+
+
+class _StaleSnapshots:
+    """An unlocked unit of work whose cart reads return a version someone else's change
+    has since replaced (what a request racing another one sees)."""
+
+    def __init__(self, shop: InMemoryShop) -> None:
+        self.units = 0
+        self._shop = shop
+
+    def __call__(self) -> MemoryUnitOfWork:
+        self.units += 1
+        unit = self._shop.database.unit_of_work()
+        bind = unit._bind
+
+        def bind_stale(work: MemoryState) -> None:
+            bind(work)
+            read = unit.carts.get_snapshot
+
+            async def stale(user_id: str, *,
+                            also_product: int | None = None) -> CartSnapshot | None:
+                snapshot = await read(user_id, also_product=also_product)
+                return snapshot and replace(snapshot, version=snapshot.version - 1)
+
+            unit.carts.get_snapshot = stale  # type: ignore[method-assign]
+
+        unit._bind = bind_stale  # type: ignore[method-assign]
+        return unit
+
+
+async def test_an_addition_whose_cart_changed_after_its_read_adds_under_the_lock(
+    shop: InMemoryShop,
+) -> None:
+    phone = await add_product(shop, stock=10)
+    await shop.add_to_cart(AddToCartCommand(ALICE, phone.id, 2))
+    stale = _StaleSnapshots(shop)
+    add = AddToCart(shop.database.unit_of_work, shop.clock, unlocked_uow=stale)
+    total = await add(AddToCartCommand(ALICE, phone.id, 3))
+    assert stale.units == 1  # tried without the lock once, wrote nothing
+    assert total.total_quantity == 5
+    cart = await shop.get_cart(GetCartQuery(ALICE))
+    assert [line.quantity for line in cart.lines] == [5]
 
 
 async def test_adding_an_unknown_or_archived_product_is_not_found(shop: InMemoryShop) -> None:

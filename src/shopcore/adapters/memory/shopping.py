@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, TypeVar
 from shopcore.application.pagination import Page, PageRequest
 from shopcore.application.ports.shopping import (
     CartLineWithProduct,
+    CartSnapshot,
     IdempotencyKeyTaken,
     IdempotencyRecord,
     KeyedOrder,
-    LockedCart,
     WishlistEntry,
 )
 from shopcore.domain.cart import Cart, CartLine
@@ -64,27 +64,48 @@ class MemoryCartRepository:
                                    for product_id, line in self._ordered(user_id)))
 
     async def get_for_update(self, user_id: str, *,
-                             also_product: int | None = None) -> LockedCart | None:
+                             also_product: int | None = None) -> CartSnapshot | None:
+        return await self.get_snapshot(user_id, also_product=also_product)  # one at a time
+
+    async def get_snapshot(self, user_id: str, *,
+                           also_product: int | None = None) -> CartSnapshot | None:
         if user_id not in self._state.users:
             return None
-        cart = await self.get(user_id)  # memory units of work run one at a time
+        cart = await self.get(user_id)
         wanted = [line.product_id for line in cart.lines]
         if also_product is not None:
             wanted.append(also_product)
         products = self._state.products
-        return LockedCart(cart, {i: products[i] for i in wanted if i in products})
+        return CartSnapshot(cart, {i: products[i] for i in wanted if i in products},
+                            self._state.cart_versions.get(user_id, 0))
 
     async def set_quantity(self, user_id: str, product_id: int, quantity: int,
                            now: datetime) -> None:
         lines = self._carts.setdefault(user_id, {})
         existing = lines.get(product_id)
         lines[product_id] = StoredCartLine(quantity, existing.added_at if existing else now)
+        self._changed(user_id)
+
+    async def set_quantity_if_unchanged(self, user_id: str, product_id: int, quantity: int,
+                                        now: datetime, *, version: int) -> bool:
+        if user_id not in self._state.users \
+                or self._state.cart_versions.get(user_id, 0) != version:
+            return False
+        await self.set_quantity(user_id, product_id, quantity, now)
+        return True
 
     async def remove(self, user_id: str, product_id: int) -> None:
-        self._carts.get(user_id, {}).pop(product_id, None)
+        if self._carts.get(user_id, {}).pop(product_id, None) is not None:
+            self._changed(user_id)
 
     async def clear(self, user_id: str) -> None:
-        self._carts.pop(user_id, None)
+        if self._carts.pop(user_id, None):
+            self._changed(user_id)
+
+    def _changed(self, user_id: str) -> None:
+        """The version moves with every change of a line, as the SQL tables' trigger does."""
+        versions = self._state.cart_versions
+        versions[user_id] = versions.get(user_id, 0) + 1
 
     async def lines_with_products(self, user_id: str) -> Sequence[CartLineWithProduct]:
         products = self._state.products

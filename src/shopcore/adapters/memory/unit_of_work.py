@@ -44,6 +44,7 @@ class MemoryState:
     last_product_id: int = 0
     # shopping
     cart_lines: dict[str, dict[int, StoredCartLine]] = field(default_factory=dict)
+    cart_versions: dict[str, int] = field(default_factory=dict)
     orders: dict[str, Order] = field(default_factory=dict)
     order_keys: dict[tuple[str, str], StoredOrderKey] = field(default_factory=dict)
     wishlist_items: dict[str, dict[int, datetime]] = field(default_factory=dict)

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from shopcore.adapters.sql.types import UtcDateTime
@@ -40,6 +41,8 @@ users = Table(
     Column("phone", String(20), nullable=False, unique=True),
     Column("is_admin", Boolean, nullable=False, default=False),
     Column("created_at", UtcDateTime, nullable=False),
+    # Changed by the database with every change to the user's cart lines (migration 0013).
+    Column("cart_version", BigInteger, nullable=False, server_default=text("0")),
 )
 
 otp_challenges = Table(

@@ -45,16 +45,27 @@ class SqlUnitOfWork:
     payments: SqlPaymentRepository
 
     def __init__(self, engine: AsyncEngine, currency: str = "INR", *,
-                 read_only: bool = False, on_commit: Callable[[], None] | None = None) -> None:
+                 read_only: bool = False, autocommit: bool = False,
+                 on_commit: Callable[[], None] | None = None) -> None:
         """``read_only``: for use cases that only read; ``commit()`` is refused. On SQLite
         its transaction begins ``DEFERRED`` and so never takes (or queues for) the write
         lock; on PostgreSQL it runs in autocommit, without the ``BEGIN`` and ``COMMIT``
         round trips: under READ COMMITTED each statement has a snapshot of its own inside
-        a transaction too, so the answers are the same. ``on_commit`` is called after
-        every ``commit()``, also a failed one (the read cache forgets its results)."""
+        a transaction too, so the answers are the same.
+
+        ``autocommit``: for a use case whose one write is a single statement conditional
+        on what it read (``CartRepository.set_quantity_if_unchanged``). On PostgreSQL
+        each statement commits on its own (no ``BEGIN`` and ``COMMIT`` round trips, no
+        lock held between the read and the write); on SQLite, whose writers run one at a
+        time anyway, it is an ordinary write transaction. ``commit()`` still ends the
+        work. ``on_commit`` is called after every ``commit()``, also a failed one (the
+        read cache forgets its results)."""
+        if read_only and autocommit:
+            raise ValueError("a unit of work is read-only or autocommit, not both")
         self._engine = engine
         self._currency = currency
         self._read_only = read_only
+        self._autocommit = autocommit and engine.dialect.name == "postgresql"
         self._on_commit = on_commit
         self._connection: AsyncConnection | None = None
         self._write_lock: asyncio.Lock | None = None
@@ -71,7 +82,7 @@ class SqlUnitOfWork:
             try:
                 if self._read_only and self._engine.dialect.name == "sqlite":
                     await connection.execution_options(sqlite_begin="DEFERRED")
-                elif self._read_only:
+                elif self._read_only or self._autocommit:
                     await connection.execution_options(isolation_level="AUTOCOMMIT")
                 await connection.begin()
             except BaseException:

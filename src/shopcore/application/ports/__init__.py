@@ -40,6 +40,7 @@ from shopcore.application.ports.payments import (
 from shopcore.application.ports.shopping import (
     CartLineWithProduct,
     CartRepository,
+    CartSnapshot,
     IdempotencyKeyTaken,
     IdempotencyRecord,
     KeyedOrder,
@@ -86,6 +87,7 @@ __all__ = [
     "IdempotencyKeyTaken",
     "IdempotencyRecord",
     "KeyedOrder",
+    "CartSnapshot",
     "LockedCart",
     "OrderRepository",
     "ReviewRepository",

@@ -24,15 +24,23 @@ class CartLineWithProduct:
 
 
 @dataclass(frozen=True, slots=True)
-class LockedCart:
-    """A cart read under its lock, with the products its changes and pricing need.
+class CartSnapshot:
+    """A cart as one read saw it, with the products its changes and pricing need.
 
     ``products`` holds the product of every line and, when one was asked for, the
     product about to be added (when it exists), each as it is now (archived ones too).
+    ``version`` changes with every change to the cart's lines: a write conditional on
+    it (``CartRepository.set_quantity_if_unchanged``) fails if anything changed the
+    cart after this read.
     """
 
     cart: Cart
     products: Mapping[int, Product]
+    version: int = 0
+
+
+LockedCart = CartSnapshot
+"""The name ``CartRepository.get_for_update``'s result had before it carried a version."""
 
 
 class CartRepository(Protocol):
@@ -43,7 +51,7 @@ class CartRepository(Protocol):
         ...
 
     async def get_for_update(self, user_id: str, *,
-                             also_product: int | None = None) -> LockedCart | None:
+                             also_product: int | None = None) -> CartSnapshot | None:
         """The user's cart with its lines' products, held against concurrent changes
         until the transaction ends (two requests changing one cart, or ordering it, take
         turns); ``None`` when there is no such user (the account was deleted).
@@ -52,6 +60,19 @@ class CartRepository(Protocol):
         cart has a line of it; an id that names no product is simply not in
         ``products``. Lines and products come from one read after the lock.
         """
+        ...
+
+    async def get_snapshot(self, user_id: str, *,
+                           also_product: int | None = None) -> CartSnapshot | None:
+        """What ``get_for_update`` reads, without taking the lock: the cart as last
+        committed, for a write conditional on its ``version``."""
+        ...
+
+    async def set_quantity_if_unchanged(self, user_id: str, product_id: int, quantity: int,
+                                        now: datetime, *, version: int) -> bool:
+        """``set_quantity``, only if the cart's version is still ``version`` (nothing
+        changed the cart since the snapshot that read it); ``False``, having written
+        nothing, otherwise. One statement: it needs no transaction around it."""
         ...
 
     async def set_quantity(self, user_id: str, product_id: int, quantity: int,

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shopcore.application.ports.common import Clock
+from shopcore.application.ports.shopping import CartSnapshot
 from shopcore.application.ports.unit_of_work import UnitOfWorkFactory
-from shopcore.domain.cart import CartTotal, check_quantity
+from shopcore.domain.cart import Cart, CartTotal, check_quantity
+from shopcore.domain.catalog import Product
 from shopcore.domain.errors import NotFound, Unauthenticated
 
 
@@ -22,26 +24,66 @@ class AddToCartCommand:
 class AddToCart:
     """Adds to the product's line (creating it); the line must fit the stock and 99.
     An unknown user is ``Unauthenticated``. The total is priced from the products read
-    with the cart under its lock, in the same transaction."""
+    with the cart, and describes the cart as this addition left it.
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, currency: str = "INR") -> None:
+    Given ``unlocked_uow`` (a unit of work whose statements may commit on their own:
+    ``SqlUnitOfWork(autocommit=True)``), it first adds without a lock: it reads the cart
+    with its version and writes the line only if the version is still the one read (on
+    PostgreSQL two round trips and no transaction). When another request changed the
+    cart in between, nothing was written, and it adds again under the cart's lock in a
+    transaction of ``uow``, which never has to give up.
+    """
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, currency: str = "INR", *,
+                 unlocked_uow: UnitOfWorkFactory | None = None) -> None:
         self._uow = uow
+        self._unlocked_uow = unlocked_uow
         self._clock = clock
         self._currency = currency
 
     async def __call__(self, cmd: AddToCartCommand) -> CartTotal:
         check_quantity(cmd.quantity)
+        if self._unlocked_uow is not None:
+            added = await self._add_if_unchanged(cmd, self._unlocked_uow)
+            if added is not None:
+                return added
+        return await self._add_under_lock(cmd)
+
+    async def _add_if_unchanged(self, cmd: AddToCartCommand,
+                                unlocked_uow: UnitOfWorkFactory) -> CartTotal | None:
+        async with unlocked_uow() as uow:
+            snapshot = _of_a_user(
+                await uow.carts.get_snapshot(cmd.user_id, also_product=cmd.product_id))
+            product, changed = _add(snapshot, cmd)
+            written = await uow.carts.set_quantity_if_unchanged(
+                cmd.user_id, product.id, changed.quantity_of(product.id), self._clock.now(),
+                version=snapshot.version)
+            if not written:
+                return None  # the cart changed after the read
+            await uow.commit()
+        return changed.priced(snapshot.products, self._currency)
+
+    async def _add_under_lock(self, cmd: AddToCartCommand) -> CartTotal:
         async with self._uow() as uow:
             # With the added product and those of the cart's lines, to price it after.
-            locked = await uow.carts.get_for_update(cmd.user_id, also_product=cmd.product_id)
-            if locked is None:
-                raise Unauthenticated("The account no longer exists.")
-            products = locked.products
-            product = products.get(cmd.product_id)
-            if product is None:
-                raise NotFound(f"Product {cmd.product_id} does not exist.")
-            changed = locked.cart.add(product, cmd.quantity)
+            locked = _of_a_user(
+                await uow.carts.get_for_update(cmd.user_id, also_product=cmd.product_id))
+            product, changed = _add(locked, cmd)
             await uow.carts.set_quantity(cmd.user_id, product.id,
                                          changed.quantity_of(product.id), self._clock.now())
             await uow.commit()
-        return changed.priced(products, self._currency)
+        return changed.priced(locked.products, self._currency)
+
+
+def _of_a_user(snapshot: CartSnapshot | None) -> CartSnapshot:
+    if snapshot is None:
+        raise Unauthenticated("The account no longer exists.")
+    return snapshot
+
+
+def _add(snapshot: CartSnapshot, cmd: AddToCartCommand) -> tuple[Product, Cart]:
+    """The product added and the cart with it (the domain's checks raise)."""
+    product = snapshot.products.get(cmd.product_id)
+    if product is None:
+        raise NotFound(f"Product {cmd.product_id} does not exist.")
+    return product, snapshot.cart.add(product, cmd.quantity)

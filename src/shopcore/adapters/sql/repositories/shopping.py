@@ -30,6 +30,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -52,10 +53,10 @@ from shopcore.adapters.sql.upsert import OnConflictInsert
 from shopcore.application.pagination import Page, PageRequest
 from shopcore.application.ports.shopping import (
     CartLineWithProduct,
+    CartSnapshot,
     IdempotencyKeyTaken,
     IdempotencyRecord,
     KeyedOrder,
-    LockedCart,
     WishlistEntry,
 )
 from shopcore.domain.cart import Cart, CartLine
@@ -72,17 +73,17 @@ _CART_LINES = (
     select(cart_lines.c.product_id, cart_lines.c.quantity)
     .where(cart_lines.c.user_id == bindparam("user_id")).order_by(*_CART_ORDER))
 _OWNER_CART = (
-    select(users.c.id.label("owner"), cart_lines.c.added_at, cart_lines.c.quantity,
-           *PRODUCT_COLUMNS)
+    select(users.c.id.label("owner"), users.c.cart_version, cart_lines.c.added_at,
+           cart_lines.c.quantity, *PRODUCT_COLUMNS)
     .select_from(users.outerjoin(cart_lines, cart_lines.c.user_id == users.c.id)
                  .outerjoin(products, products.c.id == cart_lines.c.product_id))
     .where(users.c.id == bindparam("user_id")))
 """The user's cart lines with their products: one row per line, one row of NULLs but
-``owner`` for a user without lines, none without user."""
+``owner`` and ``cart_version`` for a user without lines, none without user."""
 _OWNER_CART_WITH_PRODUCTS = DriverStatement(_OWNER_CART.order_by(*_CART_ORDER))
 _ADDED_PRODUCT = (
-    select(null().label("owner"), null().label("added_at"), null().label("quantity"),
-           *PRODUCT_COLUMNS)
+    select(null().label("owner"), null().label("cart_version"), null().label("added_at"),
+           null().label("quantity"), *PRODUCT_COLUMNS)
     .where(products.c.id == bindparam("product_id")))
 """The product being added, as a row without owner or line (none when no such product)."""
 _OWNER_CART_AND_ADDED = union_all(_OWNER_CART, _ADDED_PRODUCT)
@@ -95,10 +96,10 @@ _CART_FOR_UPDATE = DriverStatement(
     text("SELECT * FROM cart_for_update(:user_id, :product_id) ORDER BY added_at, id")
     .bindparams(bindparam("user_id", type_=users.c.id.type),
                 bindparam("product_id", type_=products.c.id.type))
-    .columns(users.c.id.label("owner"), cart_lines.c.added_at, cart_lines.c.quantity,
-             *PRODUCT_COLUMNS))
+    .columns(users.c.id.label("owner"), users.c.cart_version, cart_lines.c.added_at,
+             cart_lines.c.quantity, *PRODUCT_COLUMNS))
 """PostgreSQL: the owner locked, then the rows of ``_OWNER_CART_WITH_PRODUCTS_AND_ADDED``
-(migration 0012's function; ``product_id`` may be None)."""
+(the function of migrations 0012 and 0013; ``product_id`` may be None)."""
 _CART_LINES_WITH_PRODUCTS = DriverStatement(
     select(cart_lines.c.quantity, *PRODUCT_COLUMNS)
     .join(products, products.c.id == cart_lines.c.product_id)
@@ -109,6 +110,31 @@ _INSERT_ORDER_LINES = DriverStatement(order_lines.insert().values(
     {column.name: bindparam(column.name) for column in order_lines.c}))
 _SET_CART_LINE = OnConflictInsert(cart_lines, conflict=["user_id", "product_id"],
                                   update=["quantity"])
+
+
+def _set_cart_line_if_unchanged(dialect: Dialect) -> Executable:
+    """``_SET_CART_LINE``'s upsert, of the values selected from the owner's row only
+    while its ``cart_version`` is ``version``: nothing (row count 0) once it changed.
+
+    PostgreSQL locks that row first (``FOR NO KEY UPDATE``, as ``cart_for_update``
+    does): a writer of the cart still running is waited for, and its commit, which
+    changed the version, is then seen and the row left out. SQLite's writers run one
+    at a time; it has no such clause."""
+    insert = (postgresql if dialect.name == "postgresql" else sqlite).insert(cart_lines)
+    owner = (
+        select(users.c.id,
+               *[bindparam(name, type_=cart_lines.c[name].type)
+                 for name in ("product_id", "quantity", "added_at")])
+        .where(users.c.id == bindparam("user_id"),
+               users.c.cart_version == bindparam("version", type_=users.c.cart_version.type))
+        .with_for_update(key_share=True))
+    upsert = insert.from_select(["user_id", "product_id", "quantity", "added_at"], owner)
+    built: Executable = upsert.on_conflict_do_update(
+        index_elements=["user_id", "product_id"], set_={"quantity": upsert.excluded.quantity})
+    return built
+
+
+_SET_CART_LINE_IF_UNCHANGED = DriverStatement(_set_cart_line_if_unchanged)
 _ADD_ORDER = OnConflictInsert(orders, conflict=["user_id", "idempotency_key"])
 _ADD_ORDER_RETURNING_ID = OnConflictInsert(orders, conflict=["user_id", "idempotency_key"],
                                            returning=[orders.c.id])
@@ -150,40 +176,56 @@ class SqlCartRepository:
         return Cart(user_id, tuple(CartLine(row.product_id, row.quantity) for row in rows))
 
     async def get_for_update(self, user_id: str, *,
-                             also_product: int | None = None) -> LockedCart | None:
+                             also_product: int | None = None) -> CartSnapshot | None:
+        # A cart has no row of its own: its owner's row is the lock (NO KEY UPDATE
+        # leaves other inserts' foreign-key checks unblocked), taken and followed by the
+        # read in one call of the function of migration 0012. SQLite needs no lock: its
+        # write transactions already run one at a time.
+        return await self._snapshot(user_id, also_product, locked=True)
+
+    async def get_snapshot(self, user_id: str, *,
+                           also_product: int | None = None) -> CartSnapshot | None:
+        return await self._snapshot(user_id, also_product, locked=False)
+
+    async def _snapshot(self, user_id: str, also_product: int | None, *,
+                        locked: bool) -> CartSnapshot | None:
         also = also_product if also_product is not None and is_storable_id(also_product) \
             else None
-        if self._connection.dialect.name == "postgresql":
-            # A cart has no row of its own: its owner's row is the lock (NO KEY UPDATE
-            # leaves other inserts' foreign-key checks unblocked), taken and followed by
-            # the read in one call of the function of migration 0012. SQLite needs no
-            # lock: its write transactions already run one at a time.
+        if locked and self._connection.dialect.name == "postgresql":
             query = _CART_FOR_UPDATE
         elif also is not None:
             query = _OWNER_CART_WITH_PRODUCTS_AND_ADDED
         else:
             query = _OWNER_CART_WITH_PRODUCTS
-        owner = False
+        version: int | None = None
         lines: list[CartLine] = []
         found: dict[int, Product] = {}
         for row in await query.fetch(self._connection,
                                      {"user_id": user_id, "product_id": also}):
-            owner = owner or row.owner is not None
+            if row.owner is not None:
+                version = row.cart_version
             if row.id is None:
                 continue  # the owner's row of a cart without lines
             if row.quantity is not None:
                 lines.append(CartLine(row.id, row.quantity))
             if row.id not in found:  # the added product comes twice when in the cart
                 found[row.id] = product_from_row(row, self._currency)
-        if not owner:
+        if version is None:
             return None  # no such user
-        return LockedCart(Cart(user_id, tuple(lines)), found)
+        return CartSnapshot(Cart(user_id, tuple(lines)), found, version)
 
     async def set_quantity(self, user_id: str, product_id: int, quantity: int,
                            now: datetime) -> None:
         await _SET_CART_LINE.execute(self._connection, {
             "user_id": user_id, "product_id": product_id, "quantity": quantity,
             "added_at": now})
+
+    async def set_quantity_if_unchanged(self, user_id: str, product_id: int, quantity: int,
+                                        now: datetime, *, version: int) -> bool:
+        written = await _SET_CART_LINE_IF_UNCHANGED.execute(self._connection, {
+            "user_id": user_id, "product_id": product_id, "quantity": quantity,
+            "added_at": now, "version": version})
+        return written == 1
 
     async def remove(self, user_id: str, product_id: int) -> None:
         if not is_storable_id(product_id):
@@ -337,6 +379,13 @@ class SqlWishlistRepository:
         inserted = await _ADD_TO_WISHLIST.execute(
             self._connection, {"user_id": user_id, "product_id": product_id, "added_at": now})
         return inserted == 1
+
+    async def set_quantity_if_unchanged(self, user_id: str, product_id: int, quantity: int,
+                                        now: datetime, *, version: int) -> bool:
+        written = await _SET_CART_LINE_IF_UNCHANGED.execute(self._connection, {
+            "user_id": user_id, "product_id": product_id, "quantity": quantity,
+            "added_at": now, "version": version})
+        return written == 1
 
     async def remove(self, user_id: str, product_id: int) -> None:
         if not is_storable_id(product_id):
