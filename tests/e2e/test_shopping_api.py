@@ -754,3 +754,23 @@ async def test_every_shopping_route_is_documented(api: Api) -> None:
             operation = paths[path][method]
             assert any(status.startswith("2") for status in operation["responses"])
     assert paths["/api/cart/"]["get"]["security"] == [{"BearerToken": []}]
+
+
+async def test_adding_to_a_cart_takes_the_lock_only_where_writers_run_concurrently(
+    api: Api,
+) -> None:
+    """PostgreSQL: one read without the cart's lock and one write conditional on the
+    cart's version, outside any transaction; SQLite, whose writers take turns anyway:
+    the read and the plain upsert in its write transaction."""
+    alice = await api.login(ALICE)
+    phone = await api.add_product()
+    with api.statements() as adding:
+        assert (await add_to_cart(api, alice, phone)).status_code == 200
+    ran = [statement for statement in adding if not statement.startswith("BEGIN")]
+    assert [statement.split()[0] for statement in ran] == ["SELECT", "INSERT"]
+    read, write = ran
+    if api.container.engine().dialect.name == "postgresql":
+        assert "cart_for_update" not in read and "FOR NO KEY UPDATE" in write
+        assert "cart_version" in write
+    else:
+        assert "cart_version" not in write and "VALUES" in write

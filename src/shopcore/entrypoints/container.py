@@ -41,6 +41,7 @@ from shopcore.application.payments.pay_for_order import PayForOrder
 from shopcore.application.payments.refunds import PaymentRefunds, RetryRefunds
 from shopcore.application.ports import ImageStore, OtpGateway, RateLimiter
 from shopcore.application.ports.payments import PaymentGateway
+from shopcore.application.ports.unit_of_work import UnitOfWorkFactory
 from shopcore.application.shopping.add_review import AddReview
 from shopcore.application.shopping.add_to_cart import AddToCart
 from shopcore.application.shopping.add_to_wishlist import AddToWishlist
@@ -72,6 +73,14 @@ def _catalog_engine(settings: Settings, engine: AsyncEngine) -> AsyncEngine:
     if not is_sqlite(engine):
         return engine
     return create_engine(settings.database_url, on_thread=True)
+
+
+def _unlocked_unit_of_work(engine: AsyncEngine, autocommit: UnitOfWorkFactory
+                           ) -> UnitOfWorkFactory | None:
+    """What AddToCart tries first, without the cart's lock: the autocommit unit of work on
+    PostgreSQL (two round trips instead of four); none on SQLite, whose writers take turns
+    anyway, so that the conditional write would only cost more there."""
+    return None if is_sqlite(engine) else autocommit
 
 
 def _read_cache(settings: Settings) -> ReadCache:
@@ -198,7 +207,8 @@ class Container(containers.DeclarativeContainer):
         CachingGetCart, read_unit_of_work.provider, settings.provided.currency, read_cache)
     add_to_cart = providers.Singleton(
         AddToCart, unit_of_work.provider, clock, settings.provided.currency,
-        unlocked_uow=autocommit_unit_of_work.provider)
+        unlocked_uow=providers.Callable(
+            _unlocked_unit_of_work, engine, autocommit_unit_of_work.provider))
     update_cart_line = providers.Singleton(
         UpdateCartLine, unit_of_work.provider, clock, settings.provided.currency)
     remove_from_cart = providers.Singleton(
