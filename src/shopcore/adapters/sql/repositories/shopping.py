@@ -380,13 +380,6 @@ class SqlWishlistRepository:
             self._connection, {"user_id": user_id, "product_id": product_id, "added_at": now})
         return inserted == 1
 
-    async def set_quantity_if_unchanged(self, user_id: str, product_id: int, quantity: int,
-                                        now: datetime, *, version: int) -> bool:
-        written = await _SET_CART_LINE_IF_UNCHANGED.execute(self._connection, {
-            "user_id": user_id, "product_id": product_id, "quantity": quantity,
-            "added_at": now, "version": version})
-        return written == 1
-
     async def remove(self, user_id: str, product_id: int) -> None:
         if not is_storable_id(product_id):
             return
