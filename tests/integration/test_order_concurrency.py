@@ -5,6 +5,7 @@ is counted twice, and no request fails with an unexpected error."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
@@ -13,13 +14,18 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shopcore.adapters.phone_numbers import PhonenumbersPhoneParser
+from shopcore.adapters.sql.repositories.shopping import SqlWishlistRepository
 from shopcore.adapters.sql.tables import orders, reviews, wishlist_items
 from shopcore.adapters.sql.unit_of_work import SqlUnitOfWork
 from shopcore.adapters.system import SystemClock, Uuid4Ids
 from shopcore.application.ports.unit_of_work import ConcurrentUpdate
 from shopcore.application.shopping.add_review import AddReview, AddReviewCommand
 from shopcore.application.shopping.add_to_cart import AddToCart, AddToCartCommand
-from shopcore.application.shopping.add_to_wishlist import AddToWishlist, AddToWishlistCommand
+from shopcore.application.shopping.add_to_wishlist import (
+    MAX_WISHLIST_ITEMS,
+    AddToWishlist,
+    AddToWishlistCommand,
+)
 from shopcore.application.shopping.addresses import ShippingAddressInput
 from shopcore.application.shopping.cancel_order import CancelOrder, CancelOrderCommand
 from shopcore.application.shopping.place_order import PlacedOrder, PlaceOrder, PlaceOrderCommand
@@ -236,6 +242,37 @@ async def test_concurrent_wishlist_additions_keep_one_entry(engine: AsyncEngine)
     assert unexpected(results) == []
     assert sum(getattr(r, "created", False) for r in results) == 1
     assert await shop.count(engine, wishlist_items) == 1
+
+
+async def test_concurrent_additions_to_a_nearly_full_wishlist_keep_its_cap(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each addition counts the wishlist after its insert. Here every insert waits for the
+    # others' (for half a second at most) before its count: on PostgreSQL each would
+    # then count its own row and none of the others' uncommitted ones, unless additions
+    # to one wishlist take turns.
+    additions = 6
+    all_inserted = asyncio.Barrier(additions)
+    insert = SqlWishlistRepository.add
+
+    async def insert_then_wait_for_the_others(self: SqlWishlistRepository, *args: Any) -> bool:
+        created = await insert(self, *args)
+        with contextlib.suppress(TimeoutError, asyncio.BrokenBarrierError):
+            await asyncio.wait_for(all_inserted.wait(), 0.5)
+        return created
+
+    shop = Shop(engine)
+    (user,) = await shop.users(1)
+    for i in range(MAX_WISHLIST_ITEMS - 1):
+        product = await shop.product(stock=1, name=f"Kept {i}")
+        await shop.add_to_wishlist(AddToWishlistCommand(user, product.id))
+    wanted = [await shop.product(stock=1, name=f"Wanted {i}") for i in range(additions)]
+    monkeypatch.setattr(SqlWishlistRepository, "add", insert_then_wait_for_the_others)
+    results = await settle(*(shop.add_to_wishlist(AddToWishlistCommand(user, product.id))
+                             for product in wanted))
+    assert sorted(type(r).__name__ for r in results) == \
+        ["InvalidInput"] * (additions - 1) + ["WishlistAdded"]
+    assert await shop.count(engine, wishlist_items) == MAX_WISHLIST_ITEMS
 
 
 async def test_a_deadlock_surfaces_as_concurrent_update(postgres_url: str) -> None:

@@ -8,6 +8,7 @@ PostgreSQL transaction, and is told by its row count.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
@@ -15,9 +16,11 @@ from typing import Any
 
 from sqlalchemy import (
     ARRAY,
+    ColumnElement,
     Executable,
     Insert,
     Select,
+    Table,
     and_,
     bindparam,
     delete,
@@ -112,29 +115,38 @@ _SET_CART_LINE = OnConflictInsert(cart_lines, conflict=["user_id", "product_id"]
                                   update=["quantity"])
 
 
-def _set_cart_line_if_unchanged(dialect: Dialect) -> Executable:
-    """``_SET_CART_LINE``'s upsert, of the values selected from the owner's row only
-    while its ``cart_version`` is ``version``: nothing (row count 0) once it changed.
+def _insert_under_owner_lock(
+    dialect: Dialect, table: Table, columns: Sequence[str], *,
+    only_if: ColumnElement[bool] | None = None, update: Sequence[str] = (),
+) -> Executable:
+    """``INSERT INTO table (user_id, columns) SELECT users.id, :column, ... FROM users
+    WHERE users.id = :user_id [AND only_if] ON CONFLICT (user_id, product_id)`` followed
+    by ``DO UPDATE SET`` each of ``update``, or ``DO NOTHING``: nothing is written (row
+    count 0) for an unknown owner or one that fails ``only_if``.
 
-    PostgreSQL locks that row first (``FOR NO KEY UPDATE``, as ``cart_for_update``
-    does): a writer of the cart still running is waited for, and its commit, which
-    changed the version, is then seen and the row left out. SQLite's writers run one
-    at a time; it has no such clause."""
-    insert = (postgresql if dialect.name == "postgresql" else sqlite).insert(cart_lines)
+    PostgreSQL locks the owner's row first (``FOR NO KEY UPDATE``, as ``cart_for_update``
+    does), until commit: the writers of one user's cart or wishlist take turns, and one
+    that waited sees the other's commit (a ``cart_version`` it moved, a wishlist row it
+    added) before going on. SQLite's writers take turns anyway; it has no such clause."""
+    insert = (postgresql if dialect.name == "postgresql" else sqlite).insert(table)
     owner = (
-        select(users.c.id,
-               *[bindparam(name, type_=cart_lines.c[name].type)
-                 for name in ("product_id", "quantity", "added_at")])
+        select(users.c.id, *[bindparam(name, type_=table.c[name].type) for name in columns])
         .where(users.c.id == bindparam("user_id"),
-               users.c.cart_version == bindparam("version", type_=users.c.cart_version.type))
+               *([] if only_if is None else [only_if]))
         .with_for_update(key_share=True))
-    upsert = insert.from_select(["user_id", "product_id", "quantity", "added_at"], owner)
-    built: Executable = upsert.on_conflict_do_update(
-        index_elements=["user_id", "product_id"], set_={"quantity": upsert.excluded.quantity})
+    statement = insert.from_select(["user_id", *columns], owner)
+    conflict = ["user_id", "product_id"]
+    built: Executable = statement.on_conflict_do_update(
+        index_elements=conflict, set_={name: statement.excluded[name] for name in update},
+    ) if update else statement.on_conflict_do_nothing(index_elements=conflict)
     return built
 
 
-_SET_CART_LINE_IF_UNCHANGED = DriverStatement(_set_cart_line_if_unchanged)
+_SET_CART_LINE_IF_UNCHANGED = DriverStatement(functools.partial(
+    _insert_under_owner_lock, table=cart_lines, columns=["product_id", "quantity", "added_at"],
+    only_if=users.c.cart_version == bindparam("version", type_=users.c.cart_version.type),
+    update=["quantity"]))
+"""``_SET_CART_LINE``'s upsert while the owner's ``cart_version`` is still ``version``."""
 _ADD_ORDER = OnConflictInsert(orders, conflict=["user_id", "idempotency_key"])
 _ADD_ORDER_RETURNING_ID = OnConflictInsert(orders, conflict=["user_id", "idempotency_key"],
                                            returning=[orders.c.id])
@@ -158,7 +170,10 @@ def _order_with_lines(dialect: Dialect) -> Executable:
 
 
 _ADD_ORDER_WITH_LINES = DriverStatement(_order_with_lines)
-_ADD_TO_WISHLIST = OnConflictInsert(wishlist_items, conflict=["user_id", "product_id"])
+_ADD_TO_WISHLIST = DriverStatement(functools.partial(
+    _insert_under_owner_lock, table=wishlist_items, columns=["product_id", "added_at"]))
+"""The entry, under its owner's lock: concurrent additions to one wishlist take turns, so
+each one's count after its insert includes the others' (its cap holds)."""
 _ADD_REVIEW = OnConflictInsert(
     reviews, conflict=["product_id", "user_id"], returning=[reviews.c.id],
     columns=["product_id", "user_id", "rating", "comment", "created_at"])
