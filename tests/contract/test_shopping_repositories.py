@@ -262,6 +262,66 @@ async def test_a_conditional_quantity_is_written_only_over_the_version_read(
 
 # orders
 
+async def stocks(uow: UnitOfWorkFactory, *products: Product) -> list[int]:
+    async with uow() as work:
+        found = await work.products.get_many([product.id for product in products])
+    return [found[product.id].stock for product in products]
+
+
+async def test_placing_an_order_takes_its_stock_and_empties_the_cart(
+    uow: UnitOfWorkFactory,
+) -> None:
+    first, second = await setup(uow, 5, 5)
+    order = an_order("order-0000000001", ALICE, second, first)  # 1 of second, 2 of first
+    async with uow() as work:
+        for line in order.lines:
+            await work.carts.set_quantity(ALICE, line.product_id, line.quantity, NOW)
+        await work.carts.set_quantity(BOB, first.id, 1, NOW)
+        await work.commit()
+    async with uow() as work:
+        assert await work.orders.place(order, IdempotencyRecord("key-1", "hash")) \
+            == frozenset()
+        await work.commit()
+    assert await stocks(uow, first, second) == [3, 4]
+    async with uow() as work:
+        assert await work.orders.get(order.id) == order
+        keyed = await work.orders.get_by_idempotency_key(ALICE, "key-1")
+        assert keyed is not None and keyed.order == order
+        assert (await work.carts.get(ALICE)).is_empty
+        assert (await work.carts.get(BOB)).lines == (CartLine(first.id, 1),)
+
+
+async def test_an_order_with_short_lines_names_them_all_and_is_not_placed(
+    uow: UnitOfWorkFactory,
+) -> None:
+    plenty, scarce, archived = await setup(uow, 5, 1, 5)
+    async with uow() as work:
+        await work.products.update(archived.archive(NOW))
+        await work.carts.set_quantity(ALICE, plenty.id, 1, NOW)
+        await work.commit()
+    order = an_order("order-0000000001", ALICE, plenty, scarce, archived)  # 1, 2, 3 units
+    async with uow() as work:
+        assert await work.orders.place(order) == frozenset({scarce.id, archived.id})
+        # not committed: the caller rolls back what was taken
+    assert await stocks(uow, plenty, scarce, archived) == [5, 1, 5]
+    async with uow() as work:
+        assert await work.orders.get(order.id) is None
+        assert (await work.carts.get(ALICE)).lines == (CartLine(plenty.id, 1),)
+
+
+async def test_placing_an_order_with_a_taken_key_raises(uow: UnitOfWorkFactory) -> None:
+    (product,) = await setup(uow, 5)
+    async with uow() as work:
+        await work.orders.place(an_order("order-0000000001", ALICE, product),
+                                IdempotencyRecord("key-1", "hash"))
+        await work.commit()
+    async with uow() as work:
+        with pytest.raises(IdempotencyKeyTaken):
+            await work.orders.place(an_order("order-0000000002", ALICE, product),
+                                    IdempotencyRecord("key-1", "hash"))
+    assert await stocks(uow, product) == [4]
+
+
 async def test_an_order_reads_back_equal_with_its_lines_and_address(
     uow: UnitOfWorkFactory,
 ) -> None:

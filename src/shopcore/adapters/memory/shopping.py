@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
+from shopcore.adapters.memory.catalog import MemoryProductRepository
+from shopcore.adapters.placing import place_step_by_step
 from shopcore.application.pagination import Page, PageRequest
 from shopcore.application.ports.shopping import (
     CartLineWithProduct,
@@ -119,6 +121,7 @@ class MemoryOrderRepository:
     """Orders by id, and the idempotency keys they were placed with."""
 
     def __init__(self, state: MemoryState) -> None:
+        self._state = state
         self._orders = state.orders
         self._keys = state.order_keys
 
@@ -131,6 +134,12 @@ class MemoryOrderRepository:
                 raise IdempotencyKeyTaken()
             self._keys[slot] = StoredOrderKey(order.id, idempotency.request_hash)
         self._orders[order.id] = order
+
+    async def place(self, order: Order,
+                    idempotency: IdempotencyRecord | None = None) -> frozenset[int]:
+        return await place_step_by_step(
+            order, idempotency, products=MemoryProductRepository(self._state),
+            add_order=self.add, carts=MemoryCartRepository(self._state))
 
     async def get(self, order_id: str) -> Order | None:
         return self._orders.get(order_id)

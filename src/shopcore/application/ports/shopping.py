@@ -122,6 +122,20 @@ class OrderRepository(Protocol):
         has an order with ``idempotency.key``."""
         ...
 
+    async def place(self, order: Order,
+                    idempotency: IdempotencyRecord | None = None) -> frozenset[int]:
+        """Record ``order``, made of its buyer's whole cart, as one step: take each
+        line's units from its product's stock (none from an archived product or one with
+        fewer units), insert the order with its lines (as ``add`` does) and empty the
+        buyer's cart.
+
+        Returns the ids of the lines' products that were short: then no order was
+        inserted and the cart was kept, but the units of other lines may have been
+        taken, so the caller rolls back (raising out of the unit of work does). Raises
+        ``IdempotencyKeyTaken`` as ``add`` does, after which the caller rolls back too.
+        """
+        ...
+
     async def get(self, order_id: str) -> Order | None:
         """The order with its lines; ``None`` when unknown."""
         ...

@@ -57,7 +57,9 @@ class _Request:
 
 class PlaceOrder:
     """Checks every line, takes the stock (never overselling), writes the order with
-    its lines (name and price snapshotted) and empties the cart — all or nothing.
+    its lines (name and price snapshotted) and empties the cart — all or nothing, in one
+    step of the order repository (``OrderRepository.place``: one statement on
+    PostgreSQL).
 
     A line short of stock fails the whole order with ``InsufficientStock`` listing
     every short product. A transaction that loses a race (deadlock, serialization
@@ -105,9 +107,9 @@ class PlaceOrder:
             order = Order.place(
                 self._ids.new_id(), request.user_id, locked.cart.order_lines(locked.products),
                 request.address, self._clock.now(), self._currency)
-            await _reserve_stock(uow, order)
-            await uow.orders.add(order, request.idempotency)
-            await uow.carts.clear(request.user_id)
+            short = await uow.orders.place(order, request.idempotency)
+            if short:  # raising rolls back the units taken for the other lines
+                raise await _insufficient_stock(uow, order, short)
             await uow.commit()
         return PlacedOrder(order)
 
@@ -133,20 +135,14 @@ async def _find_replay(
     return PlacedOrder(found.order, replayed=True)
 
 
-async def _reserve_stock(uow: UnitOfWork, order: Order) -> None:
-    """Take every line's units (in ascending product id order, so concurrent orders
-    lock rows in one order); after trying all, raise one ``InsufficientStock`` listing
-    every short line. The caller's rollback undoes the reservations that succeeded."""
-    short = [
-        line for line in sorted(order.lines, key=lambda line: line.product_id)
-        if not await uow.products.reserve_stock(line.product_id, line.quantity)
-    ]
-    if not short:
-        return
-    now = await uow.products.get_many([line.product_id for line in short])
-    raise InsufficientStock([
+async def _insufficient_stock(uow: UnitOfWork, order: Order,
+                              short: frozenset[int]) -> InsufficientStock:
+    """The error listing every short line, with what its product has now."""
+    now = await uow.products.get_many(sorted(short))
+    return InsufficientStock([
         Shortage(line.product_id, line.quantity, _available(now.get(line.product_id)))
-        for line in short
+        for line in sorted(order.lines, key=lambda line: line.product_id)
+        if line.product_id in short
     ])
 
 

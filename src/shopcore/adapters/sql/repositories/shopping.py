@@ -16,13 +16,17 @@ from typing import Any
 
 from sqlalchemy import (
     ARRAY,
+    JSON,
+    Boolean,
     ColumnElement,
     Executable,
     Insert,
+    Integer,
     Select,
     Table,
     and_,
     bindparam,
+    column,
     delete,
     exists,
     func,
@@ -37,9 +41,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shopcore.adapters.placing import place_step_by_step
 from shopcore.adapters.sql.driver import DriverStatement
 from shopcore.adapters.sql.repositories.catalog import (
     PRODUCT_COLUMNS,
+    SqlProductRepository,
     is_storable_id,
     product_from_row,
 )
@@ -170,6 +176,44 @@ def _order_with_lines(dialect: Dialect) -> Executable:
 
 
 _ADD_ORDER_WITH_LINES = DriverStatement(_order_with_lines)
+_ORDER_COLUMNS = [column.name for column in orders.c]
+_PLACE_ORDER = DriverStatement(
+    text(f"""
+    WITH line AS MATERIALIZED (
+        SELECT * FROM json_to_recordset(:lines) AS line (
+            product_id integer, position smallint, name varchar(200),
+            unit_price_minor bigint, quantity integer)
+    ), taken AS (
+        UPDATE products SET stock = products.stock - line.quantity
+        FROM line
+        WHERE products.id = line.product_id AND products.stock >= line.quantity
+          AND products.archived IS false
+        RETURNING products.id
+    ), new_order AS (
+        INSERT INTO orders ({", ".join(_ORDER_COLUMNS)})
+        SELECT {", ".join(":" + name for name in _ORDER_COLUMNS)}
+        WHERE (SELECT count(*) FROM taken) = (SELECT count(*) FROM line)
+        ON CONFLICT (user_id, idempotency_key) DO NOTHING
+        RETURNING orders.id
+    ), new_lines AS (
+        INSERT INTO order_lines (order_id, {", ".join(_LINE_COLUMNS)})
+        SELECT new_order.id, {", ".join("line." + name for name in _LINE_COLUMNS)}
+        FROM new_order, line
+    ), emptied AS (
+        DELETE FROM cart_lines
+        WHERE cart_lines.user_id = :user_id AND EXISTS (SELECT 1 FROM new_order)
+    )
+    SELECT EXISTS (SELECT 1 FROM new_order) AS placed, ARRAY(SELECT id FROM taken) AS taken
+    """)
+    .bindparams(bindparam("lines", type_=JSON),
+                *[bindparam(column.name, type_=column.type) for column in orders.c])
+    .columns(column("placed", Boolean), column("taken", ARRAY(Integer))))
+"""PostgreSQL: ``SqlOrderRepository.place`` in one statement. The lines come as one JSON
+document (``line`` has the order's lines, by ascending product id), so the plan does not
+depend on their number and PostgreSQL keeps one generic plan for it (with arrays it
+planned each execution afresh: ``unnest`` tells it their length). The order is inserted
+only if every line's units were taken (the caller rolls back the others' when not), its
+lines only with it, and the cart is emptied only then."""
 _ADD_TO_WISHLIST = DriverStatement(functools.partial(
     _insert_under_owner_lock, table=wishlist_items, columns=["product_id", "added_at"]))
 """The entry, under its owner's lock: concurrent additions to one wishlist take turns, so
@@ -266,20 +310,29 @@ class SqlOrderRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 
+    async def place(self, order: Order,
+                    idempotency: IdempotencyRecord | None = None) -> frozenset[int]:
+        if self._connection.dialect.name != "postgresql" or not order.lines:
+            return await place_step_by_step(
+                order, idempotency, products=SqlProductRepository(self._connection),
+                add_order=self.add, carts=SqlCartRepository(self._connection))
+        lines = sorted(_line_values(order), key=lambda line: line["product_id"])
+        if not all(is_storable_id(line["product_id"]) for line in lines):
+            return frozenset(line["product_id"] for line in lines
+                             if not is_storable_id(line["product_id"]))
+        (row,) = await _PLACE_ORDER.fetch(self._connection, {
+            **_order_values(order, idempotency),
+            "lines": [{name: line[name] for name in _LINE_COLUMNS} for line in lines]})
+        if row.placed:
+            return frozenset()
+        short = frozenset(line["product_id"] for line in lines) - set(row.taken)
+        if short:
+            return short
+        raise IdempotencyKeyTaken()
+
     async def add(self, order: Order, idempotency: IdempotencyRecord | None = None) -> None:
-        values: dict[str, Any] = {
-            "id": order.id, "user_id": order.user_id, "status": order.status.value,
-            "total_minor": order.total.minor, "currency": order.currency,
-            "shipping_address": _address_document(order.shipping_address),
-            "created_at": order.created_at, "updated_at": order.updated_at,
-            "cancelled_at": order.cancelled_at,
-            "idempotency_key": idempotency.key if idempotency else None,
-            "request_hash": idempotency.request_hash if idempotency else None,
-        }
-        lines = [{"order_id": order.id, "product_id": line.product_id, "position": position,
-                  "name": line.name, "unit_price_minor": line.unit_price.minor,
-                  "quantity": line.quantity}
-                 for position, line in enumerate(order.lines)]
+        values = _order_values(order, idempotency)
+        lines = _line_values(order)
         if self._connection.dialect.name == "postgresql" and lines:
             # One round trip; no line is inserted when the order's key was taken.
             for name in _LINE_COLUMNS:
@@ -359,6 +412,27 @@ _ORDER_SELECT: Select[Any] = select(orders)
 def _storable(text: str) -> bool:
     # NUL cannot be stored in (or compared with) PostgreSQL text.
     return "\x00" not in text
+
+
+def _order_values(order: Order, idempotency: IdempotencyRecord | None) -> dict[str, Any]:
+    """The order's row."""
+    return {
+        "id": order.id, "user_id": order.user_id, "status": order.status.value,
+        "total_minor": order.total.minor, "currency": order.currency,
+        "shipping_address": _address_document(order.shipping_address),
+        "created_at": order.created_at, "updated_at": order.updated_at,
+        "cancelled_at": order.cancelled_at,
+        "idempotency_key": idempotency.key if idempotency else None,
+        "request_hash": idempotency.request_hash if idempotency else None,
+    }
+
+
+def _line_values(order: Order) -> list[dict[str, Any]]:
+    """The rows of the order's lines, in the order's order."""
+    return [{"order_id": order.id, "product_id": line.product_id, "position": position,
+             "name": line.name, "unit_price_minor": line.unit_price.minor,
+             "quantity": line.quantity}
+            for position, line in enumerate(order.lines)]
 
 
 def _address_document(address: ShippingAddress) -> dict[str, str | None]:
