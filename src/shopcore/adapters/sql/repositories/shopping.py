@@ -186,7 +186,8 @@ _PLACE_ORDER = DriverStatement(
     ), taken AS (
         UPDATE products SET stock = products.stock - line.quantity
         FROM line
-        WHERE products.id = line.product_id AND products.stock >= line.quantity
+        WHERE products.id = ANY (ARRAY(SELECT product_id FROM line))
+          AND products.id = line.product_id AND products.stock >= line.quantity
           AND products.archived IS false
         RETURNING products.id
     ), new_order AS (
@@ -211,7 +212,9 @@ _PLACE_ORDER = DriverStatement(
 """PostgreSQL: ``SqlOrderRepository.place`` in one statement. The lines come as one JSON
 document (``line`` has the order's lines, by ascending product id), so the plan does not
 depend on their number and PostgreSQL keeps one generic plan for it (with arrays it
-planned each execution afresh: ``unnest`` tells it their length). The order is inserted
+planned each execution afresh: ``unnest`` tells it their length). That plan finds the
+products by key (``id = ANY``: joined by hash to lines of unknown number, it read the whole
+catalog). The order is inserted
 only if every line's units were taken (the caller rolls back the others' when not), its
 lines only with it, and the cart is emptied only then."""
 _ADD_TO_WISHLIST = DriverStatement(functools.partial(

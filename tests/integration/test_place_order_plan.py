@@ -1,0 +1,59 @@
+"""PostgreSQL keeps one generic plan for placing an order (``_PLACE_ORDER``); that plan
+must reach the ordered products through their primary key, never by reading the whole
+catalog (with the lines' count unknown, a plan joining them to ``products`` by hash
+chose a sequential scan)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from sqlalchemy import insert, text
+
+from shopcore.adapters.sql.repositories.shopping import _PLACE_ORDER
+from shopcore.adapters.sql.tables import products, users
+from tests.support import empty_engine
+
+NOW = datetime(2026, 11, 27, 11, 0, tzinfo=UTC)
+
+
+async def test_the_generic_plan_of_placing_an_order_reads_products_by_key(
+    postgres_url: str,
+) -> None:
+    engine = await empty_engine(postgres_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(insert(users).values(
+                id="user-1", phone="+919876543210", is_admin=False, created_at=NOW))
+            await connection.execute(insert(products), [
+                {"name": f"Product {i}", "description": "", "price_minor": 100,
+                 "category": "things", "stock": 5, "archived": False, "created_at": NOW,
+                 "updated_at": NOW, "rating_count": 0, "rating_total": 0}
+                for i in range(2000)])
+            await connection.execute(text("ANALYZE products"))
+        prepared = _PLACE_ORDER.compiled(engine.dialect)
+        values = {
+            "lines": json.dumps([{"product_id": 1, "position": 0, "name": "Product 0",
+                                  "unit_price_minor": 100, "quantity": 1}]),
+            "id": "order-1", "user_id": "user-1", "status": "placed", "total_minor": 100,
+            "currency": "INR", "shipping_address": "{}", "created_at": NOW,
+            "updated_at": NOW, "cancelled_at": None, "idempotency_key": None,
+            "request_hash": None}
+        async with engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            driver = raw.driver_connection
+            assert driver is not None
+            await driver.execute("SET plan_cache_mode = force_generic_plan")
+            async with driver.transaction():
+                plan = "\n".join(row[0] for row in await driver.fetch(
+                    "EXPLAIN " + prepared.sql,
+                    *[values[name] for name in prepared.parameters]))
+                await driver.execute("RESET plan_cache_mode")
+            assert_reads_products_by_key(plan)
+    finally:
+        await engine.dispose()
+
+
+def assert_reads_products_by_key(plan: str) -> None:
+    assert "Seq Scan on products" not in plan, plan
+    assert "products_pkey" in plan or "pk_products" in plan, plan
