@@ -20,7 +20,6 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     Executable,
-    Insert,
     Integer,
     Select,
     Table,
@@ -33,7 +32,6 @@ from sqlalchemy import (
     null,
     select,
     text,
-    true,
     union_all,
     update,
 )
@@ -154,28 +152,9 @@ _SET_CART_LINE_IF_UNCHANGED = DriverStatement(functools.partial(
     update=["quantity"]))
 """``_SET_CART_LINE``'s upsert while the owner's ``cart_version`` is still ``version``."""
 _ADD_ORDER = OnConflictInsert(orders, conflict=["user_id", "idempotency_key"])
-_ADD_ORDER_RETURNING_ID = OnConflictInsert(orders, conflict=["user_id", "idempotency_key"],
-                                           returning=[orders.c.id])
 _LINE_COLUMNS = ("product_id", "position", "name", "unit_price_minor", "quantity")
 
 
-def _order_with_lines(dialect: Dialect) -> Executable:
-    """PostgreSQL: the order inserted as ``_ADD_ORDER`` does, and its lines (one array
-    parameter ``line_<column>`` per column) with the order's id if it was inserted."""
-    insert_order = _ADD_ORDER_RETURNING_ID.statement(dialect)
-    assert isinstance(insert_order, Insert)
-    new_order = insert_order.cte("new_order")
-    line = func.unnest(*[
-        bindparam(f"line_{name}", type_=ARRAY(order_lines.c[name].type))
-        for name in _LINE_COLUMNS
-    ]).table_valued(*_LINE_COLUMNS).render_derived()
-    return order_lines.insert().from_select(
-        ["order_id", *_LINE_COLUMNS],
-        select(new_order.c.id, *[line.c[name] for name in _LINE_COLUMNS])
-        .select_from(new_order.join(line, true())))
-
-
-_ADD_ORDER_WITH_LINES = DriverStatement(_order_with_lines)
 _ORDER_COLUMNS = [column.name for column in orders.c]
 _PLACE_ORDER = DriverStatement(
     text(f"""
@@ -214,9 +193,8 @@ document (``line`` has the order's lines, by ascending product id), so the plan 
 depend on their number and PostgreSQL keeps one generic plan for it (with arrays it
 planned each execution afresh: ``unnest`` tells it their length). That plan finds the
 products by key (``id = ANY``: joined by hash to lines of unknown number, it read the whole
-catalog). The order is inserted
-only if every line's units were taken (the caller rolls back the others' when not), its
-lines only with it, and the cart is emptied only then."""
+catalog). The order is inserted only if every line's units were taken (the caller rolls
+back the others' when not), its lines only with it, and the cart is emptied only then."""
 _ADD_TO_WISHLIST = DriverStatement(functools.partial(
     _insert_under_owner_lock, table=wishlist_items, columns=["product_id", "added_at"]))
 """The entry, under its owner's lock: concurrent additions to one wishlist take turns, so
@@ -334,19 +312,11 @@ class SqlOrderRepository:
         raise IdempotencyKeyTaken()
 
     async def add(self, order: Order, idempotency: IdempotencyRecord | None = None) -> None:
-        values = _order_values(order, idempotency)
-        lines = _line_values(order)
-        if self._connection.dialect.name == "postgresql" and lines:
-            # One round trip; no line is inserted when the order's key was taken.
-            for name in _LINE_COLUMNS:
-                values[f"line_{name}"] = [line[name] for line in lines]
-            inserted = await _ADD_ORDER_WITH_LINES.execute(self._connection, values)
-        else:
-            inserted = await _ADD_ORDER.execute(self._connection, values)
-            if inserted == 1:
-                await _INSERT_ORDER_LINES.execute_many(self._connection, lines)
+        # (PostgreSQL places orders with _PLACE_ORDER; this is the step-by-step form.)
+        inserted = await _ADD_ORDER.execute(self._connection, _order_values(order, idempotency))
         if inserted == 0:
             raise IdempotencyKeyTaken()
+        await _INSERT_ORDER_LINES.execute_many(self._connection, _line_values(order))
 
     async def get(self, order_id: str) -> Order | None:
         if not _storable(order_id):
