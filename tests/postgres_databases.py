@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shopcore.adapters.sql.engine import create_engine
 
@@ -50,3 +52,20 @@ async def fresh_database(label: str = "fresh") -> AsyncIterator[str]:
         yield url
     finally:
         await drop_database(url)
+
+
+async def on_both_engines(tmp_path: Path, label: str,
+                          check: Callable[[AsyncEngine], Awaitable[None]]) -> None:
+    """Run ``check`` on an engine of a new SQLite file, then of a new PostgreSQL database
+    (for migration tests, which start from an empty schema)."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / f'{label}.db'}")
+    try:
+        await check(engine)
+    finally:
+        await engine.dispose()
+    async with fresh_database(label) as url:
+        engine = create_engine(url)
+        try:
+            await check(engine)
+        finally:
+            await engine.dispose()

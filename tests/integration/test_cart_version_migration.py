@@ -10,26 +10,15 @@ from alembic import command
 from sqlalchemy import Connection, delete, insert, inspect, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shopcore.adapters.sql.engine import create_engine
 from shopcore.adapters.sql.migrate import alembic_config, upgrade_database
 from shopcore.adapters.sql.tables import cart_lines, products, users
-from tests.postgres_databases import fresh_database
+from tests.postgres_databases import on_both_engines
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
 
 async def test_the_cart_version_migration_round_trip_on_both_engines(tmp_path: Path) -> None:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
-    try:
-        await _round_trip(engine)
-    finally:
-        await engine.dispose()
-    async with fresh_database("cart_version") as url:
-        engine = create_engine(url)
-        try:
-            await _round_trip(engine)
-        finally:
-            await engine.dispose()
+    await on_both_engines(tmp_path, "cart_version", _round_trip)
 
 
 async def _round_trip(engine: AsyncEngine) -> None:

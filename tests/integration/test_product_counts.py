@@ -13,7 +13,6 @@ from alembic import command
 from sqlalchemy import Connection, delete, func, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shopcore.adapters.sql.engine import create_engine
 from shopcore.adapters.sql.migrate import alembic_config, upgrade_database
 from shopcore.adapters.sql.queries.catalog import SqlProductCatalog
 from shopcore.adapters.sql.queries.product_counts import kept_count
@@ -29,7 +28,7 @@ from shopcore.application.shopping.place_order import PlaceOrderCommand
 from shopcore.domain.catalog import ProductDraft
 from shopcore.domain.money import Money
 from tests.integration.test_order_concurrency import ADDRESS, Shop, settle
-from tests.postgres_databases import fresh_database
+from tests.postgres_databases import on_both_engines
 from tests.support import insert_order
 
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
@@ -218,14 +217,4 @@ async def _migration_round_trip(engine: AsyncEngine) -> None:
 async def test_the_migration_counts_existing_products_and_its_downgrade_drops_the_table(
     tmp_path: Path,
 ) -> None:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
-    try:
-        await _migration_round_trip(engine)
-    finally:
-        await engine.dispose()
-    async with fresh_database("counts") as url:
-        engine = create_engine(url)
-        try:
-            await _migration_round_trip(engine)
-        finally:
-            await engine.dispose()
+    await on_both_engines(tmp_path, "counts", _migration_round_trip)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shopcore.adapters.memory.unit_of_work import MemoryState, MemoryUnitOfWork
+from shopcore.adapters.memory.unit_of_work import MemoryUnitOfWork
 from shopcore.application.ports.shopping import CartSnapshot
 from shopcore.application.shopping.add_to_cart import AddToCart, AddToCartCommand
 from shopcore.application.shopping.get_cart import GetCartQuery
@@ -80,32 +80,21 @@ async def test_adding_accumulates_on_one_line_priced_now(shop: InMemoryShop) -> 
     assert (await shop.get_cart(GetCartQuery(ALICE))).total.amount == "3.00"
 
 
-class _StaleSnapshots:
-    """An unlocked unit of work whose cart reads return a version someone else's change
-    has since replaced (what a request racing another one sees)."""
+class _StaleSnapshotUnitOfWork(MemoryUnitOfWork):
+    """Its cart reads return a version that someone else's change has since replaced
+    (what a request racing another one reads)."""
 
-    def __init__(self, shop: InMemoryShop) -> None:
-        self.units = 0
-        self._shop = shop
+    async def __aenter__(self) -> _StaleSnapshotUnitOfWork:
+        await super().__aenter__()
+        read = self.carts.get_snapshot
 
-    def __call__(self) -> MemoryUnitOfWork:
-        self.units += 1
-        unit = self._shop.database.unit_of_work()
-        bind = unit._bind
+        async def stale(user_id: str, *,
+                        also_product: int | None = None) -> CartSnapshot | None:
+            snapshot = await read(user_id, also_product=also_product)
+            return snapshot and replace(snapshot, version=snapshot.version - 1)
 
-        def bind_stale(work: MemoryState) -> None:
-            bind(work)
-            read = unit.carts.get_snapshot
-
-            async def stale(user_id: str, *,
-                            also_product: int | None = None) -> CartSnapshot | None:
-                snapshot = await read(user_id, also_product=also_product)
-                return snapshot and replace(snapshot, version=snapshot.version - 1)
-
-            unit.carts.get_snapshot = stale  # type: ignore[method-assign]
-
-        unit._bind = bind_stale  # type: ignore[method-assign]
-        return unit
+        self.carts.get_snapshot = stale  # type: ignore[method-assign]
+        return self
 
 
 async def test_an_addition_whose_cart_changed_after_its_read_adds_under_the_lock(
@@ -113,10 +102,15 @@ async def test_an_addition_whose_cart_changed_after_its_read_adds_under_the_lock
 ) -> None:
     phone = await add_product(shop, stock=10)
     await shop.add_to_cart(AddToCartCommand(ALICE, phone.id, 2))
-    stale = _StaleSnapshots(shop)
-    add = AddToCart(shop.database.unit_of_work, shop.clock, unlocked_uow=stale)
+    unlocked: list[MemoryUnitOfWork] = []
+
+    def stale_unit() -> MemoryUnitOfWork:
+        unlocked.append(_StaleSnapshotUnitOfWork(shop.database))
+        return unlocked[-1]
+
+    add = AddToCart(shop.database.unit_of_work, shop.clock, unlocked_uow=stale_unit)
     total = await add(AddToCartCommand(ALICE, phone.id, 3))
-    assert stale.units == 1  # tried without the lock once, wrote nothing
+    assert len(unlocked) == 1  # tried without the lock once, wrote nothing
     assert total.total_quantity == 5
     cart = await shop.get_cart(GetCartQuery(ALICE))
     assert [line.quantity for line in cart.lines] == [5]
