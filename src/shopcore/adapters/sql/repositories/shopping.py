@@ -298,9 +298,10 @@ class SqlOrderRepository:
                 order, idempotency, products=SqlProductRepository(self._connection),
                 add_order=self.add, carts=SqlCartRepository(self._connection))
         lines = sorted(_line_values(order), key=lambda line: line["product_id"])
-        if not all(is_storable_id(line["product_id"]) for line in lines):
-            return frozenset(line["product_id"] for line in lines
-                             if not is_storable_id(line["product_id"]))
+        unstorable = frozenset(line["product_id"] for line in lines
+                               if not is_storable_id(line["product_id"]))
+        if unstorable:  # no such products (and the ids must not reach the database)
+            return unstorable
         (row,) = await _PLACE_ORDER.fetch(self._connection, {
             **_order_values(order, idempotency),
             "lines": [{name: line[name] for name in _LINE_COLUMNS} for line in lines]})
