@@ -1,4 +1,5 @@
-"""Fresh, empty PostgreSQL databases for tests that need one of their own."""
+"""Fresh, empty PostgreSQL databases for tests that need one of their own, and the
+migration tests' helpers."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from alembic import command
+from sqlalchemy import Connection, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shopcore.adapters.sql.engine import create_engine
+from shopcore.adapters.sql.migrate import alembic_config
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "SHOPCORE_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
@@ -69,3 +72,9 @@ async def on_both_engines(tmp_path: Path, label: str,
             await check(engine)
         finally:
             await engine.dispose()
+
+
+def downgrade(connection: Connection, revision: str) -> None:
+    """``alembic downgrade revision`` on ``connection`` (``await run_sync(downgrade, ...)``;
+    the caller commits)."""
+    command.downgrade(alembic_config(connection), revision)

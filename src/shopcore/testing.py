@@ -152,7 +152,8 @@ class InMemoryShop(ShopUseCases):
         self.add_to_cart = AddToCart(uow, self.clock, self.currency, unlocked_uow=uow)
         self.update_cart_line = UpdateCartLine(uow, self.clock, self.currency)
         self.remove_from_cart = RemoveFromCart(uow, self.currency)
-        self.place_order = PlaceOrder(uow, self.clock, self.ids, phones, self.currency)
+        self.place_order = PlaceOrder(uow, self.clock, self.ids, phones, self.currency,
+                                      unlocked_uow=uow)
         self.payment_refunds = PaymentRefunds(uow, self.payment_gateway, self.clock)
         self.cancel_order = CancelOrder(uow, self.clock, self.payment_refunds)
         self.list_orders = ListOrders(uow)

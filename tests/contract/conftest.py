@@ -24,8 +24,30 @@ from tests.support import empty_engine, insert_order, sqlite_copy
 @pytest.fixture(params=["memory", "sqlite", "postgresql"])
 async def uow(request: pytest.FixtureRequest) -> AsyncIterator[UnitOfWorkFactory]:
     """A unit-of-work factory on an empty store of each kind."""
+    async for units in _units_of_work(request):
+        yield units.uow
+
+
+@dataclass
+class UnitsOfWork:
+    """One empty store's units of work: ``uow`` and ``unlocked``, the one the use cases
+    try first without a lock (``SqlUnitOfWork(autocommit=True)``; the fakes' own)."""
+
+    uow: UnitOfWorkFactory
+    unlocked: UnitOfWorkFactory
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+async def units_of_work(request: pytest.FixtureRequest) -> AsyncIterator[UnitsOfWork]:
+    """``UnitsOfWork`` on an empty store of each kind."""
+    async for units in _units_of_work(request):
+        yield units
+
+
+async def _units_of_work(request: pytest.FixtureRequest) -> AsyncIterator[UnitsOfWork]:
     if request.param == "memory":
-        yield MemoryDatabase().unit_of_work
+        database = MemoryDatabase()
+        yield UnitsOfWork(database.unit_of_work, database.unit_of_work)
         return
     if request.param == "sqlite":
         url = sqlite_copy(request.getfixturevalue("sqlite_template"),
@@ -33,7 +55,8 @@ async def uow(request: pytest.FixtureRequest) -> AsyncIterator[UnitOfWorkFactory
     else:
         url = request.getfixturevalue("postgres_url")
     engine = await empty_engine(url)
-    yield lambda: SqlUnitOfWork(engine)
+    yield UnitsOfWork(lambda: SqlUnitOfWork(engine),
+                      lambda: SqlUnitOfWork(engine, autocommit=True))
     await engine.dispose()
 
 

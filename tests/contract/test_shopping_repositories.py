@@ -17,6 +17,7 @@ from shopcore.domain.ordering import Order, OrderLine, OrderStatus, ShippingAddr
 from shopcore.domain.phone import Phone
 from shopcore.domain.reviews import AlreadyReviewed, ReviewDraft
 from shopcore.domain.users import User
+from tests.contract.conftest import UnitsOfWork
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 ALICE, BOB = "user-alice", "user-bob"
@@ -320,6 +321,100 @@ async def test_placing_an_order_with_a_taken_key_raises(uow: UnitOfWorkFactory) 
             await work.orders.place(an_order("order-0000000002", ALICE, product),
                                     IdempotencyRecord("key-1", "hash"))
     assert await stocks(uow, product) == [4]
+
+
+async def fill_cart(uow: UnitOfWorkFactory, order: Order) -> int:
+    """Put the order's lines in its buyer's cart; the cart's version after."""
+    async with uow() as work:
+        for line in order.lines:
+            await work.carts.set_quantity(order.user_id, line.product_id, line.quantity, NOW)
+        await work.commit()
+    return await version_of(uow, order.user_id)
+
+
+async def test_an_order_over_an_unchanged_cart_is_placed_whole(
+    units_of_work: UnitsOfWork,
+) -> None:
+    uow = units_of_work.uow
+    first, second = await setup(uow, 5, 5)
+    order = an_order("order-0000000001", ALICE, second, first)  # 1 of second, 2 of first
+    version = await fill_cart(uow, order)
+    async with uow() as work:
+        await work.carts.set_quantity(BOB, first.id, 1, NOW)
+        await work.commit()
+    async with units_of_work.unlocked() as work:
+        assert await work.orders.place_if_unchanged(
+            order, IdempotencyRecord("key-1", "hash"), cart_version=version)
+        await work.commit()
+    assert await stocks(uow, first, second) == [3, 4]
+    async with uow() as work:
+        assert await work.orders.get(order.id) == order
+        keyed = await work.orders.get_by_idempotency_key(ALICE, "key-1")
+        assert keyed is not None and keyed.order == order
+        assert (await work.carts.get(ALICE)).is_empty
+        assert (await work.carts.get(BOB)).lines == (CartLine(first.id, 1),)
+    assert await version_of(uow, ALICE) != version
+
+
+async def test_an_order_over_a_changed_cart_is_not_placed(units_of_work: UnitsOfWork) -> None:
+    uow = units_of_work.uow
+    first, second = await setup(uow, 5, 5)
+    order = an_order("order-0000000001", ALICE, first)
+    read = await fill_cart(uow, order)
+    async with uow() as work:  # a change after the read
+        await work.carts.set_quantity(ALICE, second.id, 1, NOW)
+        await work.commit()
+    async with units_of_work.unlocked() as work:
+        assert not await work.orders.place_if_unchanged(order, cart_version=read)
+        assert not await work.orders.place_if_unchanged(
+            an_order("order-0000000002", "user-nobody", first), cart_version=0)
+    assert await stocks(uow, first, second) == [5, 5]
+    async with uow() as work:
+        assert await work.orders.get(order.id) is None
+        assert (await work.carts.get(ALICE)).lines == (CartLine(first.id, 1),
+                                                       CartLine(second.id, 1))
+
+
+async def test_an_order_with_a_short_line_over_an_unchanged_cart_takes_nothing(
+    units_of_work: UnitsOfWork,
+) -> None:
+    uow = units_of_work.uow
+    plenty, scarce, archived = await setup(uow, 5, 1, 5)
+    order = an_order("order-0000000001", ALICE, plenty, scarce, archived)  # 1, 2, 3 units
+    async with uow() as work:
+        await work.products.update(archived.archive(NOW))
+        await work.commit()
+    for short in (order, an_order("order-0000000002", ALICE, plenty, scarce)):
+        version = await fill_cart(uow, short)
+        async with units_of_work.unlocked() as work:
+            assert not await work.orders.place_if_unchanged(short, cart_version=version)
+            # the unit of work goes on after the refusal (then ends without commit)
+            assert (await work.carts.get_snapshot(ALICE)) is not None
+        # plenty's unit was taken before a later line was found short: it is back
+        assert await stocks(uow, plenty, scarce, archived) == [5, 1, 5]
+        async with uow() as work:
+            assert await work.orders.get(short.id) is None
+            assert len((await work.carts.get(ALICE)).lines) == len(order.lines)
+
+
+async def test_an_order_with_a_taken_key_over_an_unchanged_cart_takes_nothing(
+    units_of_work: UnitsOfWork,
+) -> None:
+    uow = units_of_work.uow
+    (product,) = await setup(uow, 5)
+    first = an_order("order-0000000001", ALICE, product)
+    async with uow() as work:
+        await work.orders.place(first, IdempotencyRecord("key-1", "hash"))
+        await work.commit()
+    second = an_order("order-0000000002", ALICE, product)
+    version = await fill_cart(uow, second)
+    async with units_of_work.unlocked() as work:
+        assert not await work.orders.place_if_unchanged(
+            second, IdempotencyRecord("key-1", "hash"), cart_version=version)
+    assert await stocks(uow, product) == [4]
+    async with uow() as work:
+        assert await work.orders.get(second.id) is None
+        assert (await work.carts.get(ALICE)).lines == (CartLine(product.id, 1),)
 
 
 async def test_an_order_reads_back_equal_with_its_lines_and_address(

@@ -6,13 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from alembic import command
-from sqlalchemy import Connection, delete, insert, inspect, select, text, update
+from sqlalchemy import delete, insert, inspect, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shopcore.adapters.sql.migrate import alembic_config, upgrade_database
+from shopcore.adapters.sql.migrate import upgrade_database
 from shopcore.adapters.sql.tables import cart_lines, products, users
-from tests.postgres_databases import on_both_engines
+from tests.postgres_databases import downgrade, on_both_engines
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
@@ -43,7 +42,7 @@ async def _round_trip(engine: AsyncEngine) -> None:
     assert await _version(engine) == 2
 
     async with engine.connect() as connection:
-        await connection.run_sync(_downgrade, "0012")
+        await connection.run_sync(downgrade, "0012")
         await connection.commit()
         columns = await connection.run_sync(
             lambda sync: [column["name"] for column in inspect(sync).get_columns("users")])
@@ -64,7 +63,3 @@ async def _version(engine: AsyncEngine) -> int:
         version: int = (await connection.execute(
             select(users.c.cart_version).where(users.c.id == "user-1"))).scalar_one()
     return version
-
-
-def _downgrade(connection: Connection, revision: str) -> None:
-    command.downgrade(alembic_config(connection), revision)

@@ -44,14 +44,15 @@ clock = SystemClock()
 
 class Shop:
     """The shopping use cases wired to the SQL unit of work on ``engine`` (as the
-    container does: adding to a cart tries without a lock first, unless ``locked_only``)."""
+    container does on PostgreSQL: adding to a cart and placing an order try without a
+    lock first, unless ``locked_only``, as on SQLite)."""
 
     def __init__(self, engine: AsyncEngine, *, locked_only: bool = False) -> None:
         self.uow = lambda: SqlUnitOfWork(engine)
-        self.add_to_cart = AddToCart(
-            self.uow, clock,
-            unlocked_uow=None if locked_only else lambda: SqlUnitOfWork(engine, autocommit=True))
-        self.place_order = PlaceOrder(self.uow, clock, Uuid4Ids(), PhonenumbersPhoneParser())
+        unlocked = None if locked_only else lambda: SqlUnitOfWork(engine, autocommit=True)
+        self.add_to_cart = AddToCart(self.uow, clock, unlocked_uow=unlocked)
+        self.place_order = PlaceOrder(self.uow, clock, Uuid4Ids(), PhonenumbersPhoneParser(),
+                                      unlocked_uow=unlocked)
         self.cancel_order = CancelOrder(self.uow, clock)
         self.add_review = AddReview(self.uow, clock)
         self.add_to_wishlist = AddToWishlist(self.uow, clock)
@@ -92,8 +93,11 @@ def unexpected(results: list[Any], *expected: type[BaseException]) -> list[BaseE
     return [r for r in results if isinstance(r, BaseException) and not isinstance(r, expected)]
 
 
-async def test_forty_buyers_of_ten_units_make_exactly_ten_orders(engine: AsyncEngine) -> None:
-    shop = Shop(engine)
+@pytest.mark.parametrize("locked_only", [False, True], ids=["unlocked-first", "locked"])
+async def test_forty_buyers_of_ten_units_make_exactly_ten_orders(
+    engine: AsyncEngine, locked_only: bool
+) -> None:
+    shop = Shop(engine, locked_only=locked_only)
     buyers = await shop.users(40)
     phone = await shop.product(stock=10)
     for buyer in buyers:
@@ -108,10 +112,11 @@ async def test_forty_buyers_of_ten_units_make_exactly_ten_orders(engine: AsyncEn
     assert await shop.count(engine, orders) == 10
 
 
+@pytest.mark.parametrize("locked_only", [False, True], ids=["unlocked-first", "locked"])
 async def test_a_short_line_anywhere_fails_the_whole_order_under_contention(
-    engine: AsyncEngine,
+    engine: AsyncEngine, locked_only: bool
 ) -> None:
-    shop = Shop(engine)
+    shop = Shop(engine, locked_only=locked_only)
     buyers = await shop.users(12)
     scarce, plenty = await shop.product(stock=3, name="Scarce"), await shop.product(stock=100)
     for buyer in buyers:
@@ -162,8 +167,11 @@ async def test_an_order_and_concurrent_additions_take_turns(
     assert ordered + left == 6 and await shop.stock(phone) == 50 - ordered
 
 
-async def test_ten_requests_with_one_key_make_one_order(engine: AsyncEngine) -> None:
-    shop = Shop(engine)
+@pytest.mark.parametrize("locked_only", [False, True], ids=["unlocked-first", "locked"])
+async def test_ten_requests_with_one_key_make_one_order(
+    engine: AsyncEngine, locked_only: bool
+) -> None:
+    shop = Shop(engine, locked_only=locked_only)
     (buyer,) = await shop.users(1)
     phone = await shop.product(stock=10)
     await shop.add_to_cart(AddToCartCommand(buyer, phone.id, 3))
@@ -176,10 +184,11 @@ async def test_ten_requests_with_one_key_make_one_order(engine: AsyncEngine) -> 
     assert await shop.stock(phone) == 7 and await shop.count(engine, orders) == 1
 
 
+@pytest.mark.parametrize("locked_only", [False, True], ids=["unlocked-first", "locked"])
 async def test_cancelling_while_others_order_keeps_every_unit_accounted_for(
-    engine: AsyncEngine,
+    engine: AsyncEngine, locked_only: bool
 ) -> None:
-    shop = Shop(engine)
+    shop = Shop(engine, locked_only=locked_only)
     users = await shop.users(30)
     phone = await shop.product(stock=20)
     first, rest = users[:10], users[10:]

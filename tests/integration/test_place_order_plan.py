@@ -1,24 +1,31 @@
-"""PostgreSQL keeps one generic plan for placing an order (``_PLACE_ORDER``); that plan
-must reach the ordered products through their primary key, never by reading the whole
-catalog (with the lines' count unknown, a plan joining them to ``products`` by hash
-chose a sequential scan)."""
+"""PostgreSQL keeps one generic plan for placing an order (``_PLACE_ORDER``, and
+``_PLACE_ORDER_IF_CART_UNCHANGED`` without the lock); each plan must reach the ordered
+products through their primary key, never by reading the whole catalog (with the lines'
+count unknown, a plan joining them to ``products`` by hash chose a sequential scan)."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import insert, text
 
-from shopcore.adapters.sql.repositories.shopping import _PLACE_ORDER
+from shopcore.adapters.sql.driver import DriverStatement
+from shopcore.adapters.sql.repositories.shopping import (
+    _PLACE_ORDER,
+    _PLACE_ORDER_IF_CART_UNCHANGED,
+)
 from shopcore.adapters.sql.tables import products, users
 from tests.support import empty_engine
 
 NOW = datetime(2026, 11, 27, 11, 0, tzinfo=UTC)
 
 
+@pytest.mark.parametrize("statement", [_PLACE_ORDER, _PLACE_ORDER_IF_CART_UNCHANGED],
+                         ids=["locked", "if-cart-unchanged"])
 async def test_the_generic_plan_of_placing_an_order_reads_products_by_key(
-    postgres_url: str,
+    postgres_url: str, statement: DriverStatement,
 ) -> None:
     engine = await empty_engine(postgres_url)
     try:
@@ -31,14 +38,14 @@ async def test_the_generic_plan_of_placing_an_order_reads_products_by_key(
                  "updated_at": NOW, "rating_count": 0, "rating_total": 0}
                 for i in range(2000)])
             await connection.execute(text("ANALYZE products"))
-        prepared = _PLACE_ORDER.compiled(engine.dialect)
+        prepared = statement.compiled(engine.dialect)
         values = {
             "lines": json.dumps([{"product_id": 1, "position": 0, "name": "Product 0",
                                   "unit_price_minor": 100, "quantity": 1}]),
             "id": "order-1", "user_id": "user-1", "status": "placed", "total_minor": 100,
             "currency": "INR", "shipping_address": "{}", "created_at": NOW,
             "updated_at": NOW, "cancelled_at": None, "idempotency_key": None,
-            "request_hash": None}
+            "request_hash": None, "cart_version": 0}
         async with engine.connect() as connection:
             raw = await connection.get_raw_connection()
             driver = raw.driver_connection

@@ -9,11 +9,10 @@ import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from alembic import command
-from sqlalchemy import Connection, delete, func, inspect, select, update
+from sqlalchemy import delete, func, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shopcore.adapters.sql.migrate import alembic_config, upgrade_database
+from shopcore.adapters.sql.migrate import upgrade_database
 from shopcore.adapters.sql.queries.catalog import SqlProductCatalog
 from shopcore.adapters.sql.queries.product_counts import kept_count
 from shopcore.adapters.sql.tables import product_counts, products
@@ -28,7 +27,7 @@ from shopcore.application.shopping.place_order import PlaceOrderCommand
 from shopcore.domain.catalog import ProductDraft
 from shopcore.domain.money import Money
 from tests.integration.test_order_concurrency import ADDRESS, Shop, settle
-from tests.postgres_databases import on_both_engines
+from tests.postgres_databases import downgrade, on_both_engines
 from tests.support import insert_order
 
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
@@ -190,10 +189,6 @@ def inr(rupees: int) -> Money:
     return Money(rupees * 100, "INR")
 
 
-def _downgrade(connection: Connection, revision: str) -> None:
-    command.downgrade(alembic_config(connection), revision)
-
-
 async def _migration_round_trip(engine: AsyncEngine) -> None:
     await upgrade_database(engine, "0010")
     ids = await _add(engine, ["books", "books", "toys", "garden", "toys", "books"])
@@ -205,7 +200,7 @@ async def _migration_round_trip(engine: AsyncEngine) -> None:
     assert await _kept(engine) == {"books": 2, "toys": 2, "garden": 1}
 
     async with engine.connect() as connection:
-        await connection.run_sync(_downgrade, "0010")
+        await connection.run_sync(downgrade, "0010")
         await connection.commit()
         tables = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
     assert "product_counts" not in tables

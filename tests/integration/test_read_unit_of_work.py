@@ -1,8 +1,8 @@
 """The read-only unit of work: on SQLite it reads while a writer holds the write lock
 (its transaction begins DEFERRED), on PostgreSQL it reads in autocommit (no BEGIN and
 COMMIT round trips), and it refuses to commit, on both engines. The autocommit unit of
-work (adding to a cart's first try): its own transaction per statement on PostgreSQL,
-an ordinary write transaction on SQLite."""
+work (the first try of adding to a cart and of placing an order): its own transaction
+per statement on PostgreSQL, an ordinary write transaction on SQLite."""
 
 from __future__ import annotations
 
@@ -121,13 +121,13 @@ def test_a_unit_of_work_is_not_both_read_only_and_autocommit(engine: AsyncEngine
     ("postgresql+asyncpg://postgres@127.0.0.1:5432/unused", True),
     ("sqlite+aiosqlite:///unused.db", False),
 ])
-def test_the_container_adds_to_carts_without_the_lock_first_on_postgresql_only(
+def test_the_container_adds_to_carts_and_orders_without_the_lock_first_on_postgresql_only(
     url: str, unlocked: bool,
 ) -> None:
     container = build_container(Settings.load(environ={
         "SHOPCORE_DATABASE_URL": url, "SHOPCORE_SECRET_KEY": "x" * 48}))
-    first = container.add_to_cart()._unlocked_uow
-    assert (first is not None) is unlocked
-    if first is not None:
-        work = first()
-        assert isinstance(work, SqlUnitOfWork) and work._autocommit
+    for first in (container.add_to_cart()._unlocked_uow, container.place_order()._unlocked_uow):
+        assert (first is not None) is unlocked
+        if first is not None:
+            work = first()
+            assert isinstance(work, SqlUnitOfWork) and work._autocommit

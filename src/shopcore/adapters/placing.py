@@ -1,12 +1,16 @@
-"""``OrderRepository.place`` one statement at a time, for the stores that have no
-single-statement form of it (SQLite, the in-memory fakes)."""
+"""``OrderRepository.place`` and ``place_if_unchanged`` one statement at a time, for the
+stores that have no single-statement form of them (SQLite, the in-memory fakes)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
 from shopcore.application.ports.catalog import ProductRepository
-from shopcore.application.ports.shopping import CartRepository, IdempotencyRecord
+from shopcore.application.ports.shopping import (
+    CartRepository,
+    IdempotencyKeyTaken,
+    IdempotencyRecord,
+)
 from shopcore.domain.ordering import Order
 
 
@@ -30,3 +34,23 @@ async def place_step_by_step(
     await add_order(order, idempotency)
     await carts.clear(order.user_id)
     return short
+
+
+async def place_if_unchanged_step_by_step(
+    order: Order,
+    idempotency: IdempotencyRecord | None,
+    *,
+    cart_version: int,
+    carts: CartRepository,
+    place: Callable[[Order, IdempotencyRecord | None], Awaitable[frozenset[int]]],
+) -> bool:
+    """``place`` if the buyer's cart is still at ``cart_version``: whether the order was
+    placed. When not, the caller does not commit (``place`` may have taken units)."""
+    snapshot = await carts.get_snapshot(order.user_id)
+    if snapshot is None or snapshot.version != cart_version:
+        return False
+    try:
+        short = await place(order, idempotency)
+    except IdempotencyKeyTaken:
+        return False
+    return not short

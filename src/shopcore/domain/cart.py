@@ -138,11 +138,7 @@ class Cart:
         """
         if self.is_empty:
             raise CartEmpty()
-        shortages: list[Shortage] = []
-        for line in self.lines:
-            available = _available(products.get(line.product_id))
-            if line.quantity > available:
-                shortages.append(Shortage(line.product_id, line.quantity, available))
+        shortages = self.shortages(products)
         if shortages:
             raise InsufficientStock(shortages)
         return tuple(
@@ -150,6 +146,15 @@ class Cart:
                       products[line.product_id].price, line.quantity)
             for line in self.lines
         )
+
+    def shortages(self, products: Mapping[int, Product]) -> list[Shortage]:
+        """Every line short of stock (an archived or unknown product has 0 available)."""
+        shortages: list[Shortage] = []
+        for line in self.lines:
+            available = _available(products.get(line.product_id))
+            if line.quantity > available:
+                shortages.append(Shortage(line.product_id, line.quantity, available))
+        return shortages
 
     def _with_quantity(self, product_id: int, quantity: int) -> Cart:
         if not self.contains(product_id):

@@ -77,9 +77,9 @@ def _catalog_engine(settings: Settings, engine: AsyncEngine) -> AsyncEngine:
 
 def _unlocked_unit_of_work(engine: AsyncEngine, autocommit: UnitOfWorkFactory
                            ) -> UnitOfWorkFactory | None:
-    """What AddToCart tries first, without the cart's lock: the autocommit unit of work on
-    PostgreSQL (two round trips instead of four); none on SQLite, whose writers take turns
-    anyway, so that the conditional write would only cost more there."""
+    """What AddToCart and PlaceOrder try first, without the cart's lock: the autocommit
+    unit of work on PostgreSQL (two round trips instead of four); none on SQLite, whose
+    writers take turns anyway, so that the conditional write would only cost more there."""
     return None if is_sqlite(engine) else autocommit
 
 
@@ -214,7 +214,9 @@ class Container(containers.DeclarativeContainer):
     remove_from_cart = providers.Singleton(
         RemoveFromCart, unit_of_work.provider, settings.provided.currency)
     place_order = providers.Singleton(
-        PlaceOrder, unit_of_work.provider, clock, ids, phones, settings.provided.currency)
+        PlaceOrder, unit_of_work.provider, clock, ids, phones, settings.provided.currency,
+        unlocked_uow=providers.Callable(
+            _unlocked_unit_of_work, engine, autocommit_unit_of_work.provider))
     cancel_order = providers.Singleton(CancelOrder, unit_of_work.provider, clock, payment_refunds)
     list_orders = providers.Singleton(ListOrders, read_unit_of_work.provider)
     get_order = providers.Singleton(GetOrder, read_unit_of_work.provider)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from shopcore.adapters.memory.unit_of_work import MemoryUnitOfWork
+from shopcore.application.ports.shopping import CartSnapshot
 from shopcore.application.shopping.addresses import ShippingAddressInput
 from shopcore.domain.catalog import Product, ProductDraft
 from shopcore.domain.phone import Phone
@@ -40,3 +42,20 @@ def product_now(shop: InMemoryShop, product: Product) -> Product:
 def change_product(shop: InMemoryShop, product: Product, **changes: object) -> None:
     current = shop.database.state.products[product.id]
     shop.database.state.products[product.id] = replace(current, **changes)  # type: ignore[arg-type]
+
+
+class StaleSnapshotUnitOfWork(MemoryUnitOfWork):
+    """Its cart reads return a version that someone else's change has since replaced
+    (what a request racing another one reads)."""
+
+    async def __aenter__(self) -> StaleSnapshotUnitOfWork:
+        await super().__aenter__()
+        read = self.carts.get_snapshot
+
+        async def stale(user_id: str, *,
+                        also_product: int | None = None) -> CartSnapshot | None:
+            snapshot = await read(user_id, also_product=also_product)
+            return snapshot and replace(snapshot, version=snapshot.version - 1)
+
+        self.carts.get_snapshot = stale  # type: ignore[method-assign]
+        return self

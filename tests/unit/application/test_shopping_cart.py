@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from shopcore.adapters.memory.unit_of_work import MemoryUnitOfWork
-from shopcore.application.ports.shopping import CartSnapshot
 from shopcore.application.shopping.add_to_cart import AddToCart, AddToCartCommand
 from shopcore.application.shopping.get_cart import GetCartQuery
 from shopcore.application.shopping.remove_from_cart import RemoveFromCartCommand
@@ -23,6 +20,7 @@ from shopcore.testing import InMemoryShop, build_in_memory_shop
 from tests.unit.application.shopping_support import (
     ALICE,
     BOB,
+    StaleSnapshotUnitOfWork,
     add_product,
     add_users,
     change_product,
@@ -80,23 +78,6 @@ async def test_adding_accumulates_on_one_line_priced_now(shop: InMemoryShop) -> 
     assert (await shop.get_cart(GetCartQuery(ALICE))).total.amount == "3.00"
 
 
-class _StaleSnapshotUnitOfWork(MemoryUnitOfWork):
-    """Its cart reads return a version that someone else's change has since replaced
-    (what a request racing another one reads)."""
-
-    async def __aenter__(self) -> _StaleSnapshotUnitOfWork:
-        await super().__aenter__()
-        read = self.carts.get_snapshot
-
-        async def stale(user_id: str, *,
-                        also_product: int | None = None) -> CartSnapshot | None:
-            snapshot = await read(user_id, also_product=also_product)
-            return snapshot and replace(snapshot, version=snapshot.version - 1)
-
-        self.carts.get_snapshot = stale  # type: ignore[method-assign]
-        return self
-
-
 async def test_an_addition_whose_cart_changed_after_its_read_adds_under_the_lock(
     shop: InMemoryShop,
 ) -> None:
@@ -105,7 +86,7 @@ async def test_an_addition_whose_cart_changed_after_its_read_adds_under_the_lock
     unlocked: list[MemoryUnitOfWork] = []
 
     def stale_unit() -> MemoryUnitOfWork:
-        unlocked.append(_StaleSnapshotUnitOfWork(shop.database))
+        unlocked.append(StaleSnapshotUnitOfWork(shop.database))
         return unlocked[-1]
 
     add = AddToCart(shop.database.unit_of_work, shop.clock, unlocked_uow=stale_unit)

@@ -6,7 +6,10 @@ from dataclasses import replace
 
 import pytest
 
+from shopcore.adapters.memory.unit_of_work import MemoryUnitOfWork
+from shopcore.adapters.phone_numbers import PhonenumbersPhoneParser
 from shopcore.application.pagination import PageRequest
+from shopcore.application.ports import UnitOfWorkFactory
 from shopcore.application.shopping.add_to_cart import AddToCartCommand
 from shopcore.application.shopping.cancel_order import CancelOrderCommand
 from shopcore.application.shopping.change_order_status import ChangeOrderStatusCommand
@@ -14,7 +17,7 @@ from shopcore.application.shopping.get_cart import GetCartQuery
 from shopcore.application.shopping.get_order import GetOrderQuery
 from shopcore.application.shopping.idempotency import IdempotencyKeyReused
 from shopcore.application.shopping.list_orders import ListOrdersQuery
-from shopcore.application.shopping.place_order import PlacedOrder, PlaceOrderCommand
+from shopcore.application.shopping.place_order import PlacedOrder, PlaceOrder, PlaceOrderCommand
 from shopcore.domain.catalog import Product
 from shopcore.domain.errors import InvalidInput, NotFound, Unauthenticated
 from shopcore.domain.money import Money
@@ -30,6 +33,7 @@ from tests.unit.application.shopping_support import (
     ADDRESS,
     ALICE,
     BOB,
+    StaleSnapshotUnitOfWork,
     add_product,
     add_users,
     change_product,
@@ -37,11 +41,21 @@ from tests.unit.application.shopping_support import (
 )
 
 
-@pytest.fixture
-async def shop() -> InMemoryShop:
+@pytest.fixture(params=["unlocked-first", "locked"])
+async def shop(request: pytest.FixtureRequest) -> InMemoryShop:
+    """The in-memory shop; its PlaceOrder tries without the cart's lock first (as on
+    PostgreSQL), or only places under it (as on SQLite)."""
     shop = build_in_memory_shop()
+    if request.param == "locked":
+        shop.place_order = locked_place_order(shop)
     await add_users(shop)
     return shop
+
+
+def locked_place_order(shop: InMemoryShop, uow: UnitOfWorkFactory | None = None, *,
+                       unlocked_uow: UnitOfWorkFactory | None = None) -> PlaceOrder:
+    return PlaceOrder(uow or shop.database.unit_of_work, shop.clock, shop.ids,
+                      PhonenumbersPhoneParser(), shop.currency, unlocked_uow=unlocked_uow)
 
 
 async def fill(shop: InMemoryShop, user_id: str, *lines: tuple[Product, int]) -> None:
@@ -71,6 +85,46 @@ async def test_placing_snapshots_lines_takes_stock_and_empties_the_cart(
     assert order.total.amount == "39998.30" and order.user_id == ALICE
     assert order.created_at == shop.clock.now() and order.cancelled_at is None
     assert (product_now(shop, phone).stock, product_now(shop, laptop).stock) == (3, 7)
+    assert (await shop.get_cart(GetCartQuery(ALICE))).lines == ()
+
+
+async def test_an_order_over_an_unchanged_cart_takes_no_lock() -> None:
+    shop = build_in_memory_shop()
+    await add_users(shop)
+    phone = await add_product(shop, stock=5)
+    await fill(shop, ALICE, (phone, 2))
+    locked: list[MemoryUnitOfWork] = []
+
+    def locked_unit() -> MemoryUnitOfWork:
+        locked.append(shop.database.unit_of_work())
+        return locked[-1]
+
+    place_order = locked_place_order(shop, locked_unit,
+                                     unlocked_uow=shop.database.unit_of_work)
+    placed = await place_order(PlaceOrderCommand(ALICE, ADDRESS))
+    assert locked == [] and product_now(shop, phone).stock == 3
+    assert [line.quantity for line in placed.order.lines] == [2]
+    with pytest.raises(CartEmpty):  # what it cannot place is decided under the lock
+        await place_order(PlaceOrderCommand(ALICE, ADDRESS))
+    assert len(locked) == 1
+
+
+async def test_an_order_whose_cart_changed_after_its_read_is_placed_under_the_lock() -> None:
+    shop = build_in_memory_shop()
+    await add_users(shop)
+    phone = await add_product(shop, stock=5)
+    await fill(shop, ALICE, (phone, 2))
+    unlocked: list[MemoryUnitOfWork] = []
+
+    def stale_unit() -> MemoryUnitOfWork:
+        unlocked.append(StaleSnapshotUnitOfWork(shop.database))
+        return unlocked[-1]
+
+    placed = await locked_place_order(shop, unlocked_uow=stale_unit)(
+        PlaceOrderCommand(ALICE, ADDRESS))
+    assert len(unlocked) == 1  # tried without the lock once, wrote nothing
+    assert [line.quantity for line in placed.order.lines] == [2]
+    assert product_now(shop, phone).stock == 3 and len(shop.database.state.orders) == 1
     assert (await shop.get_cart(GetCartQuery(ALICE))).lines == ()
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
 from shopcore.adapters.memory.catalog import MemoryProductRepository
-from shopcore.adapters.placing import place_step_by_step
+from shopcore.adapters.placing import place_if_unchanged_step_by_step, place_step_by_step
 from shopcore.application.pagination import Page, PageRequest
 from shopcore.application.ports.shopping import (
     CartLineWithProduct,
@@ -140,6 +140,12 @@ class MemoryOrderRepository:
         return await place_step_by_step(
             order, idempotency, products=MemoryProductRepository(self._state),
             add_order=self.add, carts=MemoryCartRepository(self._state))
+
+    async def place_if_unchanged(self, order: Order, idempotency: IdempotencyRecord | None
+                                 = None, *, cart_version: int) -> bool:
+        return await place_if_unchanged_step_by_step(
+            order, idempotency, cart_version=cart_version,
+            carts=MemoryCartRepository(self._state), place=self.place)
 
     async def get(self, order_id: str) -> Order | None:
         return self._orders.get(order_id)

@@ -136,6 +136,16 @@ class OrderRepository(Protocol):
         """
         ...
 
+    async def place_if_unchanged(self, order: Order, idempotency: IdempotencyRecord | None
+                                 = None, *, cart_version: int) -> bool:
+        """``place``, but only while the buyer's cart is still at ``cart_version`` (the
+        ``CartSnapshot.version`` read with the cart the order was made of), and only
+        whole: True when placed. False when the cart changed, a line was short or the
+        key was taken; then the caller does not commit, and nothing is kept (on
+        PostgreSQL the statement undoes itself, for the autocommit unit of work).
+        """
+        ...
+
     async def get(self, order_id: str) -> Order | None:
         """The order with its lines; ``None`` when unknown."""
         ...

@@ -1,4 +1,4 @@
-"""PlaceOrder: turn the caller's whole cart into an order, in one transaction."""
+"""PlaceOrder: turn the caller's whole cart into an order, all or nothing."""
 
 from __future__ import annotations
 
@@ -64,6 +64,14 @@ class PlaceOrder:
     A line short of stock fails the whole order with ``InsufficientStock`` listing
     every short product. A transaction that loses a race (deadlock, serialization
     failure) is run again a few times.
+
+    Given ``unlocked_uow`` (a unit of work whose statements may commit on their own:
+    ``SqlUnitOfWork(autocommit=True)``), it first places without the cart's lock: it
+    reads the cart with its version and places the order only if the version is still
+    the one read and every line fits (``OrderRepository.place_if_unchanged``: on
+    PostgreSQL two round trips and no transaction). Anything else — the cart changed in
+    between, an empty cart, a short line, a repeated idempotency key — is left to the
+    locked path, which decides it as before.
     """
 
     def __init__(
@@ -73,8 +81,11 @@ class PlaceOrder:
         ids: IdGenerator,
         phones: PhoneNumberParser,
         currency: str = "INR",
+        *,
+        unlocked_uow: UnitOfWorkFactory | None = None,
     ) -> None:
         self._uow = uow
+        self._unlocked_uow = unlocked_uow
         self._clock = clock
         self._ids = ids
         self._phones = phones
@@ -87,10 +98,34 @@ class PlaceOrder:
             key, request_hash({"shipping_address": address_fields(address)}))
         request = _Request(cmd.user_id, address, idempotency)
         try:
-            return await retry_on_concurrent_update(lambda: self._place(request))
+            return await retry_on_concurrent_update(lambda: self._place_once(request))
         except IdempotencyKeyTaken:
             # A concurrent request with the same key committed its order first.
             return await self._replay_committed(request)
+
+    async def _place_once(self, request: _Request) -> PlacedOrder:
+        if self._unlocked_uow is not None:
+            placed = await self._place_if_unchanged(request, self._unlocked_uow)
+            if placed is not None:
+                return placed
+        return await self._place(request)
+
+    async def _place_if_unchanged(self, request: _Request,
+                                  unlocked_uow: UnitOfWorkFactory) -> PlacedOrder | None:
+        async with unlocked_uow() as uow:
+            snapshot = await uow.carts.get_snapshot(request.user_id)
+            if snapshot is None or snapshot.cart.is_empty \
+                    or snapshot.cart.shortages(snapshot.products):
+                return None  # the locked path says why (or replays a repeated key's order)
+            order = Order.place(
+                self._ids.new_id(), request.user_id,
+                snapshot.cart.order_lines(snapshot.products), request.address,
+                self._clock.now(), self._currency)
+            if not await uow.orders.place_if_unchanged(order, request.idempotency,
+                                                       cart_version=snapshot.version):
+                return None
+            await uow.commit()
+        return PlacedOrder(order)
 
     async def _place(self, request: _Request) -> PlacedOrder:
         async with self._uow() as uow:

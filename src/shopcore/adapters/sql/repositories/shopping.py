@@ -37,9 +37,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shopcore.adapters.placing import place_step_by_step
+from shopcore.adapters.placing import place_if_unchanged_step_by_step, place_step_by_step
+from shopcore.adapters.sql.concurrency import was_refused
 from shopcore.adapters.sql.driver import DriverStatement
 from shopcore.adapters.sql.repositories.catalog import (
     PRODUCT_COLUMNS,
@@ -156,9 +158,36 @@ _LINE_COLUMNS = ("product_id", "position", "name", "unit_price_minor", "quantity
 
 
 _ORDER_COLUMNS = [column.name for column in orders.c]
-_PLACE_ORDER = DriverStatement(
-    text(f"""
-    WITH line AS MATERIALIZED (
+
+
+def _placing(*, only_if_cart_unchanged: bool) -> DriverStatement:
+    """``SqlOrderRepository.place`` in one statement on PostgreSQL, or with
+    ``only_if_cart_unchanged`` its ``place_if_unchanged``.
+
+    The lines come as one JSON document (``line`` has the order's lines, by ascending
+    product id), so the plan does not depend on their number and PostgreSQL keeps one
+    generic plan for it (with arrays it planned each execution afresh: ``unnest`` tells it
+    their length). That plan finds the products by key (``id = ANY``: joined by hash to
+    lines of unknown number, it read the whole catalog). The order is inserted only if
+    every line's units were taken, its lines only with it, and the cart is emptied only
+    then. ``place`` runs in the caller's transaction, which rolls back the units taken
+    when the order was not inserted.
+
+    ``place_if_unchanged`` runs on its own (autocommit): it locks the buyer's row first,
+    as ``cart_for_update`` does, only while its ``cart_version`` is the one read with the
+    cart (so the cart is the one the order was made of), and when the order is not
+    inserted it calls ``refuse_statement`` (migration 0014), which undoes everything."""
+    owner = """owner AS MATERIALIZED (
+        SELECT users.id FROM users
+        WHERE users.id = :user_id AND users.cart_version = :cart_version
+        FOR NO KEY UPDATE
+    ), """ if only_if_cart_unchanged else ""
+    answer = """CASE WHEN EXISTS (SELECT 1 FROM new_order) THEN true ELSE refuse_statement(
+        'not placed: the cart changed, a line is short or the key is taken') END AS placed
+    """ if only_if_cart_unchanged else """EXISTS (SELECT 1 FROM new_order) AS placed,
+        ARRAY(SELECT id FROM taken) AS taken"""
+    sql = f"""
+    WITH {owner}line AS MATERIALIZED (
         SELECT * FROM json_to_recordset(:lines) AS line (
             product_id integer, position smallint, name varchar(200),
             unit_price_minor bigint, quantity integer)
@@ -167,7 +196,8 @@ _PLACE_ORDER = DriverStatement(
         FROM line
         WHERE products.id = ANY (ARRAY(SELECT product_id FROM line))
           AND products.id = line.product_id AND products.stock >= line.quantity
-          AND products.archived IS false
+          AND products.archived IS false{
+              " AND EXISTS (SELECT 1 FROM owner)" if only_if_cart_unchanged else ""}
         RETURNING products.id
     ), new_order AS (
         INSERT INTO orders ({", ".join(_ORDER_COLUMNS)})
@@ -183,18 +213,19 @@ _PLACE_ORDER = DriverStatement(
         DELETE FROM cart_lines
         WHERE cart_lines.user_id = :user_id AND EXISTS (SELECT 1 FROM new_order)
     )
-    SELECT EXISTS (SELECT 1 FROM new_order) AS placed, ARRAY(SELECT id FROM taken) AS taken
-    """)
-    .bindparams(bindparam("lines", type_=JSON),
-                *[bindparam(column.name, type_=column.type) for column in orders.c])
-    .columns(column("placed", Boolean), column("taken", ARRAY(Integer))))
-"""PostgreSQL: ``SqlOrderRepository.place`` in one statement. The lines come as one JSON
-document (``line`` has the order's lines, by ascending product id), so the plan does not
-depend on their number and PostgreSQL keeps one generic plan for it (with arrays it
-planned each execution afresh: ``unnest`` tells it their length). That plan finds the
-products by key (``id = ANY``: joined by hash to lines of unknown number, it read the whole
-catalog). The order is inserted only if every line's units were taken (the caller rolls
-back the others' when not), its lines only with it, and the cart is emptied only then."""
+    SELECT {answer}
+    """
+    statement = text(sql).bindparams(
+        bindparam("lines", type_=JSON),
+        *[bindparam(column.name, type_=column.type) for column in orders.c],
+        *([bindparam("cart_version", type_=users.c.cart_version.type)]
+          if only_if_cart_unchanged else []))
+    return DriverStatement(statement.columns(column("placed", Boolean), *(
+        [] if only_if_cart_unchanged else [column("taken", ARRAY(Integer))])))
+
+
+_PLACE_ORDER = _placing(only_if_cart_unchanged=False)
+_PLACE_ORDER_IF_CART_UNCHANGED = _placing(only_if_cart_unchanged=True)
 _ADD_TO_WISHLIST = DriverStatement(functools.partial(
     _insert_under_owner_lock, table=wishlist_items, columns=["product_id", "added_at"]))
 """The entry, under its owner's lock: concurrent additions to one wishlist take turns, so
@@ -297,20 +328,37 @@ class SqlOrderRepository:
             return await place_step_by_step(
                 order, idempotency, products=SqlProductRepository(self._connection),
                 add_order=self.add, carts=SqlCartRepository(self._connection))
-        lines = sorted(_line_values(order), key=lambda line: line["product_id"])
-        unstorable = frozenset(line["product_id"] for line in lines
-                               if not is_storable_id(line["product_id"]))
+        lines = _placed_lines(order)
+        unstorable = _unstorable(lines)
         if unstorable:  # no such products (and the ids must not reach the database)
             return unstorable
         (row,) = await _PLACE_ORDER.fetch(self._connection, {
-            **_order_values(order, idempotency),
-            "lines": [{name: line[name] for name in _LINE_COLUMNS} for line in lines]})
+            **_order_values(order, idempotency), "lines": lines})
         if row.placed:
             return frozenset()
         short = frozenset(line["product_id"] for line in lines) - set(row.taken)
         if short:
             return short
         raise IdempotencyKeyTaken()
+
+    async def place_if_unchanged(self, order: Order, idempotency: IdempotencyRecord | None
+                                 = None, *, cart_version: int) -> bool:
+        if self._connection.dialect.name != "postgresql" or not order.lines:
+            return await place_if_unchanged_step_by_step(
+                order, idempotency, cart_version=cart_version,
+                carts=SqlCartRepository(self._connection), place=self.place)
+        lines = _placed_lines(order)
+        if _unstorable(lines):
+            return False
+        try:
+            await _PLACE_ORDER_IF_CART_UNCHANGED.fetch(self._connection, {
+                **_order_values(order, idempotency), "lines": lines,
+                "cart_version": cart_version})
+        except DBAPIError as error:
+            if was_refused(error):
+                return False
+            raise
+        return True
 
     async def add(self, order: Order, idempotency: IdempotencyRecord | None = None) -> None:
         # (PostgreSQL places orders with _PLACE_ORDER; this is the step-by-step form.)
@@ -399,6 +447,18 @@ def _order_values(order: Order, idempotency: IdempotencyRecord | None) -> dict[s
         "idempotency_key": idempotency.key if idempotency else None,
         "request_hash": idempotency.request_hash if idempotency else None,
     }
+
+
+def _placed_lines(order: Order) -> list[dict[str, Any]]:
+    """The ``lines`` document of ``_placing``: the order's lines by ascending product id."""
+    return sorted(({name: line[name] for name in _LINE_COLUMNS} for line in _line_values(order)),
+                  key=lambda line: line["product_id"])
+
+
+def _unstorable(lines: list[dict[str, Any]]) -> frozenset[int]:
+    """The lines' product ids that no product can have (they must not reach the database)."""
+    return frozenset(line["product_id"] for line in lines
+                     if not is_storable_id(line["product_id"]))
 
 
 def _line_values(order: Order) -> list[dict[str, Any]]:
