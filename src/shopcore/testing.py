@@ -40,6 +40,7 @@ from shopcore.adapters.memory.shopping import (
 )
 from shopcore.adapters.memory.unit_of_work import MemoryDatabase, MemoryUnitOfWork
 from shopcore.adapters.phone_numbers import PhonenumbersPhoneParser
+from shopcore.adapters.recent_carts import InProcessRecentCarts
 from shopcore.application.auth.current_user import GetCurrentUser, PromoteToAdmin
 from shopcore.application.auth.logout import Logout
 from shopcore.application.auth.refresh_session import RefreshSession
@@ -149,11 +150,13 @@ class InMemoryShop(ShopUseCases):
                                                  self.currency)
         # shopping
         self.get_cart = GetCart(uow, self.currency)
-        self.add_to_cart = AddToCart(uow, self.clock, self.currency, unlocked_uow=uow)
+        self.recent_carts = InProcessRecentCarts()
+        self.add_to_cart = AddToCart(uow, self.clock, self.currency, unlocked_uow=uow,
+                                     recent=self.recent_carts)
         self.update_cart_line = UpdateCartLine(uow, self.clock, self.currency)
         self.remove_from_cart = RemoveFromCart(uow, self.currency)
         self.place_order = PlaceOrder(uow, self.clock, self.ids, phones, self.currency,
-                                      unlocked_uow=uow)
+                                      unlocked_uow=uow, recent=self.recent_carts)
         self.payment_refunds = PaymentRefunds(uow, self.payment_gateway, self.clock)
         self.cancel_order = CancelOrder(uow, self.clock, self.payment_refunds)
         self.list_orders = ListOrders(uow)

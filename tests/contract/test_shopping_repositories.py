@@ -3,6 +3,7 @@ implementation: the shipped fakes, SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -238,11 +239,11 @@ async def test_a_conditional_quantity_is_written_only_over_the_version_read(
     first, second = await setup(uow, 5, 5)
     read = await version_of(uow, ALICE)
     async with uow() as work:
-        assert await work.carts.set_quantity_if_unchanged(ALICE, first.id, 2, NOW,
-                                                          version=read)
+        written = await work.carts.set_quantity_if_unchanged(ALICE, first.id, 2, NOW,
+                                                             version=read)
         await work.commit()
     after = await version_of(uow, ALICE)
-    assert after != read
+    assert after != read and written == after  # it tells the version it left
     async with uow() as work:  # the version read before that write is stale now
         assert not await work.carts.set_quantity_if_unchanged(ALICE, first.id, 5, NOW,
                                                               version=read)
@@ -255,8 +256,9 @@ async def test_a_conditional_quantity_is_written_only_over_the_version_read(
     async with uow() as work:
         assert (await work.carts.get(ALICE)).lines == (CartLine(first.id, 2),)
         assert await work.carts.set_quantity_if_unchanged(ALICE, first.id, 4, NOW,
-                                                          version=after)
+                                                          version=after) == after + 1
         await work.commit()
+    assert await version_of(uow, ALICE) == after + 1
     async with uow() as work:
         assert (await work.carts.get(ALICE)).lines == (CartLine(first.id, 4),)
 
@@ -395,6 +397,33 @@ async def test_an_order_with_a_short_line_over_an_unchanged_cart_takes_nothing(
         async with uow() as work:
             assert await work.orders.get(short.id) is None
             assert len((await work.carts.get(ALICE)).lines) == len(order.lines)
+
+
+async def test_an_order_whose_product_changed_over_an_unchanged_cart_takes_nothing(
+    units_of_work: UnitsOfWork,
+) -> None:
+    uow = units_of_work.uow
+    first, second = await setup(uow, 5, 5)
+    order = an_order("order-0000000001", ALICE, first, second)  # made of the products as read
+    version = await fill_cart(uow, order)
+    for change in ({"price": Money(99)}, {"name": "Product renamed"}):
+        async with uow() as work:
+            current = await work.products.get(second.id)
+            assert current is not None
+            await work.products.update(replace(current, **change))  # type: ignore[arg-type]
+            await work.commit()
+        async with units_of_work.unlocked() as work:
+            assert not await work.orders.place_if_unchanged(order, cart_version=version)
+        assert await stocks(uow, first, second) == [5, 5]
+        async with uow() as work:
+            assert await work.orders.get(order.id) is None
+        async with uow() as work:  # back as the order has it
+            await work.products.update(second)
+            await work.commit()
+    async with units_of_work.unlocked() as work:
+        assert await work.orders.place_if_unchanged(order, cart_version=version)
+        await work.commit()
+    assert await stocks(uow, first, second) == [4, 3]
 
 
 async def test_an_order_with_a_taken_key_over_an_unchanged_cart_takes_nothing(

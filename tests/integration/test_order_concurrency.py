@@ -14,6 +14,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shopcore.adapters.phone_numbers import PhonenumbersPhoneParser
+from shopcore.adapters.recent_carts import InProcessRecentCarts
 from shopcore.adapters.sql.repositories.shopping import SqlWishlistRepository
 from shopcore.adapters.sql.tables import orders, reviews, wishlist_items
 from shopcore.adapters.sql.unit_of_work import SqlUnitOfWork
@@ -45,14 +46,16 @@ clock = SystemClock()
 class Shop:
     """The shopping use cases wired to the SQL unit of work on ``engine`` (as the
     container does on PostgreSQL: adding to a cart and placing an order try without a
-    lock first, unless ``locked_only``, as on SQLite)."""
+    lock first, placing the cart the last addition remembered, unless ``locked_only``,
+    as on SQLite)."""
 
     def __init__(self, engine: AsyncEngine, *, locked_only: bool = False) -> None:
         self.uow = lambda: SqlUnitOfWork(engine)
         unlocked = None if locked_only else lambda: SqlUnitOfWork(engine, autocommit=True)
-        self.add_to_cart = AddToCart(self.uow, clock, unlocked_uow=unlocked)
+        recent = InProcessRecentCarts()
+        self.add_to_cart = AddToCart(self.uow, clock, unlocked_uow=unlocked, recent=recent)
         self.place_order = PlaceOrder(self.uow, clock, Uuid4Ids(), PhonenumbersPhoneParser(),
-                                      unlocked_uow=unlocked)
+                                      unlocked_uow=unlocked, recent=recent)
         self.cancel_order = CancelOrder(self.uow, clock)
         self.add_review = AddReview(self.uow, clock)
         self.add_to_wishlist = AddToWishlist(self.uow, clock)

@@ -44,11 +44,16 @@ async def place_if_unchanged_step_by_step(
     carts: CartRepository,
     place: Callable[[Order, IdempotencyRecord | None], Awaitable[frozenset[int]]],
 ) -> bool:
-    """``place`` if the buyer's cart is still at ``cart_version``: whether the order was
-    placed. When not, the caller does not commit (``place`` may have taken units)."""
+    """``place`` if the buyer's cart is still at ``cart_version`` and each line's product
+    still has the line's name and price: whether the order was placed. When not, the
+    caller does not commit (``place`` may have taken units)."""
     snapshot = await carts.get_snapshot(order.user_id)
     if snapshot is None or snapshot.version != cart_version:
         return False
+    for line in order.lines:
+        product = snapshot.products.get(line.product_id)
+        if product is None or (product.name, product.price) != (line.name, line.unit_price):
+            return False
     try:
         short = await place(order, idempotency)
     except IdempotencyKeyTaken:

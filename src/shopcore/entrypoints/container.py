@@ -17,6 +17,7 @@ from shopcore.adapters.otp.two_factor import TwoFactorOtpGateway, build_two_fact
 from shopcore.adapters.phone_numbers import PhonenumbersPhoneParser
 from shopcore.adapters.razorpay import RazorpayPaymentGateway
 from shopcore.adapters.read_cache import CachingGetCart, CachingProductCatalog, ReadCache
+from shopcore.adapters.recent_carts import InProcessRecentCarts
 from shopcore.adapters.redis_rate_limiter import RedisRateLimiter
 from shopcore.adapters.s3_images import S3ImageStore, build_s3_client, default_public_url
 from shopcore.adapters.sql.engine import create_engine, is_sqlite
@@ -205,10 +206,12 @@ class Container(containers.DeclarativeContainer):
     # shopping
     get_cart = providers.Singleton(
         CachingGetCart, read_unit_of_work.provider, settings.provided.currency, read_cache)
+    recent_carts = providers.Singleton(InProcessRecentCarts)
     add_to_cart = providers.Singleton(
         AddToCart, unit_of_work.provider, clock, settings.provided.currency,
         unlocked_uow=providers.Callable(
-            _unlocked_unit_of_work, engine, autocommit_unit_of_work.provider))
+            _unlocked_unit_of_work, engine, autocommit_unit_of_work.provider),
+        recent=recent_carts)
     update_cart_line = providers.Singleton(
         UpdateCartLine, unit_of_work.provider, clock, settings.provided.currency)
     remove_from_cart = providers.Singleton(
@@ -216,7 +219,8 @@ class Container(containers.DeclarativeContainer):
     place_order = providers.Singleton(
         PlaceOrder, unit_of_work.provider, clock, ids, phones, settings.provided.currency,
         unlocked_uow=providers.Callable(
-            _unlocked_unit_of_work, engine, autocommit_unit_of_work.provider))
+            _unlocked_unit_of_work, engine, autocommit_unit_of_work.provider),
+        recent=recent_carts)
     cancel_order = providers.Singleton(CancelOrder, unit_of_work.provider, clock, payment_refunds)
     list_orders = providers.Singleton(ListOrders, read_unit_of_work.provider)
     get_order = providers.Singleton(GetOrder, read_unit_of_work.provider)

@@ -97,6 +97,24 @@ async def test_an_addition_whose_cart_changed_after_its_read_adds_under_the_lock
     assert [line.quantity for line in cart.lines] == [5]
 
 
+async def test_an_addition_remembers_the_cart_it_wrote_and_one_under_the_lock_forgets_it(
+    shop: InMemoryShop,
+) -> None:
+    phone = await add_product(shop, stock=10)
+    await shop.add_to_cart(AddToCartCommand(ALICE, phone.id, 2))
+    remembered = shop.recent_carts.take(ALICE)
+    async with shop.database.unit_of_work() as uow:
+        now = await uow.carts.get_snapshot(ALICE)
+    assert remembered is not None and now is not None
+    assert (remembered.cart, remembered.version) == (now.cart, now.version)
+    shop.recent_carts.remember(remembered)
+    add = AddToCart(shop.database.unit_of_work, shop.clock,
+                    unlocked_uow=lambda: StaleSnapshotUnitOfWork(shop.database),
+                    recent=shop.recent_carts)
+    await add(AddToCartCommand(ALICE, phone.id, 1))  # falls back to the lock
+    assert shop.recent_carts.take(ALICE) is None
+
+
 async def test_adding_an_unknown_or_archived_product_is_not_found(shop: InMemoryShop) -> None:
     phone = await add_product(shop)
     change_product(shop, phone, archived=True)

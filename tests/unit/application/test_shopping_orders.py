@@ -9,7 +9,7 @@ import pytest
 from shopcore.adapters.memory.unit_of_work import MemoryUnitOfWork
 from shopcore.adapters.phone_numbers import PhonenumbersPhoneParser
 from shopcore.application.pagination import PageRequest
-from shopcore.application.ports import UnitOfWorkFactory
+from shopcore.application.ports import CartSnapshot, RecentCarts, UnitOfWorkFactory
 from shopcore.application.shopping.add_to_cart import AddToCartCommand
 from shopcore.application.shopping.cancel_order import CancelOrderCommand
 from shopcore.application.shopping.change_order_status import ChangeOrderStatusCommand
@@ -18,6 +18,7 @@ from shopcore.application.shopping.get_order import GetOrderQuery
 from shopcore.application.shopping.idempotency import IdempotencyKeyReused
 from shopcore.application.shopping.list_orders import ListOrdersQuery
 from shopcore.application.shopping.place_order import PlacedOrder, PlaceOrder, PlaceOrderCommand
+from shopcore.application.shopping.remove_from_cart import RemoveFromCartCommand
 from shopcore.domain.catalog import Product
 from shopcore.domain.errors import InvalidInput, NotFound, Unauthenticated
 from shopcore.domain.money import Money
@@ -53,9 +54,11 @@ async def shop(request: pytest.FixtureRequest) -> InMemoryShop:
 
 
 def locked_place_order(shop: InMemoryShop, uow: UnitOfWorkFactory | None = None, *,
-                       unlocked_uow: UnitOfWorkFactory | None = None) -> PlaceOrder:
+                       unlocked_uow: UnitOfWorkFactory | None = None,
+                       recent: RecentCarts | None = None) -> PlaceOrder:
     return PlaceOrder(uow or shop.database.unit_of_work, shop.clock, shop.ids,
-                      PhonenumbersPhoneParser(), shop.currency, unlocked_uow=unlocked_uow)
+                      PhonenumbersPhoneParser(), shop.currency, unlocked_uow=unlocked_uow,
+                      recent=recent)
 
 
 async def fill(shop: InMemoryShop, user_id: str, *lines: tuple[Product, int]) -> None:
@@ -126,6 +129,76 @@ async def test_an_order_whose_cart_changed_after_its_read_is_placed_under_the_lo
     assert [line.quantity for line in placed.order.lines] == [2]
     assert product_now(shop, phone).stock == 3 and len(shop.database.state.orders) == 1
     assert (await shop.get_cart(GetCartQuery(ALICE))).lines == ()
+
+
+class _CountingReadsUnitOfWork(MemoryUnitOfWork):
+    """Counts the cart reads made through it (in ``reads``)."""
+
+    reads: list[str]
+
+    async def __aenter__(self) -> _CountingReadsUnitOfWork:
+        await super().__aenter__()
+        read = self.carts.get_snapshot
+
+        async def counted(user_id: str, *,
+                          also_product: int | None = None) -> CartSnapshot | None:
+            self.reads.append(user_id)
+            return await read(user_id, also_product=also_product)
+
+        self.carts.get_snapshot = counted  # type: ignore[method-assign]
+        return self
+
+
+def counting_reads(shop: InMemoryShop, reads: list[str]) -> UnitOfWorkFactory:
+    def unit() -> MemoryUnitOfWork:
+        work = _CountingReadsUnitOfWork(shop.database)
+        work.reads = reads
+        return work
+    return unit
+
+
+async def test_the_cart_an_addition_remembered_is_ordered_without_reading_it(
+    shop: InMemoryShop,
+) -> None:
+    phone = await add_product(shop, stock=5)
+    await fill(shop, ALICE, (phone, 2))
+    reads: list[str] = []
+    place_order = locked_place_order(shop, unlocked_uow=counting_reads(shop, reads),
+                                     recent=shop.recent_carts)
+    placed = await place_order(PlaceOrderCommand(ALICE, ADDRESS))
+    assert reads == [] and [line.quantity for line in placed.order.lines] == [2]
+    assert product_now(shop, phone).stock == 3
+    assert shop.recent_carts.take(ALICE) is None  # used up
+
+
+async def test_a_remembered_cart_that_changed_since_is_read_again(shop: InMemoryShop) -> None:
+    phone, case = await add_product(shop, stock=5), await add_product(shop, "Case", "5.00")
+    await fill(shop, ALICE, (phone, 2))
+    remembered = shop.recent_carts.take(ALICE)
+    assert remembered is not None
+    await shop.remove_from_cart(RemoveFromCartCommand(ALICE, phone.id))  # after the add
+    await fill(shop, ALICE, (case, 1))
+    shop.recent_carts.remember(remembered)  # as if the other writes went through another process
+    change_product(shop, case, price=Money(700))
+    reads: list[str] = []
+    placed = await locked_place_order(shop, unlocked_uow=counting_reads(shop, reads),
+                                      recent=shop.recent_carts)(PlaceOrderCommand(ALICE, ADDRESS))
+    assert reads == [ALICE]  # refused as remembered, then read
+    assert [(line.product_id, line.quantity, line.unit_price.minor)
+            for line in placed.order.lines] == [(case.id, 1, 700)]
+    assert product_now(shop, phone).stock == 5
+
+
+async def test_a_remembered_cart_whose_product_changed_is_ordered_at_the_new_price(
+    shop: InMemoryShop,
+) -> None:
+    phone = await add_product(shop, stock=5)
+    await fill(shop, ALICE, (phone, 1))
+    change_product(shop, phone, price=Money(150), name="Smartphone 2")
+    placed = await locked_place_order(shop, unlocked_uow=shop.database.unit_of_work,
+                                      recent=shop.recent_carts)(PlaceOrderCommand(ALICE, ADDRESS))
+    (line,) = placed.order.lines
+    assert (line.name, line.unit_price.minor) == ("Smartphone 2", 150)
 
 
 async def test_the_address_is_checked_and_its_phone_normalised(shop: InMemoryShop) -> None:

@@ -89,12 +89,12 @@ class MemoryCartRepository:
         self._changed(user_id)
 
     async def set_quantity_if_unchanged(self, user_id: str, product_id: int, quantity: int,
-                                        now: datetime, *, version: int) -> bool:
+                                        now: datetime, *, version: int) -> int | None:
         if user_id not in self._state.users \
                 or self._state.cart_versions.get(user_id, 0) != version:
-            return False
+            return None
         await self.set_quantity(user_id, product_id, quantity, now)
-        return True
+        return self._state.cart_versions[user_id]
 
     async def remove(self, user_id: str, product_id: int) -> None:
         if self._carts.get(user_id, {}).pop(product_id, None) is not None:

@@ -69,10 +69,11 @@ class CartRepository(Protocol):
         ...
 
     async def set_quantity_if_unchanged(self, user_id: str, product_id: int, quantity: int,
-                                        now: datetime, *, version: int) -> bool:
+                                        now: datetime, *, version: int) -> int | None:
         """``set_quantity``, only if the cart's version is still ``version`` (nothing
-        changed the cart since the snapshot that read it); ``False``, having written
-        nothing, otherwise. One statement: it needs no transaction around it."""
+        changed the cart since the snapshot that read it): the cart's version after the
+        write; ``None``, having written nothing, otherwise. One statement: it needs no
+        transaction around it."""
         ...
 
     async def set_quantity(self, user_id: str, product_id: int, quantity: int,
@@ -114,6 +115,25 @@ class IdempotencyKeyTaken(Exception):
     (a concurrent request with the same key got there first). Nothing was written."""
 
 
+class RecentCarts(Protocol):
+    """Carts as this process last wrote them, so that their owner's next step (placing
+    the order) can skip reading the cart again. A hint, never the truth: what uses one
+    has the database check that it is still current (``place_if_unchanged`` checks the
+    cart's version and each product's name, price and stock)."""
+
+    def remember(self, snapshot: CartSnapshot) -> None:
+        """Keep ``snapshot`` as its owner's latest cart (replacing an earlier one)."""
+        ...
+
+    def take(self, user_id: str) -> CartSnapshot | None:
+        """The user's remembered cart, forgotten as it is handed out; ``None`` if none."""
+        ...
+
+    def forget(self, user_id: str) -> None:
+        """Drop the user's remembered cart (a write that did not remember one)."""
+        ...
+
+
 class OrderRepository(Protocol):
     """Stores orders with their lines; status changes are conditional."""
 
@@ -139,10 +159,11 @@ class OrderRepository(Protocol):
     async def place_if_unchanged(self, order: Order, idempotency: IdempotencyRecord | None
                                  = None, *, cart_version: int) -> bool:
         """``place``, but only while the buyer's cart is still at ``cart_version`` (the
-        ``CartSnapshot.version`` read with the cart the order was made of), and only
-        whole: True when placed. False when the cart changed, a line was short or the
-        key was taken; then the caller does not commit, and nothing is kept (on
-        PostgreSQL the statement undoes itself, for the autocommit unit of work).
+        ``CartSnapshot.version`` of the cart the order was made of) and each line's
+        product still has the line's name and price, and only whole: True when placed.
+        False when the cart or a product changed, a line was short or the key was
+        taken; then the caller does not commit, and nothing is kept (on PostgreSQL the
+        statement undoes itself, for the autocommit unit of work).
         """
         ...
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shopcore.application.ports.common import Clock
-from shopcore.application.ports.shopping import CartSnapshot
+from shopcore.application.ports.shopping import CartSnapshot, RecentCarts
 from shopcore.application.ports.unit_of_work import UnitOfWorkFactory
 from shopcore.domain.cart import Cart, CartTotal, check_quantity
 from shopcore.domain.catalog import Product
@@ -32,12 +32,18 @@ class AddToCart:
     PostgreSQL two round trips and no transaction). When another request changed the
     cart in between, nothing was written, and it adds again under the cart's lock in a
     transaction of ``uow``, which never has to give up.
+
+    Given ``recent``, the cart an unlocked addition wrote is remembered there with its new
+    version (``PlaceOrder`` can then place it without reading it again); an addition
+    under the lock forgets the user's.
     """
 
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, currency: str = "INR", *,
-                 unlocked_uow: UnitOfWorkFactory | None = None) -> None:
+                 unlocked_uow: UnitOfWorkFactory | None = None,
+                 recent: RecentCarts | None = None) -> None:
         self._uow = uow
         self._unlocked_uow = unlocked_uow
+        self._recent = recent
         self._clock = clock
         self._currency = currency
 
@@ -55,15 +61,19 @@ class AddToCart:
             snapshot = _of_a_user(
                 await uow.carts.get_snapshot(cmd.user_id, also_product=cmd.product_id))
             product, changed = _add(snapshot, cmd)
-            written = await uow.carts.set_quantity_if_unchanged(
+            version = await uow.carts.set_quantity_if_unchanged(
                 cmd.user_id, product.id, changed.quantity_of(product.id), self._clock.now(),
                 version=snapshot.version)
-            if not written:
+            if version is None:
                 return None  # the cart changed after the read
             await uow.commit()
+        if self._recent is not None:
+            self._recent.remember(CartSnapshot(changed, snapshot.products, version))
         return changed.priced(snapshot.products, self._currency)
 
     async def _add_under_lock(self, cmd: AddToCartCommand) -> CartTotal:
+        if self._recent is not None:
+            self._recent.forget(cmd.user_id)
         async with self._uow() as uow:
             # With the added product and those of the cart's lines, to price it after.
             locked = _of_a_user(

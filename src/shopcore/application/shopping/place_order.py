@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shopcore.application.ports.common import Clock, IdGenerator, PhoneNumberParser
-from shopcore.application.ports.shopping import IdempotencyKeyTaken, IdempotencyRecord
+from shopcore.application.ports.shopping import (
+    CartSnapshot,
+    IdempotencyKeyTaken,
+    IdempotencyRecord,
+    RecentCarts,
+)
 from shopcore.application.ports.unit_of_work import (
     ConcurrentUpdate,
     UnitOfWork,
@@ -71,7 +76,9 @@ class PlaceOrder:
     the one read and every line fits (``OrderRepository.place_if_unchanged``: on
     PostgreSQL two round trips and no transaction). Anything else — the cart changed in
     between, an empty cart, a short line, a repeated idempotency key — is left to the
-    locked path, which decides it as before.
+    locked path, which decides it as before. With ``recent`` too, it first tries the
+    cart ``AddToCart`` remembered, without reading it (one round trip): the database
+    places that order only if the cart and its products are still as remembered.
     """
 
     def __init__(
@@ -83,9 +90,11 @@ class PlaceOrder:
         currency: str = "INR",
         *,
         unlocked_uow: UnitOfWorkFactory | None = None,
+        recent: RecentCarts | None = None,
     ) -> None:
         self._uow = uow
         self._unlocked_uow = unlocked_uow
+        self._recent = recent
         self._clock = clock
         self._ids = ids
         self._phones = phones
@@ -112,19 +121,32 @@ class PlaceOrder:
 
     async def _place_if_unchanged(self, request: _Request,
                                   unlocked_uow: UnitOfWorkFactory) -> PlacedOrder | None:
-        async with unlocked_uow() as uow:
+        remembered = None if self._recent is None else self._recent.take(request.user_id)
+        if remembered is not None:
+            async with unlocked_uow() as uow:
+                placed = await self._place_snapshot(uow, request, remembered)
+            if placed is not None:
+                return placed
+        async with unlocked_uow() as uow:  # afresh: a refused try is rolled back
             snapshot = await uow.carts.get_snapshot(request.user_id)
-            if snapshot is None or snapshot.cart.is_empty \
-                    or snapshot.cart.shortages(snapshot.products):
-                return None  # the locked path says why (or replays a repeated key's order)
-            order = Order.place(
-                self._ids.new_id(), request.user_id,
-                snapshot.cart.order_lines(snapshot.products), request.address,
-                self._clock.now(), self._currency)
-            if not await uow.orders.place_if_unchanged(order, request.idempotency,
-                                                       cart_version=snapshot.version):
-                return None
-            await uow.commit()
+            if snapshot is None:
+                return None  # the locked path says why
+            return await self._place_snapshot(uow, request, snapshot)
+
+    async def _place_snapshot(self, uow: UnitOfWork, request: _Request,
+                              snapshot: CartSnapshot) -> PlacedOrder | None:
+        """The order of ``snapshot``'s cart, placed if nothing changed since; ``None``
+        when it is not (nor anything else kept)."""
+        if snapshot.cart.is_empty or snapshot.cart.shortages(snapshot.products):
+            return None  # the locked path says why (or replays a repeated key's order)
+        order = Order.place(
+            self._ids.new_id(), request.user_id,
+            snapshot.cart.order_lines(snapshot.products), request.address,
+            self._clock.now(), self._currency)
+        if not await uow.orders.place_if_unchanged(order, request.idempotency,
+                                                   cart_version=snapshot.version):
+            return None
+        await uow.commit()
         return PlacedOrder(order)
 
     async def _place(self, request: _Request) -> PlacedOrder:

@@ -160,6 +160,11 @@ _LINE_COLUMNS = ("product_id", "position", "name", "unit_price_minor", "quantity
 _ORDER_COLUMNS = [column.name for column in orders.c]
 
 
+_UNCHANGED_PRODUCTS = """
+          AND products.name = line.name AND products.price_minor = line.unit_price_minor
+          AND EXISTS (SELECT 1 FROM owner)"""
+
+
 def _placing(*, only_if_cart_unchanged: bool) -> DriverStatement:
     """``SqlOrderRepository.place`` in one statement on PostgreSQL, or with
     ``only_if_cart_unchanged`` its ``place_if_unchanged``.
@@ -175,7 +180,8 @@ def _placing(*, only_if_cart_unchanged: bool) -> DriverStatement:
 
     ``place_if_unchanged`` runs on its own (autocommit): it locks the buyer's row first,
     as ``cart_for_update`` does, only while its ``cart_version`` is the one read with the
-    cart (so the cart is the one the order was made of), and when the order is not
+    cart (so the cart is the one the order was made of); it takes a line's units only
+    while the product has the line's name and price; and when the order is not
     inserted it calls ``refuse_statement`` (migration 0014), which undoes everything."""
     owner = """owner AS MATERIALIZED (
         SELECT users.id FROM users
@@ -196,8 +202,7 @@ def _placing(*, only_if_cart_unchanged: bool) -> DriverStatement:
         FROM line
         WHERE products.id = ANY (ARRAY(SELECT product_id FROM line))
           AND products.id = line.product_id AND products.stock >= line.quantity
-          AND products.archived IS false{
-              " AND EXISTS (SELECT 1 FROM owner)" if only_if_cart_unchanged else ""}
+          AND products.archived IS false{_UNCHANGED_PRODUCTS if only_if_cart_unchanged else ""}
         RETURNING products.id
     ), new_order AS (
         INSERT INTO orders ({", ".join(_ORDER_COLUMNS)})
@@ -292,11 +297,12 @@ class SqlCartRepository:
             "added_at": now})
 
     async def set_quantity_if_unchanged(self, user_id: str, product_id: int, quantity: int,
-                                        now: datetime, *, version: int) -> bool:
+                                        now: datetime, *, version: int) -> int | None:
         written = await _SET_CART_LINE_IF_UNCHANGED.execute(self._connection, {
             "user_id": user_id, "product_id": product_id, "quantity": quantity,
             "added_at": now, "version": version})
-        return written == 1
+        # One line written: the trigger of migration 0013 added one to the version.
+        return version + 1 if written == 1 else None
 
     async def remove(self, user_id: str, product_id: int) -> None:
         if not is_storable_id(product_id):
