@@ -6,33 +6,43 @@ from collections import OrderedDict
 
 from shopcore.application.ports.shopping import CartSnapshot
 
-DEFAULT_CAPACITY = 10_000
+DEFAULT_CAPACITY = 20_000
+"""Products held in all (a cart holds those of its lines): a few tens of MB at most."""
 
 
 class InProcessRecentCarts:
-    """``RecentCarts`` in this process's memory: the latest ``capacity`` users' carts
-    (the one remembered longest ago is dropped first). Each process has its own; a cart
-    remembered here and changed through another process is refused by the database
-    when used, and read again."""
+    """``RecentCarts`` in this process's memory, holding at most ``capacity`` products
+    across the carts it keeps (the cart remembered longest ago is dropped first; a cart
+    alone above it is not kept). Each process has its own: a cart remembered here and
+    changed through another process is refused by the database when used, and read
+    again."""
 
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
         if capacity < 1:
             raise ValueError("capacity must be at least 1")
         self._capacity = capacity
+        self._held = 0
         self._carts: OrderedDict[str, CartSnapshot] = OrderedDict()
 
     def remember(self, snapshot: CartSnapshot) -> None:
-        user_id = snapshot.cart.user_id
-        self._carts.pop(user_id, None)
-        self._carts[user_id] = snapshot
-        if len(self._carts) > self._capacity:
-            self._carts.popitem(last=False)
+        self.forget(snapshot.cart.user_id)
+        size = len(snapshot.products)
+        if size > self._capacity:
+            return
+        self._carts[snapshot.cart.user_id] = snapshot
+        self._held += size
+        while self._held > self._capacity:
+            _, dropped = self._carts.popitem(last=False)
+            self._held -= len(dropped.products)
 
     def take(self, user_id: str) -> CartSnapshot | None:
-        return self._carts.pop(user_id, None)
+        snapshot = self._carts.pop(user_id, None)
+        if snapshot is not None:
+            self._held -= len(snapshot.products)
+        return snapshot
 
     def forget(self, user_id: str) -> None:
-        self._carts.pop(user_id, None)
+        self.take(user_id)
 
     def __len__(self) -> int:
         return len(self._carts)

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from shopcore.adapters.recent_carts import InProcessRecentCarts
 from shopcore.application.ports.shopping import CartSnapshot
 from shopcore.domain.cart import Cart, CartLine
+from shopcore.domain.catalog import Product
+from shopcore.domain.money import Money
 
 
-def a_cart(user_id: str, version: int = 1) -> CartSnapshot:
-    return CartSnapshot(Cart(user_id, (CartLine(1, 2),)), {}, version)
+def a_cart(user_id: str, version: int = 1, products: int = 1) -> CartSnapshot:
+    """A cart of ``products`` lines, each with its product."""
+    held = {i: _PRODUCT for i in range(1, products + 1)}
+    return CartSnapshot(Cart(user_id, tuple(CartLine(i, 1) for i in held)), held, version)
+
+
+_PRODUCT = Product(1, "Phone", "", Money(100), "mobile", 5, False, None, None,
+                   datetime(2026, 11, 27, tzinfo=UTC), datetime(2026, 11, 27, tzinfo=UTC))
 
 
 def test_a_remembered_cart_is_taken_once_and_the_latest_wins() -> None:
@@ -24,14 +34,21 @@ def test_a_remembered_cart_is_taken_once_and_the_latest_wins() -> None:
     assert recent.take("bob") is None and len(recent) == 0
 
 
-def test_past_its_capacity_it_drops_the_cart_remembered_longest_ago() -> None:
-    recent = InProcessRecentCarts(capacity=2)
-    recent.remember(a_cart("alice"))
-    recent.remember(a_cart("bob"))
-    recent.remember(a_cart("alice", 2))  # remembered again: now the newest
-    recent.remember(a_cart("carol"))
-    assert len(recent) == 2 and recent.take("bob") is None
-    assert recent.take("alice") == a_cart("alice", 2) and recent.take("carol") is not None
+def test_past_its_capacity_in_products_it_drops_the_carts_remembered_longest_ago() -> None:
+    recent = InProcessRecentCarts(capacity=4)
+    recent.remember(a_cart("alice", products=2))
+    recent.remember(a_cart("bob", products=1))
+    recent.remember(a_cart("alice", 2, products=1))  # remembered again: now the newest
+    recent.remember(a_cart("carol", products=2))  # 4 held: nothing dropped
+    assert len(recent) == 3
+    recent.remember(a_cart("dave", products=1))  # 5: bob, the oldest, goes
+    assert recent.take("bob") is None and len(recent) == 3
+    recent.remember(a_cart("erin", products=5))  # alone above the capacity: not kept
+    assert recent.take("erin") is None
+    assert recent.take("alice") == a_cart("alice", 2, products=1)
+    assert recent.take("carol") is not None and recent.take("dave") is not None
+    recent.remember(a_cart("frank", products=4))  # all taken: the whole capacity is free
+    assert len(recent) == 1
 
 
 def test_a_capacity_below_one_is_refused() -> None:
