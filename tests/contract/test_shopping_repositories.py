@@ -271,6 +271,19 @@ async def stocks(uow: UnitOfWorkFactory, *products: Product) -> list[int]:
     return [found[product.id].stock for product in products]
 
 
+async def assert_placed_whole(uow: UnitOfWorkFactory, order: Order, first: Product,
+                              second: Product) -> None:
+    """``order`` (2 of ``first``, 1 of ``second``, key ``key-1``) is placed whole: its
+    units are taken, it is kept with its key, Alice's cart is empty, Bob's untouched."""
+    assert await stocks(uow, first, second) == [3, 4]
+    async with uow() as work:
+        assert await work.orders.get(order.id) == order
+        keyed = await work.orders.get_by_idempotency_key(ALICE, "key-1")
+        assert keyed is not None and keyed.order == order
+        assert (await work.carts.get(ALICE)).is_empty
+        assert (await work.carts.get(BOB)).lines == (CartLine(first.id, 1),)
+
+
 async def test_placing_an_order_takes_its_stock_and_empties_the_cart(
     uow: UnitOfWorkFactory,
 ) -> None:
@@ -285,13 +298,7 @@ async def test_placing_an_order_takes_its_stock_and_empties_the_cart(
         assert await work.orders.place(order, IdempotencyRecord("key-1", "hash")) \
             == frozenset()
         await work.commit()
-    assert await stocks(uow, first, second) == [3, 4]
-    async with uow() as work:
-        assert await work.orders.get(order.id) == order
-        keyed = await work.orders.get_by_idempotency_key(ALICE, "key-1")
-        assert keyed is not None and keyed.order == order
-        assert (await work.carts.get(ALICE)).is_empty
-        assert (await work.carts.get(BOB)).lines == (CartLine(first.id, 1),)
+    await assert_placed_whole(uow, order, first, second)
 
 
 async def test_an_order_with_short_lines_names_them_all_and_is_not_placed(
@@ -348,13 +355,7 @@ async def test_an_order_over_an_unchanged_cart_is_placed_whole(
         assert await work.orders.place_if_unchanged(
             order, IdempotencyRecord("key-1", "hash"), cart_version=version)
         await work.commit()
-    assert await stocks(uow, first, second) == [3, 4]
-    async with uow() as work:
-        assert await work.orders.get(order.id) == order
-        keyed = await work.orders.get_by_idempotency_key(ALICE, "key-1")
-        assert keyed is not None and keyed.order == order
-        assert (await work.carts.get(ALICE)).is_empty
-        assert (await work.carts.get(BOB)).lines == (CartLine(first.id, 1),)
+    await assert_placed_whole(uow, order, first, second)
     assert await version_of(uow, ALICE) != version
 
 
