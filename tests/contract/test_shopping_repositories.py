@@ -459,6 +459,10 @@ async def test_an_order_reads_back_equal_with_its_lines_and_address(
         assert await work.orders.get(order.id) == order
         assert await work.orders.get("unknown-order") is None
         assert await work.orders.get("bad\x00id") is None
+    async with uow() as work:  # locked until the unit of work ends, read the same
+        assert await work.orders.get_for_update(order.id) == order
+        assert await work.orders.get_for_update("unknown-order") is None
+        assert await work.orders.get_for_update("bad\x00id") is None
 
 
 async def test_line2_of_the_address_survives_the_round_trip(uow: UnitOfWorkFactory) -> None:

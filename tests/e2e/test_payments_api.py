@@ -236,6 +236,10 @@ async def test_a_refused_refund_keeps_the_order_paid_until_cancelling_again_succ
     assert await order_status(api, alice, order_id) == "paid"
     assert await payment_status(api, order_id) is PaymentStatus.REFUND_PENDING
     assert (await api.stored(product)).stock == 7
+    admin = await api.login_admin()  # the refund is owed: the order cannot be shipped
+    assert_problem(await api.client.post(f"/api/orders/{order_id}/status/", headers=admin,
+                                         json={"status": "shipped"}), 409, "invalid_state")
+    assert await order_status(api, alice, order_id) == "paid"
     gateway.failing_refunds = False
     answer = await api.client.post("/api/order/cancel/", headers=alice, json=cancel)
     assert answer.status_code == 200 and answer.json()["status"] == "cancelled"

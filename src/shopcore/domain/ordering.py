@@ -56,10 +56,20 @@ def parse_admin_status(value: object) -> OrderStatus:
 class InvalidState(Conflict):
     """The order's current status does not allow the requested one."""
 
-    def __init__(self, current: OrderStatus, target: OrderStatus) -> None:
-        super().__init__(f"An order that is {current} cannot become {target}.")
+    def __init__(self, current: OrderStatus, target: OrderStatus,
+                 message: str | None = None) -> None:
+        super().__init__(message or f"An order that is {current} cannot become {target}.")
         self.current = current
         self.target = target
+
+
+class RefundOwed(InvalidState):
+    """The order's payment is being or has been refunded (its cancellation is under
+    way): the order cannot be shipped."""
+
+    def __init__(self, current: OrderStatus, target: OrderStatus) -> None:
+        super().__init__(current, target, f"An order whose payment is being refunded "
+                                          f"cannot become {target}.")
 
 
 @dataclass(frozen=True, slots=True)

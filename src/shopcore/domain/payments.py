@@ -153,6 +153,11 @@ class Payment:
             provider_refund_id=None, created_at=now, updated_at=now,
         )
 
+    @property
+    def refund_owed_or_made(self) -> bool:
+        """True once the money is owed back or given back."""
+        return self.status in (PaymentStatus.REFUND_PENDING, PaymentStatus.REFUNDED)
+
     def authorize(self, provider_payment_id: str, amount: Money, now: datetime) -> Payment:
         """The attempt ``provider_payment_id`` was authorised for ``amount``."""
         self._ensure_amount(amount)

@@ -28,7 +28,7 @@ from shopcore.application.shopping.place_order import PlaceOrderCommand
 from shopcore.domain.catalog import ProductDraft
 from shopcore.domain.errors import NotFound
 from shopcore.domain.money import Money
-from shopcore.domain.ordering import InvalidState, Order, OrderStatus
+from shopcore.domain.ordering import InvalidState, Order, OrderStatus, RefundOwed
 from shopcore.domain.payments import (
     Payment,
     PaymentProviderFailed,
@@ -363,6 +363,21 @@ async def test_a_refused_refund_leaves_the_order_paid_and_cancelling_again_retri
     assert await state(shop, order) == (OrderStatus.CANCELLED, PaymentStatus.REFUNDED)
     assert await stock(shop) == STOCK
     assert len(shop.payment_gateway.refunds) == 1 and shop.payment_gateway.refund_calls == 2
+
+
+async def test_an_order_whose_payment_owes_a_refund_is_not_shipped(shop: InMemoryShop) -> None:
+    order, checkout = await paid_order(shop)
+    shop.payment_gateway.failing_refunds = True
+    with pytest.raises(RefundFailed):
+        await shop.cancel_order(CancelOrderCommand(BUYER, order.id))
+    with pytest.raises(RefundOwed) as refused:  # its owner is cancelling it
+        await shop.change_order_status(ChangeOrderStatusCommand(order.id, "shipped"))
+    assert isinstance(refused.value, InvalidState)  # 409 invalid_state over HTTP
+    assert "refunded" in str(refused.value)
+    assert await state(shop, order) == (OrderStatus.PAID, PaymentStatus.REFUND_PENDING)
+    shop.payment_gateway.failing_refunds = False
+    await shop.cancel_order(CancelOrderCommand(BUYER, order.id))
+    assert await state(shop, order) == (OrderStatus.CANCELLED, PaymentStatus.REFUNDED)
 
 
 async def test_a_pending_refund_completes_with_the_refund_processed_event(

@@ -150,6 +150,9 @@ class MemoryOrderRepository:
     async def get(self, order_id: str) -> Order | None:
         return self._orders.get(order_id)
 
+    async def get_for_update(self, order_id: str) -> Order | None:
+        return await self.get(order_id)  # units of work run one at a time
+
     async def get_by_idempotency_key(self, user_id: str, key: str) -> KeyedOrder | None:
         stored = self._keys.get((user_id, key))
         if stored is None:

@@ -66,7 +66,9 @@ class PaymentRefunds:
         """The payment of the user's paid order, moved to ``refund_pending`` (committed)
         if it was captured; ``None`` when there is nothing to refund."""
         async with self._uow() as uow:
-            order = await uow.orders.get(order_id)
+            # Locked: an admin shipping the order meanwhile waits, then sees the debt
+            # (ChangeOrderStatus refuses to ship it), or ships first and nothing is owed.
+            order = await uow.orders.get_for_update(order_id)
             if order is None or order.user_id != user_id or order.status is not OrderStatus.PAID:
                 return None
             payment = await uow.payments.get_for_order(order_id)

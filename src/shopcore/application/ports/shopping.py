@@ -171,6 +171,11 @@ class OrderRepository(Protocol):
         """The order with its lines; ``None`` when unknown."""
         ...
 
+    async def get_for_update(self, order_id: str) -> Order | None:
+        """``get``, the order locked until the unit of work ends: another unit of work
+        that locks or changes it waits, and then reads what this one committed."""
+        ...
+
     async def get_by_idempotency_key(self, user_id: str, key: str) -> KeyedOrder | None:
         """The user's order placed with ``key``, if any."""
         ...

@@ -374,10 +374,19 @@ class SqlOrderRepository:
         await _INSERT_ORDER_LINES.execute_many(self._connection, _line_values(order))
 
     async def get(self, order_id: str) -> Order | None:
+        return await self._get(order_id, _ORDER_SELECT)
+
+    async def get_for_update(self, order_id: str) -> Order | None:
+        # PostgreSQL: the row lock of an UPDATE of its status, taken first. SQLite's
+        # write transactions run one at a time: nothing to lock (FOR UPDATE is not
+        # rendered there).
+        return await self._get(order_id, _ORDER_SELECT.with_for_update(key_share=True))
+
+    async def _get(self, order_id: str, query: Select[Any]) -> Order | None:
         if not _storable(order_id):
             return None
         row = (await self._connection.execute(
-            _ORDER_SELECT.where(orders.c.id == order_id))).one_or_none()
+            query.where(orders.c.id == order_id))).one_or_none()
         if row is None:
             return None
         return (await self._with_lines([row]))[0]

@@ -138,6 +138,8 @@ class OrdersController(Controller):
         change_order_status: NamedDependency[ChangeOrderStatus],
     ) -> OrderBody:
         """placed → paid → shipped → delivered, only along the allowed transitions (else
-        409 ``invalid_state``); ``cancelled`` is not an admin status (422)."""
+        409 ``invalid_state``); ``cancelled`` is not an admin status (422). An order whose
+        payment is being or has been refunded (its owner is cancelling it) is not
+        shipped: 409 ``invalid_state``."""
         return render_order(await change_order_status(
             ChangeOrderStatusCommand(order_id, data.status)))
