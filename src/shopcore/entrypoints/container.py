@@ -180,6 +180,9 @@ class Container(containers.DeclarativeContainer):
         on_commit=read_cache.provided.invalidate)
     """For use cases whose one write is conditional on what they read (PostgreSQL: every
     statement its own transaction)."""
+    unlocked_unit_of_work = providers.Callable(
+        _unlocked_unit_of_work, engine, autocommit_unit_of_work.provider)
+    """What AddToCart and PlaceOrder try first, or None (SQLite)."""
 
     request_otp = providers.Singleton(
         RequestOtp, unit_of_work.provider, phones, otp_gateway, rate_limiter, clock, otp_policy)
@@ -209,18 +212,14 @@ class Container(containers.DeclarativeContainer):
     recent_carts = providers.Singleton(InProcessRecentCarts)
     add_to_cart = providers.Singleton(
         AddToCart, unit_of_work.provider, clock, settings.provided.currency,
-        unlocked_uow=providers.Callable(
-            _unlocked_unit_of_work, engine, autocommit_unit_of_work.provider),
-        recent=recent_carts)
+        unlocked_uow=unlocked_unit_of_work, recent=recent_carts)
     update_cart_line = providers.Singleton(
         UpdateCartLine, unit_of_work.provider, clock, settings.provided.currency)
     remove_from_cart = providers.Singleton(
         RemoveFromCart, unit_of_work.provider, settings.provided.currency)
     place_order = providers.Singleton(
         PlaceOrder, unit_of_work.provider, clock, ids, phones, settings.provided.currency,
-        unlocked_uow=providers.Callable(
-            _unlocked_unit_of_work, engine, autocommit_unit_of_work.provider),
-        recent=recent_carts)
+        unlocked_uow=unlocked_unit_of_work, recent=recent_carts)
     cancel_order = providers.Singleton(CancelOrder, unit_of_work.provider, clock, payment_refunds)
     list_orders = providers.Singleton(ListOrders, read_unit_of_work.provider)
     get_order = providers.Singleton(GetOrder, read_unit_of_work.provider)

@@ -160,7 +160,7 @@ _LINE_COLUMNS = ("product_id", "position", "name", "unit_price_minor", "quantity
 _ORDER_COLUMNS = [column.name for column in orders.c]
 
 
-_UNCHANGED_PRODUCTS = """
+_ONLY_IF_UNCHANGED = """
           AND products.name = line.name AND products.price_minor = line.unit_price_minor
           AND EXISTS (SELECT 1 FROM owner)"""
 
@@ -202,7 +202,7 @@ def _placing(*, only_if_cart_unchanged: bool) -> DriverStatement:
         FROM line
         WHERE products.id = ANY (ARRAY(SELECT product_id FROM line))
           AND products.id = line.product_id AND products.stock >= line.quantity
-          AND products.archived IS false{_UNCHANGED_PRODUCTS if only_if_cart_unchanged else ""}
+          AND products.archived IS false{_ONLY_IF_UNCHANGED if only_if_cart_unchanged else ""}
         RETURNING products.id
     ), new_order AS (
         INSERT INTO orders ({", ".join(_ORDER_COLUMNS)})
