@@ -1,6 +1,6 @@
-"""SQLite write units of work of one process queue on an asyncio lock, first come first
-served, instead of in SQLite's busy handler; the lock is given back on commit, on
-rollback and on errors."""
+"""SQLite write units of work of one process take turns, first come first served,
+instead of queueing in SQLite's busy handler; the turn is handed on at commit, at
+rollback and on errors (how they share transactions: test_sqlite_group_commit.py)."""
 
 from __future__ import annotations
 

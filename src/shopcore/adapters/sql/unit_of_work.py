@@ -1,14 +1,14 @@
-"""The SQL unit of work: one connection, one transaction, explicit commit."""
+"""The SQL unit of work: a transaction (on SQLite, for writers, a savepoint of a shared
+one), explicit commit."""
 
 from __future__ import annotations
 
 import asyncio
-import weakref
 from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.util import greenlet_spawn
@@ -27,11 +27,20 @@ from shopcore.adapters.sql.repositories.shopping import (
     SqlReviewRepository,
     SqlWishlistRepository,
 )
+from shopcore.adapters.sql.sqlite_writers import (
+    SqliteWriters,
+    end_transaction,
+    sqlite_writers,
+)
 from shopcore.application.ports.unit_of_work import ConcurrentUpdate
 
 
 class SqlUnitOfWork:
-    """A transaction on ``engine``; leaving without ``commit()`` rolls back."""
+    """A transaction on ``engine``; leaving without ``commit()`` rolls back.
+
+    On SQLite the write units of work of a process take turns, and consecutive ones
+    share a transaction (:mod:`sqlite_writers`): while its block lasts, a unit of work
+    must not wait for another write unit of work to return."""
 
     users: SqlUserRepository
     otp_challenges: SqlOtpChallengeRepository
@@ -69,22 +78,18 @@ class SqlUnitOfWork:
         self._autocommit = autocommit and engine.dialect.name == "postgresql"
         self._on_commit = on_commit
         self._connection: AsyncConnection | None = None
-        self._write_lock: asyncio.Lock | None = None
+        self._writers: SqliteWriters | None = None
 
     async def __aenter__(self) -> Self:
         if not self._read_only and self._engine.dialect.name == "sqlite":
-            # Writers of this process queue here, first come first served, instead of
-            # in SQLite's busy handler, which sleeps with a growing back-off (p99 of
-            # 1.7 s under 16 concurrent writers). Held until commit or exit.
-            self._write_lock = _sqlite_writer_lock(self._engine)
-            await self._write_lock.acquire()
-        try:
+            # The writers of this process take turns, and share transactions
+            # (sqlite_writers): until commit() or the end of the block.
+            self._writers = sqlite_writers(self._engine)
+            connection = AsyncConnection(self._engine, await self._writers.take_turn())
+        else:
             # One hop into SQLAlchemy's synchronous core rather than one per step (each
             # hop is a greenlet, ~10 µs of CPU: a unit of work costs ~35 µs less).
             connection = AsyncConnection(self._engine, await greenlet_spawn(self._begin))
-        except BaseException:
-            self._release_write_lock()
-            raise
         self._connection = connection
         self.users = SqlUserRepository(connection)
         self.otp_challenges = SqlOtpChallengeRepository(connection)
@@ -108,10 +113,12 @@ class SqlUnitOfWork:
         connection, self._connection = self._connection, None
         if connection is None:
             return
-        try:
-            await greenlet_spawn(_end, connection.sync_connection)
-        finally:
-            self._release_write_lock()
+        writers, self._writers = self._writers, None
+        if writers is not None:
+            connection.sync_connection = None  # shared: this unit's repositories are done
+            await writers.end_turn(release=False)
+        else:
+            await greenlet_spawn(end_transaction, connection.sync_connection, commit=False)
         if lost_a_race(exc):
             # A deadlock or serialization failure: the use case may run it again.
             raise ConcurrentUpdate() from exc
@@ -122,14 +129,21 @@ class SqlUnitOfWork:
             raise RuntimeError("commit() outside the unit of work")
         if self._read_only:
             raise RuntimeError("commit() in a read-only unit of work")
+        writers, self._writers = self._writers, None
         try:
-            await self._connection.commit()
+            if writers is not None:
+                connection, self._connection = self._connection, None
+                connection.sync_connection = None  # shared: this unit's repositories are done
+                outcome = await writers.end_turn(release=True)
+                assert outcome is not None
+                await asyncio.shield(outcome)  # returns once it is durable
+            else:
+                await self._connection.commit()
         except DBAPIError as error:
             if lost_a_race(error):
                 raise ConcurrentUpdate() from error
             raise
         finally:
-            self._release_write_lock()
             if self._on_commit is not None:
                 self._on_commit()
 
@@ -147,33 +161,3 @@ class SqlUnitOfWork:
             connection.close()
             raise
         return connection
-
-    def _release_write_lock(self) -> None:
-        lock, self._write_lock = self._write_lock, None
-        if lock is not None:
-            lock.release()
-
-
-def _end(connection: Connection | None) -> None:
-    """Roll back what was not committed and give the connection back to the pool."""
-    if connection is None:
-        return
-    try:
-        if connection.in_transaction():
-            connection.rollback()
-    finally:
-        connection.close()
-
-
-_WRITER_LOCKS: weakref.WeakKeyDictionary[Engine, weakref.WeakKeyDictionary[
-    asyncio.AbstractEventLoop, asyncio.Lock]] = weakref.WeakKeyDictionary()
-
-
-def _sqlite_writer_lock(engine: AsyncEngine) -> asyncio.Lock:
-    """The lock the write units of work on ``engine`` take in this event loop."""
-    per_loop = _WRITER_LOCKS.setdefault(engine.sync_engine, weakref.WeakKeyDictionary())
-    loop = asyncio.get_running_loop()
-    lock = per_loop.get(loop)
-    if lock is None:
-        lock = per_loop[loop] = asyncio.Lock()
-    return lock

@@ -1,0 +1,296 @@
+"""SQLite's write units of work share transactions (group commit): each is a savepoint,
+a ``commit()`` returns once the shared transaction has committed, one unit's failure
+undoes only its own work, and a failed commit fails every unit it held."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event, select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio.exc import AsyncContextNotStarted
+
+from shopcore.adapters.sql import sqlite_inline, sqlite_writers
+from shopcore.adapters.sql.engine import create_engine
+from shopcore.adapters.sql.tables import users
+from shopcore.adapters.sql.unit_of_work import SqlUnitOfWork
+from shopcore.domain.phone import Phone
+from shopcore.domain.users import User
+from tests.support import sqlite_copy
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+async def sqlite_engine(sqlite_template: Path, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(sqlite_copy(sqlite_template, tmp_path))
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def commits(sqlite_engine: AsyncEngine) -> list[int]:
+    """One entry per transaction committed on the engine."""
+    seen: list[int] = []
+    event.listen(sqlite_engine.sync_engine, "commit", lambda _connection: seen.append(1))
+    return seen
+
+
+def a_user(number: int) -> User:
+    return User(f"user-{number}", Phone(f"+9198{number:08d}"), False, NOW)
+
+
+async def stored_ids(engine: AsyncEngine) -> set[str]:
+    """The users' ids, read on a connection of its own (what other readers see)."""
+    async with engine.connect() as connection:
+        await connection.execution_options(sqlite_begin="DEFERRED")  # not a writer
+        return set((await connection.execute(select(users.c.id))).scalars())
+
+
+async def add_user(engine: AsyncEngine, number: int, *, commit: bool = True,
+                   inside: Callable[[], Awaitable[Any]] | None = None) -> None:
+    async with SqlUnitOfWork(engine) as work:
+        await work.users.add(a_user(number))
+        if inside is not None:
+            await inside()
+        if commit:
+            await work.commit()
+
+
+async def test_writers_in_line_share_one_commit(sqlite_engine: AsyncEngine,
+                                               commits: list[int]) -> None:
+    held = asyncio.Event()
+    go_on = asyncio.Event()
+
+    async def first() -> None:
+        async def wait() -> None:
+            held.set()
+            await go_on.wait()
+        await add_user(sqlite_engine, 0, inside=wait)
+
+    first_task = asyncio.create_task(first())
+    await held.wait()
+    others = [asyncio.create_task(add_user(sqlite_engine, n)) for n in range(1, 6)]
+    await asyncio.sleep(0.01)  # all five are in line behind the first
+    go_on.set()
+    await asyncio.wait_for(asyncio.gather(first_task, *others), timeout=10)
+
+    assert await stored_ids(sqlite_engine) == {f"user-{n}" for n in range(6)}
+    assert len(commits) == 1
+
+
+async def test_a_lone_writer_commits_at_once(sqlite_engine: AsyncEngine,
+                                             commits: list[int]) -> None:
+    await add_user(sqlite_engine, 1)
+    assert len(commits) == 1
+    assert await stored_ids(sqlite_engine) == {"user-1"}  # seen as soon as commit() returned
+    await add_user(sqlite_engine, 2)
+    assert len(commits) == 2
+
+
+async def test_commit_returns_once_the_shared_transaction_is_durable(
+    sqlite_engine: AsyncEngine,
+) -> None:
+    seen_after_commit: list[set[str]] = []
+    turn = {name: asyncio.Event() for name in ("opener", "second")}
+    go_on = {name: asyncio.Event() for name in ("opener", "second")}
+
+    def holding(name: str) -> Callable[[], Awaitable[None]]:
+        async def hold() -> None:
+            turn[name].set()
+            await go_on[name].wait()
+        return hold
+
+    async def first() -> None:
+        await add_user(sqlite_engine, 1)
+        seen_after_commit.append(await stored_ids(sqlite_engine))
+
+    opener = asyncio.create_task(add_user(sqlite_engine, 0, inside=holding("opener")))
+    await turn["opener"].wait()
+    first_task = asyncio.create_task(first())
+    await asyncio.sleep(0.01)
+    second = asyncio.create_task(add_user(sqlite_engine, 2, inside=holding("second")))
+    await asyncio.sleep(0.01)  # both in line
+    go_on["opener"].set()
+    await turn["second"].wait()  # the first has released its savepoint
+    await asyncio.sleep(0.01)
+    assert not first_task.done()  # its transaction has not committed yet
+    assert await stored_ids(sqlite_engine) == set()
+    go_on["second"].set()
+    await asyncio.wait_for(asyncio.gather(opener, first_task, second), timeout=10)
+    assert seen_after_commit == [{"user-0", "user-1", "user-2"}]
+
+
+async def test_a_failing_writer_undoes_only_its_own_work(sqlite_engine: AsyncEngine,
+                                                         commits: list[int]) -> None:
+    held = asyncio.Event()
+    go_on = asyncio.Event()
+
+    async def hold() -> None:
+        held.set()
+        await go_on.wait()
+
+    async def failing() -> None:
+        async def fail() -> None:
+            raise LookupError
+        await add_user(sqlite_engine, 2, inside=fail)
+
+    first = asyncio.create_task(add_user(sqlite_engine, 1, inside=hold))
+    await held.wait()
+    tasks = [asyncio.create_task(failing()),
+             asyncio.create_task(add_user(sqlite_engine, 3, commit=False)),
+             asyncio.create_task(add_user(sqlite_engine, 4))]
+    await asyncio.sleep(0.01)
+    go_on.set()
+    outcomes = await asyncio.wait_for(
+        asyncio.gather(first, *tasks, return_exceptions=True), timeout=10)
+
+    assert [type(outcome) for outcome in outcomes] == [type(None), LookupError,
+                                                       type(None), type(None)]
+    assert await stored_ids(sqlite_engine) == {"user-1", "user-4"}
+    assert len(commits) == 1
+
+
+async def test_a_failed_commit_fails_every_writer_it_held(
+    sqlite_engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    held = asyncio.Event()
+    go_on = asyncio.Event()
+
+    async def hold() -> None:
+        held.set()
+        await go_on.wait()
+
+    def refuse(_connection: Any) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(sqlite_inline.InlineConnection, "commit", refuse)
+    first = asyncio.create_task(add_user(sqlite_engine, 1, inside=hold))
+    await held.wait()
+    second = asyncio.create_task(add_user(sqlite_engine, 2))
+    await asyncio.sleep(0.01)
+    go_on.set()
+    outcomes = await asyncio.wait_for(
+        asyncio.gather(first, second, return_exceptions=True), timeout=10)
+    monkeypatch.undo()
+
+    assert all(isinstance(outcome, DBAPIError) and "disk I/O error" in str(outcome)
+               for outcome in outcomes), outcomes
+    assert await stored_ids(sqlite_engine) == set()
+    await add_user(sqlite_engine, 3)  # the writers go on afterwards
+    assert await stored_ids(sqlite_engine) == {"user-3"}
+
+
+async def test_a_transaction_sqlite_rolled_back_fails_the_writers_released_into_it(
+    sqlite_engine: AsyncEngine,
+) -> None:
+    held = asyncio.Event()
+    go_on = asyncio.Event()
+
+    async def hold() -> None:
+        held.set()
+        await go_on.wait()
+
+    first = asyncio.create_task(add_user(sqlite_engine, 1, inside=hold))
+    await held.wait()
+    rolled_back = asyncio.create_task(_add_then_lose_the_transaction(sqlite_engine))
+    await asyncio.sleep(0.01)
+    go_on.set()
+    outcomes = await asyncio.wait_for(
+        asyncio.gather(first, rolled_back, return_exceptions=True), timeout=10)
+
+    assert isinstance(outcomes[0], sqlite_writers.TransactionLost)
+    assert isinstance(outcomes[1], LookupError)
+    assert await stored_ids(sqlite_engine) == set()
+    await add_user(sqlite_engine, 3)
+    assert await stored_ids(sqlite_engine) == {"user-3"}
+
+
+async def _add_then_lose_the_transaction(engine: AsyncEngine) -> None:
+    """What SQLite does on a full disk or an I/O error: it rolls the whole transaction
+    back, behind the engine's back."""
+    async with SqlUnitOfWork(engine) as work:
+        await work.users.add(a_user(2))
+        connection = await work.users._connection.get_raw_connection()  # noqa: SLF001
+        driver: Any = connection.driver_connection
+        driver.execute("ROLLBACK")
+        raise LookupError
+
+
+async def test_a_writer_cancelled_in_line_does_not_stall_the_others(
+    sqlite_engine: AsyncEngine,
+) -> None:
+    held = asyncio.Event()
+    go_on = asyncio.Event()
+
+    async def hold() -> None:
+        held.set()
+        await go_on.wait()
+
+    first = asyncio.create_task(add_user(sqlite_engine, 1, inside=hold))
+    await held.wait()
+    cancelled = asyncio.create_task(add_user(sqlite_engine, 2))
+    last = asyncio.create_task(add_user(sqlite_engine, 3))
+    await asyncio.sleep(0.01)
+    cancelled.cancel()
+    go_on.set()
+    await asyncio.wait_for(asyncio.gather(first, last), timeout=10)
+    assert cancelled.cancelled()
+    assert await stored_ids(sqlite_engine) == {"user-1", "user-3"}
+
+
+async def test_a_writer_cancelled_as_its_turn_came_hands_it_on(
+    sqlite_engine: AsyncEngine, commits: list[int],
+) -> None:
+    """The turn was handed to a writer that is cancelled before it ran: the shared
+    transaction still commits, and the next writer still gets the turn."""
+    async with SqlUnitOfWork(sqlite_engine) as work:
+        await work.users.add(a_user(1))
+        cancelled = asyncio.create_task(add_user(sqlite_engine, 2))
+        await asyncio.sleep(0.01)  # in line
+        released = asyncio.create_task(work.commit())
+        await asyncio.sleep(0)  # the turn is handed to the second writer...
+        cancelled.cancel()  # ...which is cancelled before it runs
+        await asyncio.wait_for(released, timeout=10)
+    await asyncio.wait_for(add_user(sqlite_engine, 3), timeout=10)
+    assert cancelled.cancelled()
+    assert await stored_ids(sqlite_engine) == {"user-1", "user-3"}
+    assert len(commits) == 2
+
+
+async def test_a_long_line_commits_in_bounded_groups(sqlite_engine: AsyncEngine,
+                                                     commits: list[int]) -> None:
+    held = asyncio.Event()
+    go_on = asyncio.Event()
+
+    async def hold() -> None:
+        held.set()
+        await go_on.wait()
+
+    count = 2 * sqlite_writers.MOST_UNITS_PER_COMMIT + 1
+    first = asyncio.create_task(add_user(sqlite_engine, 0, inside=hold))
+    await held.wait()
+    line = [asyncio.create_task(add_user(sqlite_engine, n)) for n in range(1, count)]
+    await asyncio.sleep(0.01)
+    go_on.set()
+    await asyncio.wait_for(asyncio.gather(first, *line), timeout=30)
+
+    assert len(await stored_ids(sqlite_engine)) == count
+    assert len(commits) == 3
+
+
+async def test_a_unit_of_work_is_done_after_its_commit(sqlite_engine: AsyncEngine) -> None:
+    """Its savepoint is released: a statement after it would run in the next writer's."""
+    async with SqlUnitOfWork(sqlite_engine) as work:
+        await work.users.add(a_user(1))
+        await work.commit()
+        with pytest.raises(AsyncContextNotStarted):
+            await work.users.add(a_user(2))
+    assert await stored_ids(sqlite_engine) == {"user-1"}
