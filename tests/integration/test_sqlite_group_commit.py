@@ -158,6 +158,37 @@ async def test_a_failing_writer_undoes_only_its_own_work(sqlite_engine: AsyncEng
     assert len(commits) == 1
 
 
+async def test_a_failing_first_writer_rolls_back_alone_and_the_line_goes_on(
+    sqlite_engine: AsyncEngine, commits: list[int],
+) -> None:
+    """The unit of work that began the transaction has no savepoint: its rollback is the
+    transaction's, and the writers in line behind it begin another."""
+    held = asyncio.Event()
+    go_on = asyncio.Event()
+
+    async def fail_when_told() -> None:
+        held.set()
+        await go_on.wait()
+        raise LookupError
+
+    first = asyncio.create_task(add_user(sqlite_engine, 1, inside=fail_when_told))
+    await held.wait()
+    line = [asyncio.create_task(add_user(sqlite_engine, n)) for n in (2, 3)]
+    await asyncio.sleep(0.01)
+    go_on.set()
+    outcomes = await asyncio.wait_for(
+        asyncio.gather(first, *line, return_exceptions=True), timeout=10)
+
+    assert [type(outcome) for outcome in outcomes] == [LookupError, type(None), type(None)]
+    assert await stored_ids(sqlite_engine) == {"user-2", "user-3"}
+    assert len(commits) == 1
+
+
+async def test_the_savepoints_journal_stays_in_memory(sqlite_engine: AsyncEngine) -> None:
+    async with sqlite_engine.connect() as connection:
+        assert (await connection.exec_driver_sql("PRAGMA temp_store")).scalar() == 2
+
+
 async def test_a_failed_commit_fails_every_writer_it_held(
     sqlite_engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -39,7 +39,7 @@ def create_engine(
     30 s) — or, with ``on_thread``, on aiosqlite's worker thread, for queries whose cost
     grows with the data, so that the event loop goes on serving meanwhile. Every write
     transaction starts with ``BEGIN IMMEDIATE``, WAL lets readers go on while one writer
-    works, and foreign keys are enforced.
+    works, foreign keys are enforced and temporary storage is in memory.
     """
     parsed = make_url(url)
     options: dict[str, Any] = {"echo": echo}
@@ -105,6 +105,11 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_s: float) -> None:
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Temporary files in memory: the savepoints of shared write transactions
+        # (sqlite_writers) otherwise spill their journal to a temporary file, which
+        # doubled the writes per order; what else goes there (a sort too large for
+        # its cache) is bounded by shopcore's queries.
+        cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

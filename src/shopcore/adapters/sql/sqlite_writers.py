@@ -4,17 +4,19 @@ SQLite lets one writer work at a time. The write units of work of one engine in 
 event loop therefore take turns here, first come first served, instead of queueing in
 SQLite's busy handler (which sleeps with a growing back-off). And because they run one
 after the other anyway, consecutive turns share one transaction on one connection
-(*group commit*): each unit of work is a savepoint of it, released on ``commit()`` or
-rolled back when it ends without one; the transaction itself commits when the last
-unit of work in line ends its turn (or after :data:`MOST_UNITS_PER_COMMIT`). A
-``commit()`` returns only once that transaction has committed, so what it wrote is
-durable and seen by every reader before its caller goes on; if that commit fails, it
-fails in every unit of work whose savepoint it held.
+(*group commit*): each unit of work is a savepoint of it (but the first, whose rollback
+is the transaction's), released on ``commit()`` or rolled back when it ends without
+one; the transaction itself commits when the last unit of work in line ends its turn
+(or after :data:`MOST_UNITS_PER_COMMIT`). A ``commit()`` returns only once that
+transaction has committed, so what it wrote is durable and seen by every reader before
+its caller goes on; if that commit fails, it fails in every unit of work released into
+it.
 
 Under load this is most of a write's cost saved: a ``COMMIT`` writes every page the
 transaction changed to the WAL (a user's row, the sales of a product, the indexes'
 pages) and one transaction of sixteen orders changes far fewer pages than sixteen; the
-connection is checked out and ``BEGIN IMMEDIATE`` run once for all of them.
+connection is checked out and ``BEGIN IMMEDIATE`` run once for all of them. (The
+savepoints' journal is kept in memory: ``temp_store=MEMORY``, see ``engine.py``.)
 
 One rule comes with it: a unit of work must not, while its turn lasts, wait for another
 write unit of work to *return* (that one waits for the turn to end, as it waited for
@@ -54,7 +56,10 @@ class _Transaction:
     connection: AsyncConnection
     outcome: asyncio.Future[None]
     released: int = 0
-    """Units of work whose savepoint was released into it."""
+    """Units of work whose work was released into it."""
+    in_savepoint: bool = False
+    """The unit of work whose turn it is runs in a savepoint (the first one needs none:
+    its rollback is the transaction's)."""
     lost: BaseException | None = None
     """Why it cannot be committed, when it cannot."""
 
@@ -70,8 +75,8 @@ class SqliteWriters:
         self._ending: set[asyncio.Task[None]] = set()
 
     async def take_turn(self) -> Connection:
-        """Wait for the turn, then begin this unit of work's savepoint in the shared
-        transaction; the connection it runs on."""
+        """Wait for the turn, then join the shared transaction (in a savepoint, unless
+        this unit of work begins it); the connection it runs on."""
         await self._wait_for_turn()
         try:
             transaction = self._transaction
@@ -79,7 +84,9 @@ class SqliteWriters:
                 connection = AsyncConnection(self._engine, await greenlet_spawn(self._begin))
                 transaction = self._transaction = _Transaction(
                     connection, asyncio.get_running_loop().create_future())
-            await _SAVEPOINT.execute(transaction.connection, {})
+            else:
+                await _SAVEPOINT.execute(transaction.connection, {})
+                transaction.in_savepoint = True
         except BaseException as error:
             if self._transaction is not None:  # the savepoint failed: do not go on in it
                 self._transaction.lost = error
@@ -89,28 +96,29 @@ class SqliteWriters:
         return transaction.connection.sync_connection
 
     async def end_turn(self, *, release: bool) -> asyncio.Future[None] | None:
-        """End the turn: release the savepoint into the shared transaction, or roll it
-        back; hand the turn on. For a released savepoint, the future of the commit; a
-        rolled back one returns once the transaction it ended (if it did) has ended."""
+        """End the turn: release this unit's work into the shared transaction, or roll it
+        back; hand the turn on. For released work, the future of the commit; rolled
+        back work returns once the transaction it ended (if it did) has ended."""
         transaction = self._transaction
         if transaction is None:  # its beginning failed
             self._pass_turn()
             return None
         ending = None
+        in_savepoint, transaction.in_savepoint = transaction.in_savepoint, False
         try:
-            if release:
+            if in_savepoint and _in_transaction(transaction.connection):
+                if not release:
+                    await _ROLLBACK_TO.execute(transaction.connection, {})
                 await _RELEASE.execute(transaction.connection, {})
-                transaction.released += 1
-            elif _in_transaction(transaction.connection):
-                await _ROLLBACK_TO.execute(transaction.connection, {})
-                await _RELEASE.execute(transaction.connection, {})
+            transaction.released += release
         except BaseException as error:
             transaction.lost = error
             raise
         finally:
             if transaction.lost is None and not _in_transaction(transaction.connection):
                 transaction.lost = TransactionLost("SQLite rolled it back itself")
-            ending = self._pass_turn()
+            # Rolled back without a savepoint: the whole transaction, with nothing else in it.
+            ending = self._pass_turn(end=not release and not in_savepoint)
         if release:
             return transaction.outcome
         if ending is not None:  # so that its connection is back before the caller goes on
@@ -142,12 +150,13 @@ class SqliteWriters:
                 self._line.remove(turn)
             raise
 
-    def _pass_turn(self) -> asyncio.Task[None] | None:
+    def _pass_turn(self, *, end: bool = False) -> asyncio.Task[None] | None:
         """Hand the turn on, the shared transaction with it; or end the transaction
-        first (when nobody waits, it holds enough, or it is lost): the task ending it."""
+        first (when told to, nobody waits, it holds enough, or it is lost): the task
+        ending it."""
         transaction = self._transaction
         if transaction is not None and (
-                transaction.lost is not None or not self._line_waits()
+                end or transaction.lost is not None or not self._line_waits()
                 or transaction.released >= MOST_UNITS_PER_COMMIT):
             self._transaction = None
             # A task of its own: no caller's cancellation may interrupt a commit.
