@@ -5,7 +5,9 @@ undoes only its own work, and a failed commit fails every unit it held."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import sqlite3
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -325,3 +327,14 @@ async def test_a_unit_of_work_is_done_after_its_commit(sqlite_engine: AsyncEngin
         with pytest.raises(AsyncContextNotStarted):
             await work.users.add(a_user(2))
     assert await stored_ids(sqlite_engine) == {"user-1"}
+
+
+async def test_the_writers_do_not_keep_an_engine_alive(sqlite_template: Path,
+                                                       tmp_path: Path) -> None:
+    engine = create_engine(sqlite_copy(sqlite_template, tmp_path))
+    await add_user(engine, 1)
+    gone = weakref.ref(engine.sync_engine)
+    await engine.dispose()
+    del engine
+    gc.collect()
+    assert gone() is None

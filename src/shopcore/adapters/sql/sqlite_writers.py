@@ -67,21 +67,21 @@ class _Transaction:
 class SqliteWriters:
     """The turns of the write units of work on one SQLite engine in one event loop."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self) -> None:
         self._taken = False
         self._line: deque[asyncio.Future[None]] = deque()
         self._transaction: _Transaction | None = None
         self._ending: set[asyncio.Task[None]] = set()
 
-    async def take_turn(self) -> Connection:
+    async def take_turn(self, engine: AsyncEngine) -> Connection:
         """Wait for the turn, then join the shared transaction (in a savepoint, unless
-        this unit of work begins it); the connection it runs on."""
+        this unit of work begins it, on a connection of ``engine``, the engine these
+        writers are of); the connection it runs on."""
         await self._wait_for_turn()
         try:
             transaction = self._transaction
             if transaction is None:
-                connection = AsyncConnection(self._engine, await greenlet_spawn(self._begin))
+                connection = AsyncConnection(engine, await greenlet_spawn(_begin, engine))
                 transaction = self._transaction = _Transaction(
                     connection, asyncio.get_running_loop().create_future())
             else:
@@ -124,16 +124,6 @@ class SqliteWriters:
         if ending is not None:  # so that its connection is back before the caller goes on
             await asyncio.wait([ending])
         return None
-
-    def _begin(self) -> Connection:
-        """A connection of the pool with a write transaction begun (in a greenlet)."""
-        connection = self._engine.sync_engine.connect()
-        try:
-            connection.begin()  # BEGIN IMMEDIATE: see engine.py
-        except BaseException:
-            connection.close()
-            raise
-        return connection
 
     async def _wait_for_turn(self) -> None:
         if not self._taken and not self._line:
@@ -203,6 +193,17 @@ def _settle(outcome: asyncio.Future[None], ending: asyncio.Task[None]) -> None:
         outcome.set_result(None)
 
 
+def _begin(engine: AsyncEngine) -> Connection:
+    """A connection of the pool with a write transaction begun (in a greenlet)."""
+    connection = engine.sync_engine.connect()
+    try:
+        connection.begin()  # BEGIN IMMEDIATE: see engine.py
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
 def _in_transaction(connection: AsyncConnection) -> bool:
     """False once SQLite itself has rolled the transaction back."""
     assert connection.sync_connection is not None
@@ -239,5 +240,6 @@ def sqlite_writers(engine: AsyncEngine) -> SqliteWriters:
     loop = asyncio.get_running_loop()
     writers = per_loop.get(loop)
     if writers is None:
-        writers = per_loop[loop] = SqliteWriters(engine)
+        # Not holding the engine: a value of a weak-keyed mapping keeps its key alive.
+        writers = per_loop[loop] = SqliteWriters()
     return writers

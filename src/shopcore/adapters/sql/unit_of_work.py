@@ -85,7 +85,7 @@ class SqlUnitOfWork:
             # The writers of this process take turns, and share transactions
             # (sqlite_writers): until commit() or the end of the block.
             self._writers = sqlite_writers(self._engine)
-            connection = AsyncConnection(self._engine, await self._writers.take_turn())
+            connection = AsyncConnection(self._engine, await self._writers.take_turn(self._engine))
         else:
             # One hop into SQLAlchemy's synchronous core rather than one per step (each
             # hop is a greenlet, ~10 µs of CPU: a unit of work costs ~35 µs less).
