@@ -221,6 +221,20 @@ async def test_a_failed_commit_fails_every_writer_it_held(
     assert await stored_ids(sqlite_engine) == {"user-3"}
 
 
+async def test_a_lone_writers_failed_commit_fails_it_and_the_writers_go_on(
+    sqlite_engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(_connection: Any) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(sqlite_inline.InlineConnection, "commit", refuse)
+    with pytest.raises(DBAPIError, match="disk I/O error"):
+        await add_user(sqlite_engine, 1)
+    monkeypatch.undo()
+    await asyncio.wait_for(add_user(sqlite_engine, 2), timeout=10)
+    assert await stored_ids(sqlite_engine) == {"user-2"}
+
+
 async def test_a_transaction_sqlite_rolled_back_fails_the_writers_released_into_it(
     sqlite_engine: AsyncEngine,
 ) -> None:

@@ -135,8 +135,8 @@ class SqlUnitOfWork:
                 connection, self._connection = self._connection, None
                 connection.sync_connection = None  # shared: this unit's repositories are done
                 outcome = await writers.end_turn(release=True)
-                assert outcome is not None
-                await asyncio.shield(outcome)  # returns once it is durable
+                if outcome is not None:  # committed with others: returns once durable
+                    await asyncio.shield(outcome)
             else:
                 await self._connection.commit()
         except DBAPIError as error:
