@@ -97,13 +97,13 @@ class SqliteWriters:
 
     async def end_turn(self, *, release: bool) -> asyncio.Future[None] | None:
         """End the turn: release this unit's work into the shared transaction, or roll it
-        back; hand the turn on. Returns once the transaction has ended if this unit's
-        work was all there was in it (None); else, for released work, the future of the
-        transaction's commit."""
+        back; hand the turn on. For released work, the future of the commit; rolled
+        back work returns once the transaction it ended (if it did) has ended."""
         transaction = self._transaction
         if transaction is None:  # its beginning failed
             self._pass_turn()
             return None
+        ending = None
         in_savepoint, transaction.in_savepoint = transaction.in_savepoint, False
         try:
             if in_savepoint and _in_transaction(transaction.connection):
@@ -113,25 +113,12 @@ class SqliteWriters:
             transaction.released += release
         except BaseException as error:
             transaction.lost = error
-            await self._close_turn(transaction, release=release, in_savepoint=in_savepoint)
             raise
-        return await self._close_turn(transaction, release=release, in_savepoint=in_savepoint)
-
-    async def _close_turn(self, transaction: _Transaction, *, release: bool,
-                          in_savepoint: bool) -> asyncio.Future[None] | None:
-        """The rest of :meth:`end_turn`, once this unit's savepoint is settled."""
-        if transaction.lost is None and not _in_transaction(transaction.connection):
-            transaction.lost = TransactionLost("SQLite rolled it back itself")
-        # Rolled back without a savepoint: the whole transaction, with nothing else in it.
-        end = not release and not in_savepoint
-        if transaction.released == release and self._must_end(transaction, end=end):
-            # Only this unit's work in it: ended here, without a task (as a lone writer's).
-            self._transaction = None
-            await self._finish(transaction)
-            if release and transaction.lost is not None:
-                raise TransactionLost("the transaction was rolled back") from transaction.lost
-            return None
-        ending = self._pass_turn(end=end)
+        finally:
+            if transaction.lost is None and not _in_transaction(transaction.connection):
+                transaction.lost = TransactionLost("SQLite rolled it back itself")
+            # Rolled back without a savepoint: the whole transaction, with nothing else in it.
+            ending = self._pass_turn(end=not release and not in_savepoint)
         if release:
             return transaction.outcome
         if ending is not None:  # so that its connection is back before the caller goes on
@@ -158,9 +145,14 @@ class SqliteWriters:
         first (when told to, nobody waits, it holds enough, or it is lost): the task
         ending it."""
         transaction = self._transaction
-        if transaction is not None and self._must_end(transaction, end=end):
+        if transaction is not None and (
+                end or transaction.lost is not None or not self._line_waits()
+                or transaction.released >= MOST_UNITS_PER_COMMIT):
             self._transaction = None
-            # A task of its own: no caller's cancellation may interrupt a commit.
+            # A task of its own: no caller's cancellation may interrupt a commit. And
+            # it is how groups form: writers that arrive before the task runs line up
+            # for the next turn (a lone writer committing at once, with no pause,
+            # left every writer alone under W6, which fell back to ~800 requests/s).
             ending = asyncio.get_running_loop().create_task(self._end(transaction))
             self._ending.add(ending)
             ending.add_done_callback(self._ending.discard)
@@ -168,12 +160,6 @@ class SqliteWriters:
             return ending
         self._hand_on()
         return None
-
-    def _must_end(self, transaction: _Transaction, *, end: bool) -> bool:
-        """Whether ``transaction`` ends with this turn: when told to, when nobody waits,
-        when it holds enough, or when it is lost."""
-        return end or transaction.lost is not None or not self._line_waits() \
-            or transaction.released >= MOST_UNITS_PER_COMMIT
 
     def _line_waits(self) -> bool:
         return any(not turn.done() for turn in self._line)
@@ -187,13 +173,6 @@ class SqliteWriters:
         self._taken = False
 
     async def _end(self, transaction: _Transaction) -> None:
-        """:meth:`_finish` ``transaction``; raises :class:`TransactionLost` if it was lost."""
-        await self._finish(transaction)
-        if transaction.lost is not None:
-            raise TransactionLost("the transaction these units of work shared was rolled "
-                                  "back") from transaction.lost
-
-    async def _finish(self, transaction: _Transaction) -> None:
         """Commit ``transaction`` (roll it back when nothing was released into it or it
         was lost), give its connection back and hand the turn on."""
         try:
@@ -201,6 +180,9 @@ class SqliteWriters:
                                  commit=transaction.released > 0 and transaction.lost is None)
         finally:
             self._hand_on()
+        if transaction.lost is not None:
+            raise TransactionLost("the transaction these units of work shared was rolled "
+                                  "back") from transaction.lost
 
 
 def _settle(outcome: asyncio.Future[None], ending: asyncio.Task[None]) -> None:

@@ -135,8 +135,8 @@ class SqlUnitOfWork:
                 connection, self._connection = self._connection, None
                 connection.sync_connection = None  # shared: this unit's repositories are done
                 outcome = await writers.end_turn(release=True)
-                if outcome is not None:  # committed with others: returns once durable
-                    await asyncio.shield(outcome)
+                assert outcome is not None
+                await asyncio.shield(outcome)  # returns once it is durable
             else:
                 await self._connection.commit()
         except DBAPIError as error:
