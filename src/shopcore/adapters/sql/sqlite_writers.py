@@ -39,7 +39,7 @@ from sqlalchemy.util import greenlet_spawn
 from shopcore.adapters.sql.driver import DriverStatement
 
 MOST_UNITS_PER_COMMIT = 32
-"""Savepoints released into one transaction before it commits, also with writers in line."""
+"""Units of work released into one transaction before it commits, also with writers in line."""
 
 _SAVEPOINT = DriverStatement(text("SAVEPOINT shopcore_unit"))
 _RELEASE = DriverStatement(text("RELEASE shopcore_unit"))
