@@ -83,6 +83,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
+async def sqlite_engine(sqlite_template: Path, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    """An engine on a migrated SQLite file of its own (for SQLite's own behaviour)."""
+    engine = create_engine(sqlite_copy(sqlite_template, tmp_path))
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     """An engine on an empty database."""
     engine = await empty_engine(database_url)

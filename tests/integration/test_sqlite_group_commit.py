@@ -8,7 +8,7 @@ import asyncio
 import gc
 import sqlite3
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,13 +31,6 @@ NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture
-async def sqlite_engine(sqlite_template: Path, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(sqlite_copy(sqlite_template, tmp_path))
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture
 def commits(sqlite_engine: AsyncEngine) -> list[int]:
     """One entry per transaction committed on the engine."""
     seen: list[int] = []
@@ -47,6 +40,18 @@ def commits(sqlite_engine: AsyncEngine) -> list[int]:
 
 def a_user(number: int) -> User:
     return User(f"user-{number}", Phone(f"+9198{number:08d}"), False, NOW)
+
+
+class HeldTurn:
+    """Work that holds its writer's turn open (``inside``) until ``go_on`` is set."""
+
+    def __init__(self) -> None:
+        self.held = asyncio.Event()
+        self.go_on = asyncio.Event()
+
+    async def hold(self) -> None:
+        self.held.set()
+        await self.go_on.wait()
 
 
 async def stored_ids(engine: AsyncEngine) -> set[str]:
@@ -68,20 +73,12 @@ async def add_user(engine: AsyncEngine, number: int, *, commit: bool = True,
 
 async def test_writers_in_line_share_one_commit(sqlite_engine: AsyncEngine,
                                                commits: list[int]) -> None:
-    held = asyncio.Event()
-    go_on = asyncio.Event()
-
-    async def first() -> None:
-        async def wait() -> None:
-            held.set()
-            await go_on.wait()
-        await add_user(sqlite_engine, 0, inside=wait)
-
-    first_task = asyncio.create_task(first())
-    await held.wait()
+    turn = HeldTurn()
+    first_task = asyncio.create_task(add_user(sqlite_engine, 0, inside=turn.hold))
+    await turn.held.wait()
     others = [asyncio.create_task(add_user(sqlite_engine, n)) for n in range(1, 6)]
     await asyncio.sleep(0.01)  # all five are in line behind the first
-    go_on.set()
+    turn.go_on.set()
     await asyncio.wait_for(asyncio.gather(first_task, *others), timeout=10)
 
     assert await stored_ids(sqlite_engine) == {f"user-{n}" for n in range(6)}
@@ -101,56 +98,44 @@ async def test_commit_returns_once_the_shared_transaction_is_durable(
     sqlite_engine: AsyncEngine,
 ) -> None:
     seen_after_commit: list[set[str]] = []
-    turn = {name: asyncio.Event() for name in ("opener", "second")}
-    go_on = {name: asyncio.Event() for name in ("opener", "second")}
-
-    def holding(name: str) -> Callable[[], Awaitable[None]]:
-        async def hold() -> None:
-            turn[name].set()
-            await go_on[name].wait()
-        return hold
+    opening, second_turn = HeldTurn(), HeldTurn()
 
     async def first() -> None:
         await add_user(sqlite_engine, 1)
         seen_after_commit.append(await stored_ids(sqlite_engine))
 
-    opener = asyncio.create_task(add_user(sqlite_engine, 0, inside=holding("opener")))
-    await turn["opener"].wait()
+    opener = asyncio.create_task(add_user(sqlite_engine, 0, inside=opening.hold))
+    await opening.held.wait()
     first_task = asyncio.create_task(first())
     await asyncio.sleep(0.01)
-    second = asyncio.create_task(add_user(sqlite_engine, 2, inside=holding("second")))
+    second = asyncio.create_task(add_user(sqlite_engine, 2, inside=second_turn.hold))
     await asyncio.sleep(0.01)  # both in line
-    go_on["opener"].set()
-    await turn["second"].wait()  # the first has released its savepoint
+    opening.go_on.set()
+    await second_turn.held.wait()  # the first has released its savepoint
     await asyncio.sleep(0.01)
     assert not first_task.done()  # its transaction has not committed yet
     assert await stored_ids(sqlite_engine) == set()
-    go_on["second"].set()
+    second_turn.go_on.set()
     await asyncio.wait_for(asyncio.gather(opener, first_task, second), timeout=10)
     assert seen_after_commit == [{"user-0", "user-1", "user-2"}]
 
 
 async def test_a_failing_writer_undoes_only_its_own_work(sqlite_engine: AsyncEngine,
                                                          commits: list[int]) -> None:
-    held = asyncio.Event()
-    go_on = asyncio.Event()
-
-    async def hold() -> None:
-        held.set()
-        await go_on.wait()
+    turn = HeldTurn()
 
     async def failing() -> None:
         async def fail() -> None:
             raise LookupError
         await add_user(sqlite_engine, 2, inside=fail)
 
-    first = asyncio.create_task(add_user(sqlite_engine, 1, inside=hold))
-    await held.wait()
+    first = asyncio.create_task(add_user(sqlite_engine, 1, inside=turn.hold))
+    await turn.held.wait()
     tasks = [asyncio.create_task(failing()),
              asyncio.create_task(add_user(sqlite_engine, 3, commit=False)),
              asyncio.create_task(add_user(sqlite_engine, 4))]
     await asyncio.sleep(0.01)
-    go_on.set()
+    turn.go_on.set()
     outcomes = await asyncio.wait_for(
         asyncio.gather(first, *tasks, return_exceptions=True), timeout=10)
 
@@ -165,19 +150,17 @@ async def test_a_failing_first_writer_rolls_back_alone_and_the_line_goes_on(
 ) -> None:
     """The unit of work that began the transaction has no savepoint: its rollback is the
     transaction's, and the writers in line behind it begin another."""
-    held = asyncio.Event()
-    go_on = asyncio.Event()
+    turn = HeldTurn()
 
     async def fail_when_told() -> None:
-        held.set()
-        await go_on.wait()
+        await turn.hold()
         raise LookupError
 
     first = asyncio.create_task(add_user(sqlite_engine, 1, inside=fail_when_told))
-    await held.wait()
+    await turn.held.wait()
     line = [asyncio.create_task(add_user(sqlite_engine, n)) for n in (2, 3)]
     await asyncio.sleep(0.01)
-    go_on.set()
+    turn.go_on.set()
     outcomes = await asyncio.wait_for(
         asyncio.gather(first, *line, return_exceptions=True), timeout=10)
 
@@ -194,22 +177,16 @@ async def test_the_savepoints_journal_stays_in_memory(sqlite_engine: AsyncEngine
 async def test_a_failed_commit_fails_every_writer_it_held(
     sqlite_engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    held = asyncio.Event()
-    go_on = asyncio.Event()
-
-    async def hold() -> None:
-        held.set()
-        await go_on.wait()
-
+    turn = HeldTurn()
     def refuse(_connection: Any) -> None:
         raise sqlite3.OperationalError("disk I/O error")
 
     monkeypatch.setattr(sqlite_inline.InlineConnection, "commit", refuse)
-    first = asyncio.create_task(add_user(sqlite_engine, 1, inside=hold))
-    await held.wait()
+    first = asyncio.create_task(add_user(sqlite_engine, 1, inside=turn.hold))
+    await turn.held.wait()
     second = asyncio.create_task(add_user(sqlite_engine, 2))
     await asyncio.sleep(0.01)
-    go_on.set()
+    turn.go_on.set()
     outcomes = await asyncio.wait_for(
         asyncio.gather(first, second, return_exceptions=True), timeout=10)
     monkeypatch.undo()
@@ -238,18 +215,12 @@ async def test_a_lone_writers_failed_commit_fails_it_and_the_writers_go_on(
 async def test_a_transaction_sqlite_rolled_back_fails_the_writers_released_into_it(
     sqlite_engine: AsyncEngine,
 ) -> None:
-    held = asyncio.Event()
-    go_on = asyncio.Event()
-
-    async def hold() -> None:
-        held.set()
-        await go_on.wait()
-
-    first = asyncio.create_task(add_user(sqlite_engine, 1, inside=hold))
-    await held.wait()
+    turn = HeldTurn()
+    first = asyncio.create_task(add_user(sqlite_engine, 1, inside=turn.hold))
+    await turn.held.wait()
     rolled_back = asyncio.create_task(_add_then_lose_the_transaction(sqlite_engine))
     await asyncio.sleep(0.01)
-    go_on.set()
+    turn.go_on.set()
     outcomes = await asyncio.wait_for(
         asyncio.gather(first, rolled_back, return_exceptions=True), timeout=10)
 
@@ -274,20 +245,14 @@ async def _add_then_lose_the_transaction(engine: AsyncEngine) -> None:
 async def test_a_writer_cancelled_in_line_does_not_stall_the_others(
     sqlite_engine: AsyncEngine,
 ) -> None:
-    held = asyncio.Event()
-    go_on = asyncio.Event()
-
-    async def hold() -> None:
-        held.set()
-        await go_on.wait()
-
-    first = asyncio.create_task(add_user(sqlite_engine, 1, inside=hold))
-    await held.wait()
+    turn = HeldTurn()
+    first = asyncio.create_task(add_user(sqlite_engine, 1, inside=turn.hold))
+    await turn.held.wait()
     cancelled = asyncio.create_task(add_user(sqlite_engine, 2))
     last = asyncio.create_task(add_user(sqlite_engine, 3))
     await asyncio.sleep(0.01)
     cancelled.cancel()
-    go_on.set()
+    turn.go_on.set()
     await asyncio.wait_for(asyncio.gather(first, last), timeout=10)
     assert cancelled.cancelled()
     assert await stored_ids(sqlite_engine) == {"user-1", "user-3"}
@@ -314,19 +279,13 @@ async def test_a_writer_cancelled_as_its_turn_came_hands_it_on(
 
 async def test_a_long_line_commits_in_bounded_groups(sqlite_engine: AsyncEngine,
                                                      commits: list[int]) -> None:
-    held = asyncio.Event()
-    go_on = asyncio.Event()
-
-    async def hold() -> None:
-        held.set()
-        await go_on.wait()
-
+    turn = HeldTurn()
     count = 2 * sqlite_writers.MOST_UNITS_PER_COMMIT + 1
-    first = asyncio.create_task(add_user(sqlite_engine, 0, inside=hold))
-    await held.wait()
+    first = asyncio.create_task(add_user(sqlite_engine, 0, inside=turn.hold))
+    await turn.held.wait()
     line = [asyncio.create_task(add_user(sqlite_engine, n)) for n in range(1, count)]
     await asyncio.sleep(0.01)
-    go_on.set()
+    turn.go_on.set()
     await asyncio.wait_for(asyncio.gather(first, *line), timeout=30)
 
     assert len(await stored_ids(sqlite_engine)) == count

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +21,6 @@ from shopcore.adapters.sql.tables import cart_lines
 from shopcore.adapters.sql.unit_of_work import SqlUnitOfWork
 from shopcore.entrypoints.container import build_container, close_container
 from shopcore.entrypoints.settings import Settings
-from tests.support import sqlite_copy
-
-
-@pytest.fixture
-async def sqlite_engine(sqlite_template: Path, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(sqlite_copy(sqlite_template, tmp_path))
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture
