@@ -53,6 +53,17 @@ class HeldTurn:
         self.held.set()
         await self.go_on.wait()
 
+    async def taken_by(self, engine: AsyncEngine, number: int) -> asyncio.Task[None]:
+        """A writer adding user ``number`` that holds this turn, once it holds it."""
+        writer = asyncio.create_task(add_user(engine, number, inside=self.hold))
+        await self.held.wait()
+        return writer
+
+    async def let_go(self) -> None:
+        """Once the writers started meanwhile are in line, let the holder go on."""
+        await asyncio.sleep(0.01)
+        self.go_on.set()
+
 
 async def stored_ids(engine: AsyncEngine) -> set[str]:
     """The users' ids, read on a connection of its own (what other readers see)."""
@@ -74,11 +85,9 @@ async def add_user(engine: AsyncEngine, number: int, *, commit: bool = True,
 async def test_writers_in_line_share_one_commit(sqlite_engine: AsyncEngine,
                                                commits: list[int]) -> None:
     turn = HeldTurn()
-    first_task = asyncio.create_task(add_user(sqlite_engine, 0, inside=turn.hold))
-    await turn.held.wait()
+    first_task = await turn.taken_by(sqlite_engine, 0)
     others = [asyncio.create_task(add_user(sqlite_engine, n)) for n in range(1, 6)]
-    await asyncio.sleep(0.01)  # all five are in line behind the first
-    turn.go_on.set()
+    await turn.let_go()
     await asyncio.wait_for(asyncio.gather(first_task, *others), timeout=10)
 
     assert await stored_ids(sqlite_engine) == {f"user-{n}" for n in range(6)}
@@ -104,13 +113,11 @@ async def test_commit_returns_once_the_shared_transaction_is_durable(
         await add_user(sqlite_engine, 1)
         seen_after_commit.append(await stored_ids(sqlite_engine))
 
-    opener = asyncio.create_task(add_user(sqlite_engine, 0, inside=opening.hold))
-    await opening.held.wait()
+    opener = await opening.taken_by(sqlite_engine, 0)
     first_task = asyncio.create_task(first())
     await asyncio.sleep(0.01)
     second = asyncio.create_task(add_user(sqlite_engine, 2, inside=second_turn.hold))
-    await asyncio.sleep(0.01)  # both in line
-    opening.go_on.set()
+    await opening.let_go()  # both in line
     await second_turn.held.wait()  # the first has released its savepoint
     await asyncio.sleep(0.01)
     assert not first_task.done()  # its transaction has not committed yet
@@ -129,13 +136,11 @@ async def test_a_failing_writer_undoes_only_its_own_work(sqlite_engine: AsyncEng
             raise LookupError
         await add_user(sqlite_engine, 2, inside=fail)
 
-    first = asyncio.create_task(add_user(sqlite_engine, 1, inside=turn.hold))
-    await turn.held.wait()
+    first = await turn.taken_by(sqlite_engine, 1)
     tasks = [asyncio.create_task(failing()),
              asyncio.create_task(add_user(sqlite_engine, 3, commit=False)),
              asyncio.create_task(add_user(sqlite_engine, 4))]
-    await asyncio.sleep(0.01)
-    turn.go_on.set()
+    await turn.let_go()
     outcomes = await asyncio.wait_for(
         asyncio.gather(first, *tasks, return_exceptions=True), timeout=10)
 
@@ -159,8 +164,7 @@ async def test_a_failing_first_writer_rolls_back_alone_and_the_line_goes_on(
     first = asyncio.create_task(add_user(sqlite_engine, 1, inside=fail_when_told))
     await turn.held.wait()
     line = [asyncio.create_task(add_user(sqlite_engine, n)) for n in (2, 3)]
-    await asyncio.sleep(0.01)
-    turn.go_on.set()
+    await turn.let_go()
     outcomes = await asyncio.wait_for(
         asyncio.gather(first, *line, return_exceptions=True), timeout=10)
 
@@ -182,11 +186,9 @@ async def test_a_failed_commit_fails_every_writer_it_held(
         raise sqlite3.OperationalError("disk I/O error")
 
     monkeypatch.setattr(sqlite_inline.InlineConnection, "commit", refuse)
-    first = asyncio.create_task(add_user(sqlite_engine, 1, inside=turn.hold))
-    await turn.held.wait()
+    first = await turn.taken_by(sqlite_engine, 1)
     second = asyncio.create_task(add_user(sqlite_engine, 2))
-    await asyncio.sleep(0.01)
-    turn.go_on.set()
+    await turn.let_go()
     outcomes = await asyncio.wait_for(
         asyncio.gather(first, second, return_exceptions=True), timeout=10)
     monkeypatch.undo()
@@ -216,11 +218,9 @@ async def test_a_transaction_sqlite_rolled_back_fails_the_writers_released_into_
     sqlite_engine: AsyncEngine,
 ) -> None:
     turn = HeldTurn()
-    first = asyncio.create_task(add_user(sqlite_engine, 1, inside=turn.hold))
-    await turn.held.wait()
+    first = await turn.taken_by(sqlite_engine, 1)
     rolled_back = asyncio.create_task(_add_then_lose_the_transaction(sqlite_engine))
-    await asyncio.sleep(0.01)
-    turn.go_on.set()
+    await turn.let_go()
     outcomes = await asyncio.wait_for(
         asyncio.gather(first, rolled_back, return_exceptions=True), timeout=10)
 
@@ -246,8 +246,7 @@ async def test_a_writer_cancelled_in_line_does_not_stall_the_others(
     sqlite_engine: AsyncEngine,
 ) -> None:
     turn = HeldTurn()
-    first = asyncio.create_task(add_user(sqlite_engine, 1, inside=turn.hold))
-    await turn.held.wait()
+    first = await turn.taken_by(sqlite_engine, 1)
     cancelled = asyncio.create_task(add_user(sqlite_engine, 2))
     last = asyncio.create_task(add_user(sqlite_engine, 3))
     await asyncio.sleep(0.01)
@@ -281,11 +280,9 @@ async def test_a_long_line_commits_in_bounded_groups(sqlite_engine: AsyncEngine,
                                                      commits: list[int]) -> None:
     turn = HeldTurn()
     count = 2 * sqlite_writers.MOST_UNITS_PER_COMMIT + 1
-    first = asyncio.create_task(add_user(sqlite_engine, 0, inside=turn.hold))
-    await turn.held.wait()
+    first = await turn.taken_by(sqlite_engine, 0)
     line = [asyncio.create_task(add_user(sqlite_engine, n)) for n in range(1, count)]
-    await asyncio.sleep(0.01)
-    turn.go_on.set()
+    await turn.let_go()
     await asyncio.wait_for(asyncio.gather(first, *line), timeout=30)
 
     assert len(await stored_ids(sqlite_engine)) == count
