@@ -206,6 +206,18 @@ async def test_search_pages_and_counts(catalog_store: CatalogStore) -> None:
         await add(catalog_store, f"Lamp {number}")
     page = await catalog_store.catalog.search(SearchTerms.parse("lamp"), PageRequest(2, 2))
     assert page.count == 5 and [p.name for p in page.items] == ["Lamp 2", "Lamp 3"]
+    past_the_end = await catalog_store.catalog.search(SearchTerms.parse("lamp"),
+                                                      PageRequest(4, 2))
+    assert past_the_end.count == 5 and past_the_end.items == ()
+
+
+async def test_search_neither_finds_nor_counts_archived_products(
+    catalog_store: CatalogStore,
+) -> None:
+    lamps = [await add(catalog_store, f"Lamp {number}") for number in range(3)]
+    await archive(catalog_store, lamps[1])
+    page = await catalog_store.catalog.search(SearchTerms.parse("lamp"), FIRST_PAGE)
+    assert page.count == 2 and [p.name for p in page.items] == ["Lamp 0", "Lamp 2"]
 
 
 async def test_search_follows_creates_updates_and_archives(catalog_store: CatalogStore) -> None:

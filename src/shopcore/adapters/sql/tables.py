@@ -93,7 +93,8 @@ products = Table(
     Index("ix_products_name", "archived", "name", "id"),
 )
 """Search indexes live beside this table, per engine, created by migration 0002:
-SQLite: the FTS5 table ``products_fts`` (external content, kept in sync by triggers);
+SQLite: the FTS5 table ``products_fts`` of the visible products (external content: the
+view ``products_visible``, kept in sync by triggers; migrations 0002 and 0015);
 PostgreSQL: the generated ``search_vector`` tsvector column with a GIN index."""
 
 orders = Table(

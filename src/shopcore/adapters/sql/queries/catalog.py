@@ -1,10 +1,11 @@
 """The SQL read-side catalog: list, detail, full-text search and best sellers.
 
 Every method runs at most two statements (a count and a page, or one query) on a
-connection of its own. On SQLite the read transaction is ``BEGIN DEFERRED``, so reads
-never wait for (or take) the write lock. Search uses the engine's own index: the
-FTS5 table ``products_fts`` on SQLite, the ``search_vector`` tsvector column (GIN
-index) on PostgreSQL; both are kept in sync by the database in the writing
+connection of its own; a search counts its matches in the statement that ranks them.
+On SQLite the read transaction is ``BEGIN DEFERRED``, so reads never wait for (or
+take) the write lock. Search uses the engine's own index: the FTS5 table
+``products_fts`` of the visible products on SQLite, the ``search_vector`` tsvector
+column (GIN index) on PostgreSQL; both are kept in sync by the database in the writing
 transaction. Only word tokens of the user's query reach the search syntax, always as
 bound parameters.
 """
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Integer,
     Select,
     Subquery,
+    TextClause,
     bindparam,
     case,
     column,
@@ -117,8 +119,17 @@ class SqlProductCatalog:
     async def search(self, terms: SearchTerms, page: PageRequest) -> Page[Product]:
         if not terms.terms:
             return Page(items=(), count=0, request=page)
-        count, query = self._search.statements(terms.terms)
-        return await self._page(count, query, page)
+        async with self._read() as connection:
+            rows = (await connection.execute(
+                self._search.page(terms.terms, page.page_size, page.offset))).all()
+            if rows:
+                total = int(rows[0].total)
+            elif page.offset == 0:
+                total = 0
+            else:  # a page past the end: no row carries the count
+                total = int(await connection.scalar(self._search.count(terms.terms)) or 0)
+        return Page(items=tuple(product_from_row(row, self._currency) for row in rows),
+                    count=total, request=page)
 
     async def most_bought(self, limit: int, since: datetime | None) -> Sequence[BestSeller]:
         # The sales tables (migration 0010) hold what a GROUP BY over every order line
@@ -226,58 +237,90 @@ def _sold_since(since: datetime) -> Subquery:
 
 
 class _SearchDialect(Protocol):
-    def statements(self, terms: Sequence[str]) -> tuple[Select[Any], Select[Any]]:
-        """The count of matches and the ranked query of matching visible products."""
+    def page(self, terms: Sequence[str], limit: int, offset: int) -> Select[Any]:
+        """One page of the visible products matching ``terms``, best first: the
+        product's columns and ``total``, the number of matches (one ranking pass)."""
+        ...
+
+    def count(self, terms: Sequence[str]) -> Select[Any]:
+        """The number of visible products matching ``terms``."""
         ...
 
 
 class _Fts5Search:
     """SQLite: each term a quoted prefix phrase (``"smart"*``), all of them required.
 
-    The matches are collected first, in a materialised CTE: joined directly, SQLite's
-    planner may prefer to walk ``products`` and probe the FTS index once per row
-    (a full-text query per product: seconds on a large catalog).
+    ``products_fts`` indexes the visible products only (migration 0015), so the matches
+    are counted and ranked in the index alone and ``products`` is read for the page.
+    The matches are collected first, in a materialised CTE: SQLite's planner may
+    otherwise probe the index once per row of an outer query.
     """
 
-    def statements(self, terms: Sequence[str]) -> tuple[Select[Any], Select[Any]]:
-        expression = " ".join(f'"{term}"*' for term in terms)  # terms hold letters/digits only
+    def page(self, terms: Sequence[str], limit: int, offset: int) -> Select[Any]:
+        expression = self._expression(terms)
         hits = (
             select(_FTS.c.rowid.label("id"),
                    func.bm25(literal_column("products_fts"), 10.0, 5.0, 1.0).label("rank"))
-            .where(text("products_fts MATCH :fts_query").bindparams(fts_query=expression))
+            .where(self._match("fts_query", expression))
             .cte("hits").prefix_with("MATERIALIZED")
         )
 
         def in_column(name: str, key: str) -> ColumnElement[bool]:
-            found = select(_FTS.c.rowid).where(text(f"products_fts MATCH :{key}").bindparams(
-                **{key: f"{name} : ({expression})"}))
+            found = select(_FTS.c.rowid).where(self._match(key, f"{name} : ({expression})"))
             return hits.c.id.in_(found.scalar_subquery())
 
-        source = hits.join(products, products.c.id == hits.c.id)
-        count = select(func.count()).select_from(source).where(VISIBLE)
         tier = case((in_column("name", "fts_name"), 0),
-                    (in_column("category", "fts_category"), 1), else_=2)
-        query = select(*PRODUCT_COLUMNS).select_from(source).where(VISIBLE) \
-            .order_by(tier, hits.c.rank, products.c.id)  # bm25: lower is better
-        return count, query
+                    (in_column("category", "fts_category"), 1), else_=2).label("tier")
+        top = (
+            select(hits.c.id, tier, hits.c.rank, func.count().over().label("total"))
+            .order_by(tier, hits.c.rank, hits.c.id)  # bm25: lower is better
+            .limit(limit).offset(offset)
+            .subquery("top")
+        )
+        return (
+            select(*PRODUCT_COLUMNS, top.c.total)
+            .join_from(top, products, products.c.id == top.c.id)
+            .where(VISIBLE)  # what the index holds already; the guarantee stays here too
+            .order_by(top.c.tier, top.c.rank, top.c.id)
+        )
+
+    def count(self, terms: Sequence[str]) -> Select[Any]:
+        return select(func.count()).select_from(_FTS) \
+            .where(self._match("fts_query", self._expression(terms)))
+
+    @staticmethod
+    def _expression(terms: Sequence[str]) -> str:
+        return " ".join(f'"{term}"*' for term in terms)  # terms hold letters/digits only
+
+    @staticmethod
+    def _match(key: str, expression: str) -> TextClause:
+        return text(f"products_fts MATCH :{key}").bindparams(**{key: expression})
 
 
 class _TsvectorSearch:
     """PostgreSQL: ``to_tsquery('simple', 'smart:* & phone:*')`` over ``search_vector``,
     whose weights are A (name), B (category) and C (description)."""
 
-    def statements(self, terms: Sequence[str]) -> tuple[Select[Any], Select[Any]]:
-        vector: ColumnElement[Any] = literal_column("products.search_vector")
+    def page(self, terms: Sequence[str], limit: int, offset: int) -> Select[Any]:
+        vector = self._vector()
+        tier = case((vector.op("@@")(self._tsquery(terms, "A")), 0),
+                    (vector.op("@@")(self._tsquery(terms, "B")), 1), else_=2)
+        rank = func.ts_rank(vector, self._tsquery(terms))
+        return select(*PRODUCT_COLUMNS, func.count().over().label("total")) \
+            .where(self._matches(terms), VISIBLE) \
+            .order_by(tier, rank.desc(), products.c.id).limit(limit).offset(offset)
 
-        def tsquery(weight: str = "") -> ColumnElement[Any]:
-            expression = " & ".join(f"{term}:*{weight}" for term in terms)  # letters/digits
-            return func.to_tsquery(literal_column("'simple'"), expression)
+    def count(self, terms: Sequence[str]) -> Select[Any]:
+        return select(func.count()).select_from(products).where(self._matches(terms), VISIBLE)
 
-        matches = vector.op("@@")(tsquery())
-        count = select(func.count()).select_from(products).where(matches, VISIBLE)
-        tier = case((vector.op("@@")(tsquery("A")), 0),
-                    (vector.op("@@")(tsquery("B")), 1), else_=2)
-        rank = func.ts_rank(vector, tsquery())
-        query = select(*PRODUCT_COLUMNS).where(matches, VISIBLE) \
-            .order_by(tier, rank.desc(), products.c.id)
-        return count, query
+    def _matches(self, terms: Sequence[str]) -> ColumnElement[bool]:
+        return self._vector().op("@@")(self._tsquery(terms))
+
+    @staticmethod
+    def _vector() -> ColumnElement[Any]:
+        return literal_column("products.search_vector")
+
+    @staticmethod
+    def _tsquery(terms: Sequence[str], weight: str = "") -> ColumnElement[Any]:
+        expression = " & ".join(f"{term}:*{weight}" for term in terms)  # letters/digits
+        return func.to_tsquery(literal_column("'simple'"), expression)
