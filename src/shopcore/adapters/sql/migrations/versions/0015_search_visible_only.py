@@ -12,7 +12,7 @@ PostgreSQL needs nothing: its ``search_vector`` lives in the product's own row.
 
 Revision ID: 0015
 Revises: 0014
-Create Date: 2026-11-27 19:10:00.000000
+Create Date: 2026-11-27 18:40:00.000000
 """
 
 from __future__ import annotations
