@@ -62,7 +62,10 @@ from shopcore.domain.search import SearchTerms
 
 VISIBLE = products.c.archived == false()
 _FTS = table("products_fts", column("rowid", Integer))
-"""SQLite's FTS5 index of the products (created by migration 0002, not in ``metadata``)."""
+"""SQLite's FTS5 index of the visible products (migrations 0002 and 0015, not in
+``metadata``)."""
+_SEARCH_VECTOR: ColumnElement[Any] = literal_column("products.search_vector")
+"""PostgreSQL's generated tsvector column of ``products`` (migration 0002)."""
 
 
 class SqlProductCatalog:
@@ -302,23 +305,17 @@ class _TsvectorSearch:
     whose weights are A (name), B (category) and C (description)."""
 
     def page(self, terms: Sequence[str], limit: int, offset: int) -> Select[Any]:
-        vector = self._vector()
-        tier = case((vector.op("@@")(self._tsquery(terms, "A")), 0),
-                    (vector.op("@@")(self._tsquery(terms, "B")), 1), else_=2)
-        rank = func.ts_rank(vector, self._tsquery(terms))
+        matching = self._tsquery(terms)
+        tier = case((_SEARCH_VECTOR.op("@@")(self._tsquery(terms, "A")), 0),
+                    (_SEARCH_VECTOR.op("@@")(self._tsquery(terms, "B")), 1), else_=2)
+        rank = func.ts_rank(_SEARCH_VECTOR, matching)
         return select(*PRODUCT_COLUMNS, func.count().over().label("total")) \
-            .where(self._matches(terms), VISIBLE) \
+            .where(_SEARCH_VECTOR.op("@@")(matching), VISIBLE) \
             .order_by(tier, rank.desc(), products.c.id).limit(limit).offset(offset)
 
     def count(self, terms: Sequence[str]) -> Select[Any]:
-        return select(func.count()).select_from(products).where(self._matches(terms), VISIBLE)
-
-    def _matches(self, terms: Sequence[str]) -> ColumnElement[bool]:
-        return self._vector().op("@@")(self._tsquery(terms))
-
-    @staticmethod
-    def _vector() -> ColumnElement[Any]:
-        return literal_column("products.search_vector")
+        return select(func.count()).select_from(products) \
+            .where(_SEARCH_VECTOR.op("@@")(self._tsquery(terms)), VISIBLE)
 
     @staticmethod
     def _tsquery(terms: Sequence[str], weight: str = "") -> ColumnElement[Any]:
