@@ -263,6 +263,58 @@ async def test_a_conditional_quantity_is_written_only_over_the_version_read(
         assert (await work.carts.get(ALICE)).lines == (CartLine(first.id, 4),)
 
 
+async def test_a_line_is_written_over_a_known_cart_only_if_the_product_has_the_units(
+    units_of_work: UnitsOfWork,
+) -> None:
+    uow, unlocked = units_of_work.uow, units_of_work.unlocked
+    first, second, archived = await setup(uow, 5, 3, 5)
+    async with uow() as work:
+        await work.carts.set_quantity(ALICE, first.id, 2, NOW)
+        await work.products.update(archived.archive(NOW))
+        repriced = replace(first, price=Money(777), name="Product renamed")
+        await work.products.update(repriced)
+        await work.commit()
+    known = await version_of(uow, ALICE)
+    async with unlocked() as work:
+        for product_id, quantity in ((second.id, 4), (archived.id, 1), (999_999, 1),
+                                     (2**40, 1)):  # too few units, archived, unknown
+            assert await work.carts.set_quantity_if_available(
+                ALICE, product_id, quantity, NOW, version=known) is None
+        assert await work.carts.set_quantity_if_available(  # a stale version
+            ALICE, second.id, 1, NOW, version=known - 1) is None
+        await work.commit()
+    assert await version_of(uow, ALICE) == known
+    async with unlocked() as work:  # exactly the units there are
+        written = await work.carts.set_quantity_if_available(
+            ALICE, second.id, 3, NOW, version=known)
+        await work.commit()
+    assert written is not None and written.version == await version_of(uow, ALICE)
+    assert written.version == known + 1
+    async with uow() as work:
+        now = await work.products.get_many([first.id, second.id])
+        assert (await work.carts.get(ALICE)).lines == (CartLine(first.id, 2),
+                                                       CartLine(second.id, 3))
+    assert written.products == now  # read with the write, as they are now
+    assert written.products[first.id].price == Money(777)
+    async with unlocked() as work:  # a line already there takes its new quantity
+        again = await work.carts.set_quantity_if_available(
+            ALICE, first.id, 5, NOW, version=written.version)
+        await work.commit()
+    assert again is not None and again.version == written.version + 1
+    assert sorted(again.products) == [first.id, second.id]  # the added one and the others
+    async with uow() as work:
+        assert (await work.carts.get(ALICE)).lines == (CartLine(first.id, 5),
+                                                       CartLine(second.id, 3))
+    bob_version = await version_of(uow, BOB)
+    async with unlocked() as work:  # Bob, who has no cart line, and an unknown user
+        assert await work.carts.set_quantity_if_available(
+            "user-nobody", first.id, 1, NOW, version=0) is None
+        bob = await work.carts.set_quantity_if_available(
+            BOB, first.id, 1, NOW, version=bob_version)
+        await work.commit()
+    assert bob is not None and sorted(bob.products) == [first.id]
+
+
 # orders
 
 async def stocks(uow: UnitOfWorkFactory, *products: Product) -> list[int]:
@@ -352,11 +404,12 @@ async def test_an_order_over_an_unchanged_cart_is_placed_whole(
         await work.carts.set_quantity(BOB, first.id, 1, NOW)
         await work.commit()
     async with units_of_work.unlocked() as work:
-        assert await work.orders.place_if_unchanged(
+        emptied = await work.orders.place_if_unchanged(
             order, IdempotencyRecord("key-1", "hash"), cart_version=version)
         await work.commit()
     await assert_placed_whole(uow, order, first, second)
-    assert await version_of(uow, ALICE) != version
+    assert emptied is not None and emptied != version
+    assert emptied == await version_of(uow, ALICE)  # the emptied cart's version
 
 
 async def test_an_order_over_a_changed_cart_is_not_placed(units_of_work: UnitsOfWork) -> None:
@@ -368,9 +421,9 @@ async def test_an_order_over_a_changed_cart_is_not_placed(units_of_work: UnitsOf
         await work.carts.set_quantity(ALICE, second.id, 1, NOW)
         await work.commit()
     async with units_of_work.unlocked() as work:
-        assert not await work.orders.place_if_unchanged(order, cart_version=read)
-        assert not await work.orders.place_if_unchanged(
-            an_order("order-0000000002", "user-nobody", first), cart_version=0)
+        assert await work.orders.place_if_unchanged(order, cart_version=read) is None
+        assert await work.orders.place_if_unchanged(
+            an_order("order-0000000002", "user-nobody", first), cart_version=0) is None
     assert await stocks(uow, first, second) == [5, 5]
     async with uow() as work:
         assert await work.orders.get(order.id) is None
@@ -390,7 +443,7 @@ async def test_an_order_with_a_short_line_over_an_unchanged_cart_takes_nothing(
     for short in (order, an_order("order-0000000002", ALICE, plenty, scarce)):
         version = await fill_cart(uow, short)
         async with units_of_work.unlocked() as work:
-            assert not await work.orders.place_if_unchanged(short, cart_version=version)
+            assert await work.orders.place_if_unchanged(short, cart_version=version) is None
             # the unit of work goes on after the refusal (then ends without commit)
             assert (await work.carts.get_snapshot(ALICE)) is not None
         # plenty's unit was taken before a later line was found short: it is back
@@ -414,7 +467,7 @@ async def test_an_order_whose_product_changed_over_an_unchanged_cart_takes_nothi
             await work.products.update(replace(current, **change))  # type: ignore[arg-type]
             await work.commit()
         async with units_of_work.unlocked() as work:
-            assert not await work.orders.place_if_unchanged(order, cart_version=version)
+            assert await work.orders.place_if_unchanged(order, cart_version=version) is None
         assert await stocks(uow, first, second) == [5, 5]
         async with uow() as work:
             assert await work.orders.get(order.id) is None
@@ -422,7 +475,7 @@ async def test_an_order_whose_product_changed_over_an_unchanged_cart_takes_nothi
             await work.products.update(second)
             await work.commit()
     async with units_of_work.unlocked() as work:
-        assert await work.orders.place_if_unchanged(order, cart_version=version)
+        assert await work.orders.place_if_unchanged(order, cart_version=version) is not None
         await work.commit()
     assert await stocks(uow, first, second) == [4, 3]
 
@@ -439,8 +492,8 @@ async def test_an_order_with_a_taken_key_over_an_unchanged_cart_takes_nothing(
     second = an_order("order-0000000002", ALICE, product)
     version = await fill_cart(uow, second)
     async with units_of_work.unlocked() as work:
-        assert not await work.orders.place_if_unchanged(
-            second, IdempotencyRecord("key-1", "hash"), cart_version=version)
+        assert await work.orders.place_if_unchanged(
+            second, IdempotencyRecord("key-1", "hash"), cart_version=version) is None
     assert await stocks(uow, product) == [4]
     async with uow() as work:
         assert await work.orders.get(second.id) is None

@@ -1,7 +1,8 @@
 """PostgreSQL keeps one generic plan for placing an order (``_PLACE_ORDER``, and
-``_PLACE_ORDER_IF_CART_UNCHANGED`` without the lock); each plan must reach the ordered
-products through their primary key, never by reading the whole catalog (with the lines'
-count unknown, a plan joining them to ``products`` by hash chose a sequential scan)."""
+``_PLACE_ORDER_IF_CART_UNCHANGED`` without the lock), and for adding to a known cart
+(``_SET_CART_LINE_IF_AVAILABLE``); each plan must reach the products through their
+primary key, never by reading the whole catalog (with the lines' count unknown, a plan
+joining them to ``products`` by hash chose a sequential scan)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from shopcore.adapters.sql.driver import DriverStatement
 from shopcore.adapters.sql.repositories.shopping import (
     _PLACE_ORDER,
     _PLACE_ORDER_IF_CART_UNCHANGED,
+    _SET_CART_LINE_IF_AVAILABLE,
 )
 from shopcore.adapters.sql.tables import products, users
 from tests.support import empty_engine
@@ -22,9 +24,10 @@ from tests.support import empty_engine
 NOW = datetime(2026, 11, 27, 11, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("statement", [_PLACE_ORDER, _PLACE_ORDER_IF_CART_UNCHANGED],
-                         ids=["locked", "if-cart-unchanged"])
-async def test_the_generic_plan_of_placing_an_order_reads_products_by_key(
+@pytest.mark.parametrize("statement", [
+    _PLACE_ORDER, _PLACE_ORDER_IF_CART_UNCHANGED, _SET_CART_LINE_IF_AVAILABLE,
+], ids=["locked", "if-cart-unchanged", "cart-line-if-available"])
+async def test_the_generic_plan_of_placing_or_adding_reads_products_by_key(
     postgres_url: str, statement: DriverStatement,
 ) -> None:
     engine = await empty_engine(postgres_url)
@@ -45,7 +48,8 @@ async def test_the_generic_plan_of_placing_an_order_reads_products_by_key(
             "id": "order-1", "user_id": "user-1", "status": "placed", "total_minor": 100,
             "currency": "INR", "shipping_address": "{}", "created_at": NOW,
             "updated_at": NOW, "cancelled_at": None, "idempotency_key": None,
-            "request_hash": None, "cart_version": 0}
+            "request_hash": None, "cart_version": 0, "version": 0, "product_id": 1,
+            "quantity": 1, "added_at": NOW}
         async with engine.connect() as connection:
             raw = await connection.get_raw_connection()
             driver = raw.driver_connection

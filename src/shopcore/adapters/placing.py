@@ -1,15 +1,19 @@
-"""``OrderRepository.place`` and ``place_if_unchanged`` one statement at a time, for the
-stores that have no single-statement form of them (SQLite, the in-memory fakes)."""
+"""``OrderRepository.place`` and ``place_if_unchanged``, and
+``CartRepository.set_quantity_if_available``, one statement at a time, for the stores
+that have no single-statement form of them (SQLite, the in-memory fakes)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from shopcore.application.ports.catalog import ProductRepository
 from shopcore.application.ports.shopping import (
     CartRepository,
+    CartSnapshot,
     IdempotencyKeyTaken,
     IdempotencyRecord,
+    WrittenCartLine,
 )
 from shopcore.domain.ordering import Order
 
@@ -43,19 +47,40 @@ async def place_if_unchanged_step_by_step(
     cart_version: int,
     carts: CartRepository,
     place: Callable[[Order, IdempotencyRecord | None], Awaitable[frozenset[int]]],
-) -> bool:
+) -> int | None:
     """``place`` if the buyer's cart is still at ``cart_version`` and each line's product
-    still has the line's name and price: whether the order was placed. When not, the
-    caller does not commit (``place`` may have taken units)."""
+    still has the line's name and price: the cart's version once the order emptied it,
+    or ``None`` when not placed; then the caller does not commit (``place`` may have
+    taken units)."""
     snapshot = await carts.get_snapshot(order.user_id)
     if snapshot is None or snapshot.version != cart_version:
-        return False
+        return None
     for line in order.lines:
         product = snapshot.products.get(line.product_id)
         if product is None or (product.name, product.price) != (line.name, line.unit_price):
-            return False
+            return None
     try:
         short = await place(order, idempotency)
     except IdempotencyKeyTaken:
-        return False
-    return not short
+        return None
+    if short:
+        return None
+    emptied = await carts.get_snapshot(order.user_id)
+    return None if emptied is None else emptied.version
+
+
+async def set_quantity_if_available_step_by_step(
+    carts: CartRepository, snapshot: CartSnapshot | None, product_id: int, quantity: int,
+    now: datetime, *, version: int,
+) -> WrittenCartLine | None:
+    """Given the cart as just read with ``product_id`` (``None``: no such user),
+    ``set_quantity_if_unchanged`` if that product has the units (in the caller's unit of
+    work, whose writers take turns)."""
+    if snapshot is None or snapshot.version != version:
+        return None
+    product = snapshot.products.get(product_id)
+    if product is None or product.available < quantity:
+        return None
+    written = await carts.set_quantity_if_unchanged(snapshot.cart.user_id, product_id,
+                                                    quantity, now, version=version)
+    return None if written is None else WrittenCartLine(written, snapshot.products)

@@ -7,15 +7,16 @@ from collections import OrderedDict
 from shopcore.application.ports.shopping import CartSnapshot
 
 DEFAULT_CAPACITY = 20_000
-"""Products held in all (a cart holds those of its lines): a few tens of MB at most."""
+"""Carts and products held in all (a cart holds those of its lines): a few tens of MB
+at most."""
 
 
 class InProcessRecentCarts:
-    """``RecentCarts`` in this process's memory, holding at most ``capacity`` products
-    across the carts it keeps (the cart remembered longest ago is dropped first; a cart
-    alone above it is not kept). Each process has its own: a cart remembered here and
-    changed through another process is refused by the database when used, and read
-    again."""
+    """``RecentCarts`` in this process's memory, bounded by ``capacity``: each cart kept
+    counts one, plus one for each of its products (an emptied cart counts too). The
+    cart remembered longest ago is dropped first; a cart alone above the capacity is
+    not kept. Each process has its own: a cart remembered here and changed through
+    another process is refused by the database when used, and read again."""
 
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
         if capacity < 1:
@@ -26,19 +27,19 @@ class InProcessRecentCarts:
 
     def remember(self, snapshot: CartSnapshot) -> None:
         self.forget(snapshot.cart.user_id)
-        size = len(snapshot.products)
+        size = _size(snapshot)
         if size > self._capacity:
             return
         self._carts[snapshot.cart.user_id] = snapshot
         self._held += size
         while self._held > self._capacity:
             _, dropped = self._carts.popitem(last=False)
-            self._held -= len(dropped.products)
+            self._held -= _size(dropped)
 
     def take(self, user_id: str) -> CartSnapshot | None:
         snapshot = self._carts.pop(user_id, None)
         if snapshot is not None:
-            self._held -= len(snapshot.products)
+            self._held -= _size(snapshot)
         return snapshot
 
     def forget(self, user_id: str) -> None:
@@ -46,3 +47,7 @@ class InProcessRecentCarts:
 
     def __len__(self) -> int:
         return len(self._carts)
+
+
+def _size(snapshot: CartSnapshot) -> int:
+    return 1 + len(snapshot.products)

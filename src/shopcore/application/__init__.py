@@ -98,6 +98,7 @@ from shopcore.application.ports import (
     UserRepository,
     WishlistEntry,
     WishlistRepository,
+    WrittenCartLine,
 )
 
 # shopping
@@ -242,6 +243,7 @@ __all__ = [
     "OrderRefunds",
     "OrderRepository",
     "RecentCarts",
+    "WrittenCartLine",
     "OtpChallengeRepository",
     "OtpGateway",
     "PaymentEventKind",

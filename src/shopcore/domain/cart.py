@@ -76,7 +76,20 @@ class Cart:
         added = check_quantity(quantity)
         if product.archived:
             raise NotFound(f"Product {product.id} does not exist.")
-        existing = self.quantity_of(product.id)
+        new_quantity = self._line_after_adding(product.id, added)
+        if new_quantity > product.stock:
+            raise InsufficientStock([Shortage(product.id, new_quantity, product.stock)])
+        return self._with_quantity(product.id, new_quantity)
+
+    def quantity_after_adding(self, product_id: int, quantity: object) -> int:
+        """The units the line of ``product_id`` would hold after :meth:`add`, by the
+        checks that need no product: raises ``InvalidInput`` for a bad quantity, a new
+        line beyond ``MAX_CART_LINES`` or a line beyond 99 units (whether the product
+        exists and has the units is ``add``'s to say)."""
+        return self._line_after_adding(product_id, check_quantity(quantity))
+
+    def _line_after_adding(self, product_id: int, added: int) -> int:
+        existing = self.quantity_of(product_id)
         if not existing and len(self.lines) >= MAX_CART_LINES:
             raise InvalidInput("product_id",
                                f"a cart holds at most {MAX_CART_LINES} different products")
@@ -84,9 +97,7 @@ class Cart:
         if new_quantity > MAX_LINE_QUANTITY:
             raise InvalidInput("quantity", f"a cart line holds at most {MAX_LINE_QUANTITY} "
                                            f"units ({existing} already in the cart)")
-        if new_quantity > product.stock:
-            raise InsufficientStock([Shortage(product.id, new_quantity, product.stock)])
-        return self._with_quantity(product.id, new_quantity)
+        return new_quantity
 
     def update(self, product: Product, quantity: object) -> Cart:
         """The cart with the line of ``product`` set to ``quantity`` (0..99; 0 removes it).
@@ -101,7 +112,7 @@ class Cart:
             raise NotFound(f"Product {product.id} is not in the cart.")
         if new_quantity == 0:
             return self.remove(product.id)
-        available = 0 if product.archived else product.stock
+        available = product.available
         if new_quantity > self.quantity_of(product.id) and new_quantity > available:
             raise InsufficientStock([Shortage(product.id, new_quantity, available)])
         return self._with_quantity(product.id, new_quantity)
@@ -166,9 +177,7 @@ class Cart:
 
 
 def _available(product: Product | None) -> int:
-    if product is None or product.archived:
-        return 0
-    return product.stock
+    return 0 if product is None else product.available
 
 
 @dataclass(frozen=True, slots=True)

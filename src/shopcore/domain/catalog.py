@@ -37,6 +37,11 @@ class Product:
     rating_total: int = 0
 
     @property
+    def available(self) -> int:
+        """The units that can be sold now: the stock, or none once archived."""
+        return 0 if self.archived else self.stock
+
+    @property
     def in_stock(self) -> bool:
         """True when at least one unit can be sold."""
         return self.stock > 0

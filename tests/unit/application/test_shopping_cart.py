@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from shopcore.adapters.memory.unit_of_work import MemoryUnitOfWork
+from shopcore.application.ports.shopping import CartSnapshot, WrittenCartLine
 from shopcore.application.shopping.add_to_cart import AddToCart, AddToCartCommand
 from shopcore.application.shopping.get_cart import GetCartQuery
 from shopcore.application.shopping.remove_from_cart import RemoveFromCartCommand
@@ -107,12 +111,121 @@ async def test_an_addition_remembers_the_cart_it_wrote_and_one_under_the_lock_fo
         now = await uow.carts.get_snapshot(ALICE)
     assert remembered is not None and now is not None
     assert (remembered.cart, remembered.version) == (now.cart, now.version)
-    shop.recent_carts.remember(remembered)
+    # Stale, as remembered before a change made through another process.
+    shop.recent_carts.remember(replace(remembered, version=remembered.version - 1))
     add = AddToCart(shop.database.unit_of_work, shop.clock,
                     unlocked_uow=lambda: StaleSnapshotUnitOfWork(shop.database),
                     recent=shop.recent_carts)
     await add(AddToCartCommand(ALICE, phone.id, 1))  # falls back to the lock
     assert shop.recent_carts.take(ALICE) is None
+
+
+class _CountingUnitOfWork(MemoryUnitOfWork):
+    """Counts the cart reads and the products read through it (in ``calls``)."""
+
+    calls: list[str]
+
+    async def __aenter__(self) -> _CountingUnitOfWork:
+        await super().__aenter__()
+        read, fits = self.carts.get_snapshot, self.carts.set_quantity_if_available
+
+        async def counted_read(user_id: str, *,
+                               also_product: int | None = None) -> CartSnapshot | None:
+            self.calls.append("read")
+            return await read(user_id, also_product=also_product)
+
+        async def counted_fits(*args: Any, **kwargs: Any) -> WrittenCartLine | None:
+            written = await fits(*args, **kwargs)
+            self.calls.append("wrote" if written else "refused")
+            return written
+
+        self.carts.get_snapshot = counted_read  # type: ignore[method-assign]
+        self.carts.set_quantity_if_available = counted_fits  # type: ignore[method-assign]
+        return self
+
+
+def counting(shop: InMemoryShop, calls: list[str]) -> AddToCart:
+    """AddToCart as the in-memory shop wires it, its unlocked unit of work counting."""
+    def unit() -> MemoryUnitOfWork:
+        work = _CountingUnitOfWork(shop.database)
+        work.calls = calls
+        return work
+    return AddToCart(shop.database.unit_of_work, shop.clock, unlocked_uow=unit,
+                     recent=shop.recent_carts)
+
+
+async def test_an_addition_to_a_remembered_cart_reads_nothing_first_and_prices_it_now(
+    shop: InMemoryShop,
+) -> None:
+    phone, case = await add_product(shop, stock=10), await add_product(shop, "Case", "5.00")
+    calls: list[str] = []
+    add = counting(shop, calls)
+    await add(AddToCartCommand(ALICE, phone.id, 2))
+    assert calls == ["read"]  # nothing remembered yet
+    change_product(shop, phone, price=Money(100))  # after it was remembered
+    total = await add(AddToCartCommand(ALICE, case.id, 1))
+    assert calls == ["read", "wrote"]
+    assert [(line.product_id, line.quantity, line.unit_price.minor) for line in total.lines] \
+        == [(phone.id, 2, 100), (case.id, 1, 500)]  # the phone at its price now
+    total = await add(AddToCartCommand(ALICE, phone.id, 3))
+    assert calls == ["read", "wrote", "wrote"] and total.total_quantity == 6
+    cart = await shop.get_cart(GetCartQuery(ALICE))
+    assert [(line.product_id, line.quantity) for line in cart.lines] == [(phone.id, 5),
+                                                                       (case.id, 1)]
+    remembered = shop.recent_carts.take(ALICE)
+    async with shop.database.unit_of_work() as uow:
+        now = await uow.carts.get_snapshot(ALICE)
+    assert remembered is not None and now is not None
+    assert (remembered.cart, remembered.version) == (now.cart, now.version)
+
+
+async def test_a_refused_addition_to_a_remembered_cart_reads_it_and_says_why(
+    shop: InMemoryShop,
+) -> None:
+    phone = await add_product(shop, stock=3)
+    calls: list[str] = []
+    add = counting(shop, calls)
+    await add(AddToCartCommand(ALICE, phone.id, 2))
+    with pytest.raises(InsufficientStock) as caught:  # 4 of 3: refused, read, decided
+        await add(AddToCartCommand(ALICE, phone.id, 2))
+    assert caught.value.shortages == (Shortage(phone.id, 4, 3),)
+    assert calls == ["read", "refused", "read"]
+    assert shop.recent_carts.take(ALICE) is None  # forgotten: the next addition reads
+    await add(AddToCartCommand(ALICE, phone.id, 1))
+    assert calls[3:] == ["read"]
+    change_product(shop, phone, archived=True)
+    with pytest.raises(NotFound):
+        await add(AddToCartCommand(ALICE, phone.id, 1))
+    assert calls[4:] == ["refused", "read"]
+    assert [line.quantity for line in (await shop.get_cart(GetCartQuery(ALICE))).lines] == [3]
+
+
+async def test_an_addition_over_a_cap_of_a_remembered_cart_is_decided_by_reading_it(
+    shop: InMemoryShop,
+) -> None:
+    phone = await add_product(shop, stock=500)
+    calls: list[str] = []
+    add = counting(shop, calls)
+    await add(AddToCartCommand(ALICE, phone.id, 90))
+    change_product(shop, phone, archived=True)
+    with pytest.raises(NotFound):  # the product's answer first, as without the memory
+        await add(AddToCartCommand(ALICE, phone.id, 10))
+    assert calls == ["read", "read"]  # over 99 units: not tried on the remembered cart
+
+
+async def test_a_remembered_cart_changed_since_is_read_before_adding(shop: InMemoryShop) -> None:
+    phone, case = await add_product(shop, stock=10), await add_product(shop, "Case", "5.00")
+    calls: list[str] = []
+    add = counting(shop, calls)
+    await add(AddToCartCommand(ALICE, phone.id, 2))
+    remembered = shop.recent_carts.take(ALICE)
+    assert remembered is not None
+    await shop.update_cart_line(UpdateCartLineCommand(ALICE, phone.id, 1))
+    shop.recent_carts.remember(remembered)  # as if that change went through another process
+    total = await add(AddToCartCommand(ALICE, case.id, 1))
+    assert calls == ["read", "refused", "read"]
+    assert [(line.product_id, line.quantity) for line in total.lines] == [(phone.id, 1),
+                                                                        (case.id, 1)]
 
 
 async def test_adding_an_unknown_or_archived_product_is_not_found(shop: InMemoryShop) -> None:

@@ -10,7 +10,7 @@ from shopcore.adapters.memory.unit_of_work import MemoryUnitOfWork
 from shopcore.adapters.phone_numbers import PhonenumbersPhoneParser
 from shopcore.application.pagination import PageRequest
 from shopcore.application.ports import CartSnapshot, RecentCarts, UnitOfWorkFactory
-from shopcore.application.shopping.add_to_cart import AddToCartCommand
+from shopcore.application.shopping.add_to_cart import AddToCart, AddToCartCommand
 from shopcore.application.shopping.cancel_order import CancelOrderCommand
 from shopcore.application.shopping.change_order_status import ChangeOrderStatusCommand
 from shopcore.application.shopping.get_cart import GetCartQuery
@@ -168,7 +168,27 @@ async def test_the_cart_an_addition_remembered_is_ordered_without_reading_it(
     placed = await place_order(PlaceOrderCommand(ALICE, ADDRESS))
     assert reads == [] and [line.quantity for line in placed.order.lines] == [2]
     assert product_now(shop, phone).stock == 3
-    assert shop.recent_carts.take(ALICE) is None  # used up
+    emptied = shop.recent_carts.take(ALICE)  # the cart as the order left it
+    async with shop.database.unit_of_work() as uow:
+        now = await uow.carts.get_snapshot(ALICE)
+    assert emptied is not None and now is not None
+    assert (emptied.cart, emptied.products, emptied.version) == (now.cart, {}, now.version)
+    assert emptied.cart.is_empty
+
+
+async def test_the_cart_an_order_emptied_takes_the_next_addition_without_a_read(
+    shop: InMemoryShop,
+) -> None:
+    phone = await add_product(shop, stock=5)
+    await fill(shop, ALICE, (phone, 2))
+    await locked_place_order(shop, unlocked_uow=shop.database.unit_of_work,
+                             recent=shop.recent_carts)(PlaceOrderCommand(ALICE, ADDRESS))
+    reads: list[str] = []
+    add = AddToCart(shop.database.unit_of_work, shop.clock,
+                    unlocked_uow=counting_reads(shop, reads), recent=shop.recent_carts)
+    total = await add(AddToCartCommand(ALICE, phone.id, 3))
+    assert reads == [] and total.total_quantity == 3
+    assert [line.quantity for line in (await shop.get_cart(GetCartQuery(ALICE))).lines] == [3]
 
 
 async def test_a_remembered_cart_that_changed_since_is_read_again(shop: InMemoryShop) -> None:

@@ -62,7 +62,7 @@ class MemoryProductRepository:
 
     async def reserve_stock(self, product_id: int, quantity: int) -> bool:
         product = self._products.get(product_id)
-        if product is None or product.archived or product.stock < quantity:
+        if product is None or product.available < quantity:
             return False
         self._products[product_id] = replace(product, stock=product.stock - quantity)
         return True

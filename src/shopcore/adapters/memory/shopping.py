@@ -8,7 +8,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
 from shopcore.adapters.memory.catalog import MemoryProductRepository
-from shopcore.adapters.placing import place_if_unchanged_step_by_step, place_step_by_step
+from shopcore.adapters.placing import (
+    place_if_unchanged_step_by_step,
+    place_step_by_step,
+    set_quantity_if_available_step_by_step,
+)
 from shopcore.application.pagination import Page, PageRequest
 from shopcore.application.ports.shopping import (
     CartLineWithProduct,
@@ -17,6 +21,7 @@ from shopcore.application.ports.shopping import (
     IdempotencyRecord,
     KeyedOrder,
     WishlistEntry,
+    WrittenCartLine,
 )
 from shopcore.domain.cart import Cart, CartLine
 from shopcore.domain.ordering import Order, OrderStatus
@@ -61,9 +66,12 @@ class MemoryCartRepository:
         lines = self._carts.get(user_id, {})
         return sorted(lines.items(), key=lambda item: (item[1].added_at, item[0]))
 
-    async def get(self, user_id: str) -> Cart:
+    def _cart(self, user_id: str) -> Cart:
         return Cart(user_id, tuple(CartLine(product_id, line.quantity)
                                    for product_id, line in self._ordered(user_id)))
+
+    async def get(self, user_id: str) -> Cart:
+        return self._cart(user_id)
 
     async def get_for_update(self, user_id: str, *,
                              also_product: int | None = None) -> CartSnapshot | None:
@@ -71,9 +79,12 @@ class MemoryCartRepository:
 
     async def get_snapshot(self, user_id: str, *,
                            also_product: int | None = None) -> CartSnapshot | None:
+        return self._snapshot(user_id, also_product)
+
+    def _snapshot(self, user_id: str, also_product: int | None) -> CartSnapshot | None:
         if user_id not in self._state.users:
             return None
-        cart = await self.get(user_id)
+        cart = self._cart(user_id)
         wanted = [line.product_id for line in cart.lines]
         if also_product is not None:
             wanted.append(also_product)
@@ -95,6 +106,13 @@ class MemoryCartRepository:
             return None
         await self.set_quantity(user_id, product_id, quantity, now)
         return self._state.cart_versions[user_id]
+
+    async def set_quantity_if_available(
+        self, user_id: str, product_id: int, quantity: int, now: datetime, *, version: int,
+    ) -> WrittenCartLine | None:
+        return await set_quantity_if_available_step_by_step(
+            self, self._snapshot(user_id, product_id), product_id, quantity, now,
+            version=version)
 
     async def remove(self, user_id: str, product_id: int) -> None:
         if self._carts.get(user_id, {}).pop(product_id, None) is not None:
@@ -142,7 +160,7 @@ class MemoryOrderRepository:
             add_order=self.add, carts=MemoryCartRepository(self._state))
 
     async def place_if_unchanged(self, order: Order, idempotency: IdempotencyRecord | None
-                                 = None, *, cart_version: int) -> bool:
+                                 = None, *, cart_version: int) -> int | None:
         return await place_if_unchanged_step_by_step(
             order, idempotency, cart_version=cart_version,
             carts=MemoryCartRepository(self._state), place=self.place)

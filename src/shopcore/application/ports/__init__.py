@@ -50,6 +50,7 @@ from shopcore.application.ports.shopping import (
     ReviewRepository,
     WishlistEntry,
     WishlistRepository,
+    WrittenCartLine,
 )
 from shopcore.application.ports.unit_of_work import (
     ConcurrentUpdate,
@@ -92,6 +93,7 @@ __all__ = [
     "LockedCart",
     "OrderRepository",
     "RecentCarts",
+    "WrittenCartLine",
     "ReviewRepository",
     "WishlistEntry",
     "WishlistRepository",

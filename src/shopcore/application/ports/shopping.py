@@ -40,6 +40,15 @@ class CartSnapshot:
 
 
 LockedCart = CartSnapshot
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenCartLine:
+    """What ``CartRepository.set_quantity_if_available`` wrote and read: the cart's
+    version after the write, and the products asked for as they were at the write."""
+
+    version: int
+    products: Mapping[int, Product]
 """The name ``CartRepository.get_for_update``'s result had before it carried a version."""
 
 
@@ -74,6 +83,17 @@ class CartRepository(Protocol):
         changed the cart since the snapshot that read it): the cart's version after the
         write; ``None``, having written nothing, otherwise. One statement: it needs no
         transaction around it."""
+        ...
+
+    async def set_quantity_if_available(
+        self, user_id: str, product_id: int, quantity: int, now: datetime, *, version: int,
+    ) -> WrittenCartLine | None:
+        """``set_quantity_if_unchanged``, only if ``product_id`` also has ``quantity``
+        units available now (``Product.available``), reading with the write that product
+        and those of the cart's lines as they are: for a cart known from its last write,
+        whose next addition then needs no read before it. ``None``, having written
+        nothing, when the cart changed or the product lacks the units. One statement on
+        PostgreSQL: no transaction is needed."""
         ...
 
     async def set_quantity(self, user_id: str, product_id: int, quantity: int,
@@ -117,9 +137,11 @@ class IdempotencyKeyTaken(Exception):
 
 class RecentCarts(Protocol):
     """Carts as this process last wrote them, so that their owner's next step (placing
-    the order) can skip reading the cart again. A hint, never the truth: what uses one
-    has the database check that it is still current (``place_if_unchanged`` checks the
-    cart's version and each product's name, price and stock)."""
+    the order, or adding to the cart an order emptied) can skip reading the cart again.
+    A hint, never the truth: what uses one has the database check that it is still
+    current (``place_if_unchanged`` checks the cart's version and each product's name,
+    price and stock; ``set_quantity_if_available`` the version and the added product's
+    units)."""
 
     def remember(self, snapshot: CartSnapshot) -> None:
         """Keep ``snapshot`` as its owner's latest cart (replacing an earlier one)."""
@@ -157,13 +179,14 @@ class OrderRepository(Protocol):
         ...
 
     async def place_if_unchanged(self, order: Order, idempotency: IdempotencyRecord | None
-                                 = None, *, cart_version: int) -> bool:
+                                 = None, *, cart_version: int) -> int | None:
         """``place``, but only while the buyer's cart is still at ``cart_version`` (the
         ``CartSnapshot.version`` of the cart the order was made of) and each line's
-        product still has the line's name and price, and only whole: True when placed.
-        False when the cart or a product changed, a line was short or the key was
-        taken; then the caller does not commit, and nothing is kept (on PostgreSQL the
-        statement undoes itself, for the autocommit unit of work).
+        product still has the line's name and price, and only whole: once placed, the
+        version of the buyer's cart, now empty. ``None`` when the cart or a product
+        changed, a line was short or the key was taken; then the caller does not
+        commit, and nothing is kept (on PostgreSQL the statement undoes itself, for the
+        autocommit unit of work).
         """
         ...
 

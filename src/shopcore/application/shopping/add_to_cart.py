@@ -9,7 +9,7 @@ from shopcore.application.ports.shopping import CartSnapshot, RecentCarts
 from shopcore.application.ports.unit_of_work import UnitOfWorkFactory
 from shopcore.domain.cart import Cart, CartTotal, check_quantity
 from shopcore.domain.catalog import Product
-from shopcore.domain.errors import NotFound, Unauthenticated
+from shopcore.domain.errors import InvalidInput, NotFound, Unauthenticated
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +34,12 @@ class AddToCart:
     transaction of ``uow``, which never has to give up.
 
     Given ``recent``, the cart an unlocked addition wrote is remembered there with its new
-    version (``PlaceOrder`` can then place it without reading it again); an addition
-    under the lock forgets the user's.
+    version (``PlaceOrder`` can then place it without reading it again, and remembers
+    the cart it emptied); an addition under the lock forgets the user's. An addition to
+    a remembered cart reads nothing first: it writes the line only if the cart's version
+    is still the one remembered and the product has the line's units, and reads the
+    cart's products with the write (``CartRepository.set_quantity_if_available``: one
+    round trip on PostgreSQL); refused, it reads the cart as above.
     """
 
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, currency: str = "INR", *,
@@ -50,10 +54,31 @@ class AddToCart:
     async def __call__(self, cmd: AddToCartCommand) -> CartTotal:
         check_quantity(cmd.quantity)
         if self._unlocked_uow is not None:
-            added = await self._add_if_unchanged(cmd, self._unlocked_uow)
+            added = await self._add_to_remembered(cmd, self._unlocked_uow)
+            if added is None:
+                added = await self._add_if_unchanged(cmd, self._unlocked_uow)
             if added is not None:
                 return added
         return await self._add_under_lock(cmd)
+
+    async def _add_to_remembered(self, cmd: AddToCartCommand,
+                                 unlocked_uow: UnitOfWorkFactory) -> CartTotal | None:
+        remembered = None if self._recent is None else self._recent.take(cmd.user_id)
+        if remembered is None:
+            return None
+        try:
+            quantity = remembered.cart.quantity_after_adding(cmd.product_id, cmd.quantity)
+        except InvalidInput:
+            return None  # the read path says why (an unknown product's 404 comes first)
+        async with unlocked_uow() as uow:
+            written = await uow.carts.set_quantity_if_available(
+                cmd.user_id, cmd.product_id, quantity, self._clock.now(),
+                version=remembered.version)
+            if written is None:
+                return None  # the cart changed since, or the product lacks the units
+            await uow.commit()
+        changed = remembered.cart.add(written.products[cmd.product_id], cmd.quantity)
+        return self._remembered(CartSnapshot(changed, written.products, written.version))
 
     async def _add_if_unchanged(self, cmd: AddToCartCommand,
                                 unlocked_uow: UnitOfWorkFactory) -> CartTotal | None:
@@ -67,9 +92,13 @@ class AddToCart:
             if version is None:
                 return None  # the cart changed after the read
             await uow.commit()
+        return self._remembered(CartSnapshot(changed, snapshot.products, version))
+
+    def _remembered(self, written: CartSnapshot) -> CartTotal:
+        """The cart an unlocked addition wrote, remembered (given ``recent``) and priced."""
         if self._recent is not None:
-            self._recent.remember(CartSnapshot(changed, snapshot.products, version))
-        return changed.priced(snapshot.products, self._currency)
+            self._recent.remember(written)
+        return written.cart.priced(written.products, self._currency)
 
     async def _add_under_lock(self, cmd: AddToCartCommand) -> CartTotal:
         if self._recent is not None:

@@ -27,6 +27,7 @@ from shopcore.application.shopping.idempotency import (
     request_hash,
 )
 from shopcore.application.shopping.retrying import retry_on_concurrent_update
+from shopcore.domain.cart import Cart
 from shopcore.domain.catalog import Product
 from shopcore.domain.errors import Unauthenticated
 from shopcore.domain.ordering import InsufficientStock, Order, ShippingAddress, Shortage
@@ -78,7 +79,8 @@ class PlaceOrder:
     between, an empty cart, a short line, a repeated idempotency key — is left to the
     locked path, which decides it as before. With ``recent`` too, it first tries the
     cart ``AddToCart`` remembered, without reading it (one round trip): the database
-    places that order only if the cart and its products are still as remembered.
+    places that order only if the cart and its products are still as remembered. An
+    order placed without the lock leaves its emptied cart remembered there.
     """
 
     def __init__(
@@ -143,10 +145,13 @@ class PlaceOrder:
             self._ids.new_id(), request.user_id,
             snapshot.cart.order_lines(snapshot.products), request.address,
             self._clock.now(), self._currency)
-        if not await uow.orders.place_if_unchanged(order, request.idempotency,
-                                                   cart_version=snapshot.version):
+        emptied = await uow.orders.place_if_unchanged(order, request.idempotency,
+                                                      cart_version=snapshot.version)
+        if emptied is None:
             return None
         await uow.commit()
+        if self._recent is not None:  # the buyer's next addition need not read it
+            self._recent.remember(CartSnapshot(Cart(request.user_id), {}, emptied))
         return PlacedOrder(order)
 
     async def _place(self, request: _Request) -> PlacedOrder:
@@ -204,4 +209,4 @@ async def _insufficient_stock(uow: UnitOfWork, order: Order,
 
 
 def _available(product: Product | None) -> int:
-    return 0 if product is None or product.archived else product.stock
+    return 0 if product is None else product.available

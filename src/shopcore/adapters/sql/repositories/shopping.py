@@ -36,11 +36,16 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import Insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shopcore.adapters.placing import place_if_unchanged_step_by_step, place_step_by_step
+from shopcore.adapters.placing import (
+    place_if_unchanged_step_by_step,
+    place_step_by_step,
+    set_quantity_if_available_step_by_step,
+)
 from shopcore.adapters.sql.concurrency import was_refused
 from shopcore.adapters.sql.driver import DriverStatement
 from shopcore.adapters.sql.repositories.catalog import (
@@ -67,6 +72,7 @@ from shopcore.application.ports.shopping import (
     IdempotencyRecord,
     KeyedOrder,
     WishlistEntry,
+    WrittenCartLine,
 )
 from shopcore.domain.cart import Cart, CartLine
 from shopcore.domain.catalog import Product
@@ -153,6 +159,35 @@ _SET_CART_LINE_IF_UNCHANGED = DriverStatement(functools.partial(
     only_if=users.c.cart_version == bindparam("version", type_=users.c.cart_version.type),
     update=["quantity"]))
 """``_SET_CART_LINE``'s upsert while the owner's ``cart_version`` is still ``version``."""
+
+
+def _set_line_if_available(dialect: Dialect) -> Executable:
+    """PostgreSQL: ``_SET_CART_LINE_IF_UNCHANGED``, only while the product has
+    ``quantity`` units available; then that product and those of the cart's other lines
+    as they are, each row with the number of lines ``written`` (0 or 1).
+
+    The products come through the cart's lines (as the statement began: the lines
+    remembered, when the version was) rather than as an array of ids: PostgreSQL keeps
+    a generic plan for it, where ``id = ANY (:ids)`` was planned at every execution."""
+    available = exists().where(
+        products.c.id == bindparam("product_id"), products.c.archived.is_(False),
+        products.c.stock >= bindparam("quantity"))
+    unchanged = users.c.cart_version == bindparam("version", type_=users.c.cart_version.type)
+    upsert = _insert_under_owner_lock(
+        dialect, cart_lines, ["product_id", "quantity", "added_at"],
+        only_if=and_(unchanged, available), update=["quantity"])
+    assert isinstance(upsert, Insert)
+    written = upsert.returning(cart_lines.c.product_id).cte("written")
+    count = select(func.count()).select_from(written).scalar_subquery().label("written")
+    added = select(count, *PRODUCT_COLUMNS).where(products.c.id == bindparam("product_id"))
+    others = (select(count, *PRODUCT_COLUMNS)
+              .select_from(cart_lines.join(products, products.c.id == cart_lines.c.product_id))
+              .where(cart_lines.c.user_id == bindparam("user_id"),
+                     cart_lines.c.product_id != bindparam("product_id")))
+    return union_all(added, others)
+
+
+_SET_CART_LINE_IF_AVAILABLE = DriverStatement(_set_line_if_available)
 _ADD_ORDER = OnConflictInsert(orders, conflict=["user_id", "idempotency_key"])
 _LINE_COLUMNS = ("product_id", "position", "name", "unit_price_minor", "quantity")
 
@@ -182,14 +217,16 @@ def _placing(*, only_if_cart_unchanged: bool) -> DriverStatement:
     as ``cart_for_update`` does, only while its ``cart_version`` is the one read with the
     cart (so the cart is the one the order was made of); it takes a line's units only
     while the product has the line's name and price; and when the order is not
-    inserted it calls ``refuse_statement`` (migration 0014), which undoes everything."""
+    inserted it calls ``refuse_statement`` (migration 0014), which undoes everything;
+    it tells how many cart lines it deleted (each added one to the cart's version)."""
     owner = """owner AS MATERIALIZED (
         SELECT users.id FROM users
         WHERE users.id = :user_id AND users.cart_version = :cart_version
         FOR NO KEY UPDATE
     ), """ if only_if_cart_unchanged else ""
     answer = """CASE WHEN EXISTS (SELECT 1 FROM new_order) THEN true ELSE refuse_statement(
-        'not placed: the cart changed, a line is short or the key is taken') END AS placed
+        'not placed: the cart changed, a line is short or the key is taken') END AS placed,
+        (SELECT count(*) FROM emptied) AS emptied
     """ if only_if_cart_unchanged else """EXISTS (SELECT 1 FROM new_order) AS placed,
         ARRAY(SELECT id FROM taken) AS taken"""
     sql = f"""
@@ -217,6 +254,7 @@ def _placing(*, only_if_cart_unchanged: bool) -> DriverStatement:
     ), emptied AS (
         DELETE FROM cart_lines
         WHERE cart_lines.user_id = :user_id AND EXISTS (SELECT 1 FROM new_order)
+        RETURNING cart_lines.product_id
     )
     SELECT {answer}
     """
@@ -226,7 +264,8 @@ def _placing(*, only_if_cart_unchanged: bool) -> DriverStatement:
         *([bindparam("cart_version", type_=users.c.cart_version.type)]
           if only_if_cart_unchanged else []))
     return DriverStatement(statement.columns(column("placed", Boolean), *(
-        [] if only_if_cart_unchanged else [column("taken", ARRAY(Integer))])))
+        [column("emptied", Integer)] if only_if_cart_unchanged
+        else [column("taken", ARRAY(Integer))])))
 
 
 _PLACE_ORDER = _placing(only_if_cart_unchanged=False)
@@ -304,6 +343,24 @@ class SqlCartRepository:
         # One line written: the trigger of migration 0013 added one to the version.
         return version + 1 if written == 1 else None
 
+    async def set_quantity_if_available(
+        self, user_id: str, product_id: int, quantity: int, now: datetime, *, version: int,
+    ) -> WrittenCartLine | None:
+        if self._connection.dialect.name != "postgresql":
+            return await set_quantity_if_available_step_by_step(
+                self, await self._snapshot(user_id, product_id, locked=False), product_id,
+                quantity, now, version=version)
+        if not is_storable_id(product_id):
+            return None  # no such product (and the id must not reach the database)
+        rows = await _SET_CART_LINE_IF_AVAILABLE.fetch(self._connection, {
+            "user_id": user_id, "product_id": product_id, "quantity": quantity,
+            "added_at": now, "version": version})
+        if not rows or not rows[0].written:
+            return None
+        # One line written: the trigger of migration 0013 added one to the version.
+        return WrittenCartLine(version + 1, {
+            row.id: product_from_row(row, self._currency) for row in rows})
+
     async def remove(self, user_id: str, product_id: int) -> None:
         if not is_storable_id(product_id):
             return  # no such line (and the id must not reach the database)
@@ -348,23 +405,25 @@ class SqlOrderRepository:
         raise IdempotencyKeyTaken()
 
     async def place_if_unchanged(self, order: Order, idempotency: IdempotencyRecord | None
-                                 = None, *, cart_version: int) -> bool:
+                                 = None, *, cart_version: int) -> int | None:
         if self._connection.dialect.name != "postgresql" or not order.lines:
             return await place_if_unchanged_step_by_step(
                 order, idempotency, cart_version=cart_version,
                 carts=SqlCartRepository(self._connection), place=self.place)
         lines = _placed_lines(order)
         if _unstorable(lines):
-            return False
+            return None
         try:
-            await _PLACE_ORDER_IF_CART_UNCHANGED.fetch(self._connection, {
+            (row,) = await _PLACE_ORDER_IF_CART_UNCHANGED.fetch(self._connection, {
                 **_order_values(order, idempotency), "lines": lines,
                 "cart_version": cart_version})
         except DBAPIError as error:
             if was_refused(error):
-                return False
+                return None
             raise
-        return True
+        # Each line deleted: the trigger of migration 0013 added one to the version.
+        emptied: int = row.emptied
+        return cart_version + emptied
 
     async def add(self, order: Order, idempotency: IdempotencyRecord | None = None) -> None:
         # (PostgreSQL places orders with _PLACE_ORDER; this is the step-by-step form.)
