@@ -232,7 +232,9 @@ async def test_reading_a_cart_takes_the_same_queries_whatever_its_size(api: Api)
 
 async def test_changing_a_cart_or_ordering_it_reads_cart_and_products_at_once(api: Api) -> None:
     """Owner, lines and products come from one read (on PostgreSQL one call that locks the
-    owner first), whatever the cart holds and whether the product is in it."""
+    owner first), whatever the cart holds and whether the product is in it. On PostgreSQL
+    an addition to the cart the previous addition remembered reads nothing before its
+    write: its one statement writes the line and reads the products (no ``SELECT``)."""
     alice = await api.login(ALICE)
     phone, laptop, tablet = [await api.add_product(name) for name in ("A", "B", "C")]
     for product in (phone, laptop):
@@ -251,7 +253,10 @@ async def test_changing_a_cart_or_ordering_it_reads_cart_and_products_at_once(ap
         assert (await place(api, alice)).status_code == 201
     reads = [[s for s in statements if s.lstrip().upper().startswith("SELECT")]
              for statements in (adding_new, adding_more, updating, removing, placing)]
-    assert [len(r) for r in reads] == [1] * 5
+    remembered = api.engine.dialect.name == "postgresql"
+    assert [len(r) for r in reads] == [0 if remembered else 1] * 2 + [1] * 3
+    if remembered:
+        assert [len(statements) for statements in (adding_new, adding_more)] == [1, 1]
 
 
 @pytest.mark.parametrize("method, path", [
