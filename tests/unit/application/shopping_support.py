@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from shopcore.adapters.memory.unit_of_work import MemoryUnitOfWork
-from shopcore.application.ports.shopping import CartSnapshot
+from shopcore.application.ports import UnitOfWorkFactory
+from shopcore.application.ports.shopping import CartSnapshot, WrittenCartLine
 from shopcore.application.shopping.addresses import ShippingAddressInput
 from shopcore.domain.catalog import Product, ProductDraft
 from shopcore.domain.phone import Phone
@@ -59,3 +61,37 @@ class StaleSnapshotUnitOfWork(MemoryUnitOfWork):
 
         self.carts.get_snapshot = stale  # type: ignore[method-assign]
         return self
+
+
+class CountingUnitOfWork(MemoryUnitOfWork):
+    """Records in ``calls`` each cart read made through it (``"read"``) and each
+    addition to a known cart (``"wrote"`` or ``"refused"``)."""
+
+    calls: list[str]
+
+    async def __aenter__(self) -> CountingUnitOfWork:
+        await super().__aenter__()
+        read, fits = self.carts.get_snapshot, self.carts.set_quantity_if_available
+
+        async def counted_read(user_id: str, *,
+                               also_product: int | None = None) -> CartSnapshot | None:
+            self.calls.append("read")
+            return await read(user_id, also_product=also_product)
+
+        async def counted_fits(*args: Any, **kwargs: Any) -> WrittenCartLine | None:
+            written = await fits(*args, **kwargs)
+            self.calls.append("wrote" if written else "refused")
+            return written
+
+        self.carts.get_snapshot = counted_read  # type: ignore[method-assign]
+        self.carts.set_quantity_if_available = counted_fits  # type: ignore[method-assign]
+        return self
+
+
+def counting(shop: InMemoryShop, calls: list[str]) -> UnitOfWorkFactory:
+    """Units of work of the shop's database that record into ``calls``."""
+    def unit() -> MemoryUnitOfWork:
+        work = CountingUnitOfWork(shop.database)
+        work.calls = calls
+        return work
+    return unit

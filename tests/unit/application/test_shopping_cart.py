@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from shopcore.adapters.memory.unit_of_work import MemoryUnitOfWork
-from shopcore.application.ports.shopping import CartSnapshot, WrittenCartLine
 from shopcore.application.shopping.add_to_cart import AddToCart, AddToCartCommand
 from shopcore.application.shopping.get_cart import GetCartQuery
 from shopcore.application.shopping.remove_from_cart import RemoveFromCartCommand
@@ -28,6 +26,7 @@ from tests.unit.application.shopping_support import (
     add_product,
     add_users,
     change_product,
+    counting,
 )
 
 
@@ -120,37 +119,9 @@ async def test_an_addition_remembers_the_cart_it_wrote_and_one_under_the_lock_fo
     assert shop.recent_carts.take(ALICE) is None
 
 
-class _CountingUnitOfWork(MemoryUnitOfWork):
-    """Counts the cart reads and the products read through it (in ``calls``)."""
-
-    calls: list[str]
-
-    async def __aenter__(self) -> _CountingUnitOfWork:
-        await super().__aenter__()
-        read, fits = self.carts.get_snapshot, self.carts.set_quantity_if_available
-
-        async def counted_read(user_id: str, *,
-                               also_product: int | None = None) -> CartSnapshot | None:
-            self.calls.append("read")
-            return await read(user_id, also_product=also_product)
-
-        async def counted_fits(*args: Any, **kwargs: Any) -> WrittenCartLine | None:
-            written = await fits(*args, **kwargs)
-            self.calls.append("wrote" if written else "refused")
-            return written
-
-        self.carts.get_snapshot = counted_read  # type: ignore[method-assign]
-        self.carts.set_quantity_if_available = counted_fits  # type: ignore[method-assign]
-        return self
-
-
-def counting(shop: InMemoryShop, calls: list[str]) -> AddToCart:
+def counting_add_to_cart(shop: InMemoryShop, calls: list[str]) -> AddToCart:
     """AddToCart as the in-memory shop wires it, its unlocked unit of work counting."""
-    def unit() -> MemoryUnitOfWork:
-        work = _CountingUnitOfWork(shop.database)
-        work.calls = calls
-        return work
-    return AddToCart(shop.database.unit_of_work, shop.clock, unlocked_uow=unit,
+    return AddToCart(shop.database.unit_of_work, shop.clock, unlocked_uow=counting(shop, calls),
                      recent=shop.recent_carts)
 
 
@@ -159,7 +130,7 @@ async def test_an_addition_to_a_remembered_cart_reads_nothing_first_and_prices_i
 ) -> None:
     phone, case = await add_product(shop, stock=10), await add_product(shop, "Case", "5.00")
     calls: list[str] = []
-    add = counting(shop, calls)
+    add = counting_add_to_cart(shop, calls)
     await add(AddToCartCommand(ALICE, phone.id, 2))
     assert calls == ["read"]  # nothing remembered yet
     change_product(shop, phone, price=Money(100))  # after it was remembered
@@ -184,7 +155,7 @@ async def test_a_refused_addition_to_a_remembered_cart_reads_it_and_says_why(
 ) -> None:
     phone = await add_product(shop, stock=3)
     calls: list[str] = []
-    add = counting(shop, calls)
+    add = counting_add_to_cart(shop, calls)
     await add(AddToCartCommand(ALICE, phone.id, 2))
     with pytest.raises(InsufficientStock) as caught:  # 4 of 3: refused, read, decided
         await add(AddToCartCommand(ALICE, phone.id, 2))
@@ -205,7 +176,7 @@ async def test_an_addition_over_a_cap_of_a_remembered_cart_is_decided_by_reading
 ) -> None:
     phone = await add_product(shop, stock=500)
     calls: list[str] = []
-    add = counting(shop, calls)
+    add = counting_add_to_cart(shop, calls)
     await add(AddToCartCommand(ALICE, phone.id, 90))
     change_product(shop, phone, archived=True)
     with pytest.raises(NotFound):  # the product's answer first, as without the memory
@@ -216,7 +187,7 @@ async def test_an_addition_over_a_cap_of_a_remembered_cart_is_decided_by_reading
 async def test_a_remembered_cart_changed_since_is_read_before_adding(shop: InMemoryShop) -> None:
     phone, case = await add_product(shop, stock=10), await add_product(shop, "Case", "5.00")
     calls: list[str] = []
-    add = counting(shop, calls)
+    add = counting_add_to_cart(shop, calls)
     await add(AddToCartCommand(ALICE, phone.id, 2))
     remembered = shop.recent_carts.take(ALICE)
     assert remembered is not None
