@@ -243,7 +243,6 @@ __all__ = [
     "OrderRefunds",
     "OrderRepository",
     "RecentCarts",
-    "WrittenCartLine",
     "OtpChallengeRepository",
     "OtpGateway",
     "PaymentEventKind",
@@ -271,4 +270,5 @@ __all__ = [
     "UserRepository",
     "WishlistEntry",
     "WishlistRepository",
+    "WrittenCartLine",
 ]

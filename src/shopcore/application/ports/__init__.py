@@ -93,10 +93,10 @@ __all__ = [
     "LockedCart",
     "OrderRepository",
     "RecentCarts",
-    "WrittenCartLine",
     "ReviewRepository",
     "WishlistEntry",
     "WishlistRepository",
+    "WrittenCartLine",
     # payments
     "InvalidWebhookSignature",
     "MalformedWebhook",

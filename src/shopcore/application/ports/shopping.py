@@ -40,6 +40,7 @@ class CartSnapshot:
 
 
 LockedCart = CartSnapshot
+"""The name ``CartRepository.get_for_update``'s result had before it carried a version."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +50,6 @@ class WrittenCartLine:
 
     version: int
     products: Mapping[int, Product]
-"""The name ``CartRepository.get_for_update``'s result had before it carried a version."""
 
 
 class CartRepository(Protocol):
