@@ -154,10 +154,11 @@ def _insert_under_owner_lock(
     return built
 
 
+_CART_UNCHANGED = users.c.cart_version == bindparam("version", type_=users.c.cart_version.type)
+"""The owner's ``cart_version`` is still ``version`` (the one read with the cart)."""
 _SET_CART_LINE_IF_UNCHANGED = DriverStatement(functools.partial(
     _insert_under_owner_lock, table=cart_lines, columns=["product_id", "quantity", "added_at"],
-    only_if=users.c.cart_version == bindparam("version", type_=users.c.cart_version.type),
-    update=["quantity"]))
+    only_if=_CART_UNCHANGED, update=["quantity"]))
 """``_SET_CART_LINE``'s upsert while the owner's ``cart_version`` is still ``version``."""
 
 
@@ -172,10 +173,9 @@ def _set_line_if_available(dialect: Dialect) -> Executable:
     available = exists().where(
         products.c.id == bindparam("product_id"), products.c.archived.is_(False),
         products.c.stock >= bindparam("quantity"))
-    unchanged = users.c.cart_version == bindparam("version", type_=users.c.cart_version.type)
     upsert = _insert_under_owner_lock(
         dialect, cart_lines, ["product_id", "quantity", "added_at"],
-        only_if=and_(unchanged, available), update=["quantity"])
+        only_if=and_(_CART_UNCHANGED, available), update=["quantity"])
     assert isinstance(upsert, Insert)
     written = upsert.returning(cart_lines.c.product_id).cte("written")
     count = select(func.count()).select_from(written).scalar_subquery().label("written")
