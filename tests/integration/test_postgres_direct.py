@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import bindparam, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shopcore.adapters.sql.engine import create_engine
@@ -27,6 +28,7 @@ from shopcore.adapters.sql.unit_of_work import SqlUnitOfWork
 from shopcore.domain.catalog import Product, ProductChanges, ProductDraft
 from shopcore.entrypoints.container import build_container, close_container
 from shopcore.entrypoints.settings import Settings
+from tests.integration.test_place_order_plan import assert_reads_products_by_key
 from tests.support import empty_engine
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
@@ -221,3 +223,64 @@ async def test_the_pool_connects_as_the_engine_does() -> None:
         await sqlite.dispose()
     finally:
         await engine.dispose()
+
+
+async def test_reads_asked_together_share_a_statement_and_answer_as_the_engine(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = await add_products(engine, 40)
+    async with SqlUnitOfWork(engine) as work:
+        for product in made[:5]:
+            await work.products.update(product.archive(LATER))
+        await work.commit()
+    catalog = SqlProductCatalog(engine)
+    reader = catalog._postgres_direct
+    assert reader is not None
+    assert await catalog.get_visible(made[-1].id) == made[-1]  # the pool is made
+    statements: list[int] = []
+    fetch = reader.fetch
+
+    async def counted(prepared: Any, parameters: Mapping[str, Any]) -> Sequence[Any] | None:
+        statements.append(len(parameters))
+        return await fetch(prepared, parameters)
+
+    monkeypatch.setattr(reader, "fetch", counted)
+    ids = [p.id for p in made] + [made[7].id, made[-1].id + 1, made[-1].id + 50]
+    found = await asyncio.gather(*(catalog.get_visible(product_id) for product_id in ids))
+    assert found == [None] * 5 + made[5:] + [made[7], None, None]
+    assert statements == [32, 16]  # 32 ids, then the 11 others padded to 16
+
+
+async def test_the_statements_of_several_ids_keep_a_generic_plan_by_key(
+    engine: AsyncEngine
+) -> None:
+    made = await add_products(engine, 8)
+    async with engine.begin() as connection:  # a catalog worth an index
+        await connection.execute(insert(products), [
+            {"name": f"Product {n}", "description": "", "price_minor": 100,
+             "category": "things", "stock": 5, "archived": False, "created_at": NOW,
+             "updated_at": NOW, "rating_count": 0, "rating_total": 0}
+            for n in range(2000)])
+        await connection.execute(text("ANALYZE products"))
+    catalog = SqlProductCatalog(engine)
+    assert await catalog.get_visible(made[0].id) == made[0]  # the pool is made
+    for _ in range(12):  # the plan cache tries custom plans five times first
+        found = await asyncio.gather(*(catalog.get_visible(p.id) for p in made[:3]))
+        assert found == made[:3]
+    reader = catalog._postgres_direct
+    assert reader is not None and reader._pool is not None
+    (connection,) = reader._pool.idle
+    plans = [row for row in await connection.fetch(
+        "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
+        if "FROM products" in row["statement"] and "$4" in row["statement"]]
+    assert len(plans) == 1 and "$5" not in plans[0]["statement"], plans  # 3 ids -> 4
+    assert plans[0]["generic_plans"] >= 6, plans
+    async with engine.connect() as other:
+        raw = await other.get_raw_connection()
+        driver = raw.driver_connection
+        assert driver is not None
+        await driver.execute("SET plan_cache_mode = force_generic_plan")
+        plan = "\n".join(row[0] for row in await driver.fetch(
+            "EXPLAIN " + plans[0]["statement"], *[p.id for p in made[:4]]))
+        await driver.execute("RESET plan_cache_mode")
+    assert_reads_products_by_key(plan)

@@ -1,6 +1,7 @@
 """Short PostgreSQL reads in one round trip on a raw asyncpg connection.
 
-The fast path of a product by id on PostgreSQL. Through the engine, such a read costs
+The fast path of a product by id on PostgreSQL (the ids asked for in one turn of the
+event loop read by one statement: ``coalesced_reads``). Through the engine, such a read costs
 far more than PostgreSQL's index lookup: the pool's checkout (and its ping of a
 connection that sat idle), SQLAlchemy's connection, statement and result machinery and
 its asyncpg adapter. :class:`PostgresDirectReader` runs the statement on a small set of

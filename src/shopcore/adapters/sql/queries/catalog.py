@@ -1,7 +1,9 @@
 """The SQL read-side catalog: list, detail, full-text search and best sellers.
 
 Every method runs at most two statements (a count and a page, or one query) on a
-connection of its own; a search counts its matches in the statement that ranks them.
+connection of its own; a search counts its matches in the statement that ranks them. A
+product by id is read without the engine (``sqlite_direct``, ``postgres_direct``); on
+PostgreSQL the ids asked for together share one statement (``coalesced_reads``).
 On SQLite the read transaction is ``BEGIN DEFERRED``, so reads never wait for (or
 take) the write lock. Search uses the engine's own index: the FTS5 table
 ``products_fts`` of the visible products on SQLite, the ``search_vector`` tsvector
@@ -37,6 +39,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from shopcore.adapters.sql.coalesced_reads import CoalescedReads
 from shopcore.adapters.sql.engine import is_sqlite
 from shopcore.adapters.sql.postgres_direct import PostgresDirectReader
 from shopcore.adapters.sql.prepared import Prepared, prepare
@@ -82,12 +85,15 @@ class SqlProductCatalog:
         self._visible_by_key: ColumnElement[bool] = \
             literal_column("+products.archived") == false() if self._sqlite else VISIBLE
         # A product by id without the engine: on SQLite on the event loop's thread
-        # (sqlite_direct), on PostgreSQL in one round trip on asyncpg (postgres_direct).
-        by_id = select(*PRODUCT_COLUMNS).where(
-            products.c.id == bindparam("product_id"), VISIBLE)
+        # (sqlite_direct); on PostgreSQL on asyncpg (postgres_direct), the ids asked for
+        # in one turn of the event loop in one round trip (coalesced_reads).
         self._sqlite_direct = SqliteDirectReader(engine) if self._sqlite else None
+        self._by_id = prepare(select(*PRODUCT_COLUMNS).where(
+            products.c.id == bindparam("product_id"), VISIBLE), engine.dialect)
         self._postgres_direct = None if self._sqlite else PostgresDirectReader(engine)
-        self._by_id = prepare(by_id, engine.dialect)
+        self._by_ids: dict[int, Prepared] = {}
+        self._coalesced = CoalescedReads(self._read_visible) \
+            if self._postgres_direct is not None and self._postgres_direct.available else None
 
     async def list_products(self, filters: ProductFilters, page: PageRequest) -> Page[Product]:
         conditions = [VISIBLE, *self._filter_conditions(filters)]
@@ -101,7 +107,7 @@ class SqlProductCatalog:
     async def get_visible(self, product_id: int) -> Product | None:
         if not is_storable_id(product_id):
             return None
-        rows = await self._direct_rows(self._by_id, {"product_id": product_id})
+        rows = await self._direct_rows(product_id)
         if rows is not None:
             return product_from_row(rows[0], self._currency) if rows else None
         async with self._read() as connection:
@@ -110,14 +116,29 @@ class SqlProductCatalog:
             )).one_or_none()
         return None if row is None else product_from_row(row, self._currency)
 
-    async def _direct_rows(self, prepared: Prepared, parameters: dict[str, Any]
-                           ) -> Sequence[Any] | None:
-        """The rows of a direct read, or None when the engine must answer."""
+    async def _direct_rows(self, product_id: int) -> Sequence[Any] | None:
+        """The visible product's row (or none) read directly, or None when the engine
+        must answer."""
         if self._sqlite_direct is not None:
-            return self._sqlite_direct.fetch(prepared, parameters)
-        if self._postgres_direct is not None:
-            return await self._postgres_direct.fetch(prepared, parameters)
+            return self._sqlite_direct.fetch(self._by_id, {"product_id": product_id})
+        if self._coalesced is not None:
+            return await self._coalesced.read(product_id)
         return None
+
+    async def _read_visible(self, ids: Sequence[int]) -> dict[int, Any] | None:
+        """The rows of the visible products among ``ids`` by id, in one statement on
+        PostgreSQL's direct reader (None: the engine must answer)."""
+        assert self._postgres_direct is not None
+        size = 1 << (len(ids) - 1).bit_length()  # a few statements, each prepared once
+        prepared = self._by_ids.get(size)
+        if prepared is None:
+            prepared = self._by_ids[size] = self._postgres_direct.prepare(
+                select(*PRODUCT_COLUMNS).where(
+                    products.c.id.in_([bindparam(f"id_{n}") for n in range(size)]), VISIBLE))
+        padded = [*ids, *[ids[-1]] * (size - len(ids))]  # a repeated id matches once
+        rows = await self._postgres_direct.fetch(
+            prepared, {f"id_{n}": product_id for n, product_id in enumerate(padded)})
+        return None if rows is None else {row.id: row for row in rows}
 
     async def search(self, terms: SearchTerms, page: PageRequest) -> Page[Product]:
         if not terms.terms:
