@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shopcore.adapters.sql.engine import create_engine
 from shopcore.adapters.sql.postgres_direct import (
     APPLICATION_NAME,
-    PostgresDirectReader,
+    PostgresDirectConnections,
     _connect_arguments,
 )
 from shopcore.adapters.sql.queries.catalog import VISIBLE, SqlProductCatalog
@@ -81,7 +81,7 @@ def closed_port() -> int:
 
 async def test_direct_reads_match_the_engine_and_see_every_commit(engine: AsyncEngine) -> None:
     made = await add_products(engine, 3)
-    reader = PostgresDirectReader(engine)
+    reader = PostgresDirectConnections(engine)
     prepared = reader.prepare(BY_ID)
     assert reader.available and "$1" in prepared.sql
     for product in made:
@@ -142,7 +142,7 @@ async def test_a_pool_that_cannot_connect_leaves_the_reads_to_the_engine(
 async def test_an_engine_on_a_closed_port_gets_none_without_raising() -> None:
     engine = create_engine(f"postgresql+asyncpg://postgres@127.0.0.1:{closed_port()}/x")
     try:
-        reader = PostgresDirectReader(engine)
+        reader = PostgresDirectConnections(engine)
         prepared = reader.prepare(BY_ID)
         assert await reader.fetch(prepared, {"product_id": 1}) is None
         assert await reader.fetch(prepared, {"product_id": 1}) is None  # resting
@@ -219,7 +219,7 @@ async def test_the_pool_connects_as_the_engine_does() -> None:
             "database": "shop", "ssl": "require", "statement_cache_size": 0,
             "timeout": 5.0, "server_settings": {"application_name": APPLICATION_NAME}}
         sqlite = create_engine("sqlite+aiosqlite:///:memory:")
-        assert not PostgresDirectReader(sqlite).available
+        assert not PostgresDirectConnections(sqlite).available
         await sqlite.dispose()
     finally:
         await engine.dispose()

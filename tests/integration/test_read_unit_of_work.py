@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shopcore.adapters.sql.driver import AutocommitConnection
+from shopcore.adapters.sql.postgres_direct import PostgresDirectConnections
 from shopcore.adapters.sql.unit_of_work import SqlUnitOfWork
 from shopcore.application.shopping.get_cart import GetCart, GetCartQuery
 from shopcore.domain.catalog import ProductDraft
@@ -40,6 +42,16 @@ async def test_a_read_only_unit_of_work_does_not_wait_for_a_writer(engine: Async
         assert cart.lines == ()
 
 
+def assert_ran_on_direct_connections(engine: AsyncEngine, connection: object) -> None:
+    """The unit of work's statements ran on the engine's direct connections, which hold
+    no transaction open, and it checked out no connection of the engine's pool."""
+    assert isinstance(connection, AutocommitConnection)
+    assert connection.sync_connection is None
+    pool = PostgresDirectConnections.of(engine)._pool
+    assert pool is not None and pool.idle
+    assert not any(direct.is_in_transaction() for direct in pool.idle)
+
+
 async def test_on_postgresql_a_read_only_unit_of_work_opens_no_transaction(
     postgres_url: str,
 ) -> None:
@@ -48,9 +60,13 @@ async def test_on_postgresql_a_read_only_unit_of_work_opens_no_transaction(
         for read_only in (True, False):
             async with SqlUnitOfWork(engine, read_only=read_only) as work:
                 await work.carts.lines_with_products("someone")
-                raw = await work.carts._connection.get_raw_connection()  # the UoW's own
-                assert raw.driver_connection is not None
-                assert raw.driver_connection.is_in_transaction() is not read_only
+                connection = work.carts._connection
+                if read_only:
+                    assert_ran_on_direct_connections(engine, connection)
+                else:
+                    raw = await connection.get_raw_connection()  # the UoW's own
+                    assert raw.driver_connection is not None
+                    assert raw.driver_connection.is_in_transaction()
     finally:
         await engine.dispose()
 
@@ -88,9 +104,7 @@ async def test_on_postgresql_an_autocommit_unit_of_work_writes_outside_a_transac
             assert snapshot is not None
             assert await work.carts.set_quantity_if_unchanged(
                 "user-1", product.id, 2, NOW, version=snapshot.version)
-            raw = await work.carts._connection.get_raw_connection()  # the UoW's own
-            assert raw.driver_connection is not None
-            assert not raw.driver_connection.is_in_transaction()
+            assert_ran_on_direct_connections(engine, work.carts._connection)
             async with SqlUnitOfWork(engine, read_only=True) as other:  # already committed
                 assert (await other.carts.get("user-1")).total_quantity == 2
             await work.commit()  # ends the work; nothing left to commit

@@ -19,6 +19,11 @@ first if there is none, as ``execute`` would):
   ``SQLITE_BUSY`` as the dialect does.
 - any other driver (aiosqlite): ``exec_driver_sql`` on the connection.
 
+In a unit of work whose every statement commits on its own (autocommit and read-only
+ones, on PostgreSQL), the connection is an :class:`AutocommitConnection`: a driver
+statement runs on one of the engine's direct connections (:mod:`postgres_direct`), and
+the engine's pool is only used for statements through the engine.
+
 Listeners of the engine's ``before_cursor_execute`` event (logging, tracing, tests that
 count statements) are told of every statement, with neither cursor nor context.
 """
@@ -34,10 +39,11 @@ import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import Executable
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.util import greenlet_spawn
 
 from shopcore.adapters.sql import sqlite_inline
+from shopcore.adapters.sql.postgres_direct import Lease, PostgresDirectConnections
 from shopcore.adapters.sql.prepared import Prepared, prepare
 
 _ASYNCPG_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError)
@@ -96,6 +102,11 @@ _FETCH, _EXECUTE, _MANY = "fetch", "execute", "many"
 
 async def _run(connection: AsyncConnection, prepared: Prepared, kind: str,
                arguments: list[Any]) -> Any:
+    if isinstance(connection, AutocommitConnection):
+        lease = await connection.direct.acquire()
+        if lease is not None:
+            return await _on_lease(connection, lease, prepared.sql, kind, arguments)
+        await connection.started()  # no direct connection here: through the engine's
     sync = connection.sync_connection
     assert sync is not None, "the connection is not open"
     if not sync.in_transaction():
@@ -115,6 +126,97 @@ async def _run(connection: AsyncConnection, prepared: Prepared, kind: str,
     if kind == _FETCH:
         return result.fetchall()
     return result.rowcount
+
+
+class AutocommitConnection(AsyncConnection):
+    """The connection of a unit of work whose every statement commits on its own, on
+    PostgreSQL (autocommit and read-only units of work): its driver statements run on a
+    connection of ``direct`` taken for that one statement (:mod:`postgres_direct`); a
+    connection of the engine's pool, in autocommit, is checked out only for the first
+    statement through the engine (``execute``, ``scalar``, ``scalars``,
+    ``exec_driver_sql``), or for driver statements when ``direct`` has no connection.
+    As every statement is a transaction of its own, which connection runs it does not
+    change what it sees or what it leaves behind. A unit of work that runs only driver
+    statements costs no checkout: ~130 -> ~8 µs of CPU."""
+
+    def __init__(self, engine: AsyncEngine, direct: PostgresDirectConnections) -> None:
+        super().__init__(engine)
+        self.direct = direct
+
+    @property
+    def dialect(self) -> Dialect:
+        """The engine's dialect (known before a connection is checked out)."""
+        return self.sync_engine.dialect
+
+    @dialect.setter
+    def dialect(self, dialect: Dialect) -> None:
+        raise AttributeError("the dialect is the engine's")
+
+    async def started(self) -> None:
+        """Check out the engine's connection, in autocommit, if not yet done."""
+        if self.sync_connection is None:
+            await self.start()
+            await self.execution_options(isolation_level="AUTOCOMMIT")
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
+        await self.started()
+        return await super().execute(*args, **kwargs)
+
+    async def scalar(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
+        await self.started()
+        return await super().scalar(*args, **kwargs)
+
+    async def scalars(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
+        await self.started()
+        return await super().scalars(*args, **kwargs)
+
+    async def exec_driver_sql(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
+        await self.started()
+        return await super().exec_driver_sql(*args, **kwargs)
+
+    async def commit(self) -> None:
+        """Nothing to commit (each statement committed); the engine's connection's
+        ``commit`` if one was checked out."""
+        if self.sync_connection is not None:
+            await super().commit()
+
+
+async def _on_lease(connection: AutocommitConnection, lease: Lease, sql: str, kind: str,
+                    arguments: list[Any]) -> Any:
+    """One statement on a direct connection; its errors raised as the engine would."""
+    engine = connection.sync_engine
+    if engine._has_events:
+        engine.dispatch.before_cursor_execute(None, None, sql, arguments, None, kind == _MANY)
+    driver = lease.connection
+    try:
+        if kind == _FETCH:
+            result = await driver.fetch(sql, *arguments)
+        elif kind == _MANY:
+            result = await driver.executemany(sql, arguments)
+        else:
+            result = _affected(await driver.execute(sql, *arguments))
+    except BaseException as error:
+        connection.direct.release(lease, error)
+        if isinstance(error, _ASYNCPG_ERRORS):
+            raise _translated(engine.dialect, sql, arguments, error) from error
+        raise
+    connection.direct.release(lease)
+    return result
+
+
+def _translated(dialect: Dialect, sql: str, arguments: Any, error: Any) -> BaseException:
+    """An asyncpg error as the engine raises it: translated by the dialect's DBAPI
+    adapter (as its connection's ``_handle_exception`` does), then a ``DBAPIError``."""
+    dbapi: Any = dialect.loaded_dbapi
+    for cls in type(error).__mro__:
+        translate = dbapi._asyncpg_error_translate.get(cls)
+        if translate is not None:
+            translated = translate(f"{type(error)}: {error}")
+            translated.pgcode = translated.sqlstate = getattr(error, "sqlstate", None)
+            translated.__cause__ = error
+            return as_engine_error(dialect, sql, arguments, translated,
+                                   invalidated=dialect.is_disconnect(translated, None, None))
+    return error  # type: ignore[no-any-return]
 
 
 def announce(sync: Connection, sql: str, arguments: Any, kind: str = _EXECUTE) -> None:
@@ -173,13 +275,12 @@ def _on_sqlite(sync: Connection, sql: str, kind: str, arguments: list[Any], wait
         if not wait and isinstance(error, sqlite3.OperationalError) and \
                 sqlite_inline.is_busy(error):
             raise _Busy() from error
-        raise as_engine_error(sync, sql, arguments, error) from error
+        raise as_engine_error(sync.dialect, sql, arguments, error) from error
 
 
-def as_engine_error(sync: Connection, sql: str, arguments: Any, error: Any,
+def as_engine_error(dialect: Dialect, sql: str, arguments: Any, error: Any,
                     *, invalidated: bool = False) -> BaseException:
     """The driver's ``error`` as the engine would raise it (a ``DBAPIError``)."""
-    dialect = sync.dialect
     wrapped: BaseException = DBAPIError.instance(
         sql, arguments, error, dialect.loaded_dbapi.Error,
         connection_invalidated=invalidated, dialect=dialect)
@@ -191,4 +292,4 @@ async def _wrapped(sync: Connection, sql: str, arguments: list[Any],
     lost = sync.dialect.is_disconnect(error, sync.connection.dbapi_connection, None)
     if lost:
         await greenlet_spawn(sync.invalidate, error)
-    return as_engine_error(sync, sql, arguments, error, invalidated=lost)
+    return as_engine_error(sync.dialect, sql, arguments, error, invalidated=lost)

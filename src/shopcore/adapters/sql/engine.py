@@ -123,7 +123,7 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_s: float) -> None:
         try:
             cursor.execute(statement)
         except connection.dialect.loaded_dbapi.Error as error:
-            raise driver.as_engine_error(connection, statement, (), error) from error
+            raise driver.as_engine_error(connection.dialect, statement, (), error) from error
         finally:
             cursor.close()
 

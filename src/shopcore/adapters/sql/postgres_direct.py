@@ -1,40 +1,45 @@
-"""Short PostgreSQL reads in one round trip on a raw asyncpg connection.
+"""Short PostgreSQL statements in one round trip on raw asyncpg connections.
 
 The fast path of a product by id on PostgreSQL (the ids asked for in one turn of the
-event loop read by one statement: ``coalesced_reads``). Through the engine, such a read costs
-far more than PostgreSQL's index lookup: the pool's checkout (and its ping of a
-connection that sat idle), SQLAlchemy's connection, statement and result machinery and
-its asyncpg adapter. :class:`PostgresDirectReader` runs the statement on a small set of
-asyncpg connections of its own instead: one round trip (Bind, Execute, Sync; asyncpg
-keeps the statement prepared on each connection after its first Parse), no ping, and no
-reset when a connection is given back (these connections only run single SELECTs in
-autocommit and never change their session). The set is a list of idle connections and
-a queue of waiting reads, not an ``asyncpg.Pool``: a pool's acquire and release (its
-queue, the proxy, the reset and the ``asyncio.shield`` task of every release) cost about
-as much client CPU as the read itself (in-process, 16 reads at a time: ~96 µs per read
-on a pool without reset, ~48 µs on the list). A statement in autocommit has
-its own snapshot and sees every transaction committed before it started, as a read
-through the engine does under READ COMMITTED. The SQL and the result processing are
-the engine's (``prepared``), so the rows hold the same values. Measured in-process
-(``SqlProductCatalog.get_visible``, 20,000 random ids among 10,000 products, a shared
-2-CPU machine): ~660 -> ~160 µs of client CPU per read one at a time, ~670 -> ~125 µs
-with 16 at a time.
+event loop read by one statement: ``coalesced_reads``), and of the driver statements
+of units of work whose statements each commit on their own (autocommit and read-only
+ones: ``driver.AutocommitConnection``). Through the engine, such a statement costs far
+more than PostgreSQL's work: the pool's checkout (and its ping of a connection that
+sat idle), SQLAlchemy's connection, statement and result machinery and its asyncpg
+adapter. :class:`PostgresDirectConnections` runs them on a small set of asyncpg
+connections of its own instead: one round trip (Bind, Execute, Sync; asyncpg keeps the
+statement prepared on each connection after its first Parse), no ping, and no reset
+when a connection is given back (these connections only run single statements in
+autocommit, which leave no transaction open, and never change their session). The set
+is a list of idle connections and a queue of waiting statements, not an
+``asyncpg.Pool``: a pool's acquire and release (its queue, the proxy, the reset and the
+``asyncio.shield`` task of every release) cost about as much client CPU as the read
+itself (in-process, 16 reads at a time: ~96 µs per read on a pool without reset, ~48
+µs on the list). A statement in autocommit has its own snapshot and sees every
+transaction committed before it started, as a statement through the engine does under
+READ COMMITTED. The SQL and the result processing are the engine's (``prepared``), so
+the rows hold the same values. Measured in-process (``SqlProductCatalog.get_visible``,
+20,000 random ids among 10,000 products, a shared 2-CPU machine): ~660 -> ~160 µs of
+client CPU per read one at a time, ~670 -> ~125 µs with 16 at a time; a unit of work
+that checks out no engine connection: ~130 -> ~8 µs.
 
-The pool connects with the arguments the engine's dialect gives asyncpg (user,
-password, host, port, database, URL options such as ``ssl``), holds 1 to the engine's
-``pool_size`` connections (``application_name``: ``shopcore direct reads``; one more is
-opened when every open one is busy, and each stays open, as the engine's own pool
-keeps its connections), and is created in the running event loop by the first read
-(reads meanwhile use the engine). A read cancelled while its statement runs closes its
-connection (asyncpg would still be cancelling it server-side).
-:meth:`PostgresDirectReader.fetch` answers ``None``, for the caller to read through the
-engine, whenever it cannot answer: while the pool is being created, in another event
-loop, on a database error, and on a connection error, which also closes the pool (a new
-one is made on a read ``RETRY_AFTER_S`` later). Those errors never reach the caller:
-only speed changes. The pool is closed when the engine is disposed (``engine.dispose()``,
-which ``close_container`` calls). Only statements with a small, bounded cost (an index
-lookup) belong here. Each process holds up to ``pool_size`` more connections: count
-them in the server's ``max_connections``.
+:meth:`PostgresDirectConnections.of` gives each engine one set (the catalog's reads
+and the units of work share it). It connects with the arguments the engine's dialect
+gives asyncpg (user, password, host, port, database, URL options such as ``ssl``),
+holds 1 to the engine's ``pool_size`` connections (``application_name``: ``shopcore
+direct``; one more is opened when every open one is busy, and each stays open, as the
+engine's own pool keeps its connections), and is created in the running event loop by
+the first statement (statements meanwhile use the engine). A statement cancelled while
+it runs closes its connection (asyncpg would still be cancelling it server-side).
+Whenever no connection can be had (while the set is being created, in another event
+loop, after a connection error, which also closes the set; a new one is made
+``RETRY_AFTER_S`` later) :meth:`~PostgresDirectConnections.fetch` answers ``None`` and
+:meth:`~PostgresDirectConnections.acquire` gives none, for the caller to use the
+engine: only speed changes. ``fetch`` also answers ``None`` on a database error (the
+engine then reports it); a caller of ``acquire`` gets the driver's errors. The set is
+closed when the engine is disposed (``engine.dispose()``, which ``close_container``
+calls). Only statements with a small, bounded cost belong here. Each process holds up
+to ``pool_size`` more connections: count them in the server's ``max_connections``.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ import asyncio
 import collections
 import contextlib
 import time
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -59,7 +65,7 @@ RETRY_AFTER_S = 5.0
 CONNECT_TIMEOUT_S = 5.0
 """Opening one connection of the pool gives up after this long (unless the URL says)."""
 DEFAULT_MAX_SIZE = 10
-APPLICATION_NAME = "shopcore direct reads"
+APPLICATION_NAME = "shopcore direct"
 """How the pool's connections show in ``pg_stat_activity``."""
 
 _CONNECTION_ERRORS = (OSError, TimeoutError, asyncpg.InterfaceError,
@@ -72,8 +78,8 @@ _ADAPTER_ONLY = ("async_fallback", "async_creator_fn", "prepared_statement_name_
 """Options of SQLAlchemy's asyncpg adapter, which asyncpg.connect does not take."""
 
 
-class PostgresDirectReader:
-    """Reads of prepared statements on asyncpg connections of its own (asyncpg engines)."""
+class PostgresDirectConnections:
+    """Statements on asyncpg connections of its own (asyncpg engines only)."""
 
     def __init__(self, engine: AsyncEngine, *, max_size: int | None = None) -> None:
         self._dialect = engine.dialect
@@ -87,6 +93,14 @@ class PostgresDirectReader:
         if self._connect is not None:
             event.listen(engine.sync_engine, "engine_disposed", self._on_dispose)
 
+    @classmethod
+    def of(cls, engine: AsyncEngine) -> PostgresDirectConnections:
+        """The connections of ``engine``, shared by everything that runs on it."""
+        shared = _SHARED.get(engine.sync_engine)
+        if shared is None:
+            shared = _SHARED[engine.sync_engine] = cls(engine)
+        return shared
+
     @property
     def available(self) -> bool:
         """False for engines that do not talk to PostgreSQL through asyncpg."""
@@ -99,6 +113,27 @@ class PostgresDirectReader:
     async def fetch(self, prepared: Prepared, parameters: Mapping[str, Any]
                     ) -> Sequence[Any] | None:
         """The rows of ``prepared``, or None when the engine must answer instead."""
+        lease = await self.acquire()
+        if lease is None:
+            return None
+        try:
+            raw = await lease.connection.fetch(prepared.sql,
+                                               *prepared.arguments(parameters))
+        except _CONNECTION_ERRORS as error:
+            self.release(lease, error)
+            return None
+        except asyncpg.PostgresError:  # the engine gets (and reports) the same error
+            self.release(lease)
+            return None
+        except BaseException as error:
+            self.release(lease, error)
+            raise
+        self.release(lease)
+        return prepared.rows(raw)
+
+    async def acquire(self) -> Lease | None:
+        """A connection for one statement (give it back with :meth:`release`), or None
+        when none can be had here: use the engine."""
         pool = self._pool
         if pool is None or self._loop is not asyncio.get_running_loop():
             pool = await self._ready_pool()
@@ -110,20 +145,19 @@ class PostgresDirectReader:
             connection = await pool.wait(connection)
             if connection is None:
                 return None
-        try:
-            raw = await connection.fetch(prepared.sql, *prepared.arguments(parameters))
-        except _CONNECTION_ERRORS:
-            pool.drop(connection)
-            self._discard(pool)
-            return None
-        except asyncpg.PostgresError:  # the engine gets (and reports) the same error
-            pool.give_back(connection)
-            return None
-        except BaseException:  # cancelled: asyncpg may still be cancelling it
-            pool.drop(connection)
-            raise
-        pool.give_back(connection)
-        return prepared.rows(raw)
+        return Lease(pool, connection)
+
+    def release(self, lease: Lease, error: BaseException | None = None) -> None:
+        """Give back a connection of :meth:`acquire`, after its statement raised
+        ``error`` if given: kept after a database error, closed after anything else (a
+        connection error also closes the set for ``RETRY_AFTER_S``)."""
+        if isinstance(error, _CONNECTION_ERRORS):
+            lease.pool.drop(lease.connection)
+            self._discard(lease.pool)
+        elif error is None or isinstance(error, asyncpg.PostgresError):
+            lease.pool.give_back(lease.connection)
+        else:
+            lease.pool.drop(lease.connection)
 
     async def _ready_pool(self) -> _Connections | None:
         """This loop's pool, created by the first caller (the others meanwhile get
@@ -184,6 +218,20 @@ class PostgresDirectReader:
             await_only(pool.close())
         else:
             pool.terminate()
+
+
+_SHARED: weakref.WeakKeyDictionary[Any, PostgresDirectConnections] = \
+    weakref.WeakKeyDictionary()
+
+
+class Lease:
+    """An asyncpg connection taken from a set of :class:`PostgresDirectConnections`."""
+
+    __slots__ = ("connection", "pool")
+
+    def __init__(self, pool: _Connections, connection: Any) -> None:
+        self.pool = pool
+        self.connection = connection
 
 
 class _Connections:

@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.util import greenlet_spawn
 
 from shopcore.adapters.sql.concurrency import lost_a_race
+from shopcore.adapters.sql.driver import AutocommitConnection
+from shopcore.adapters.sql.postgres_direct import PostgresDirectConnections
 from shopcore.adapters.sql.repositories.auth import (
     SqlOtpChallengeRepository,
     SqlRefreshTokenRepository,
@@ -68,7 +70,10 @@ class SqlUnitOfWork:
         each statement commits on its own (no ``BEGIN`` and ``COMMIT`` round trips, no
         lock held between the read and the write); on SQLite, whose writers run one at a
         time anyway, it is an ordinary write transaction. ``commit()`` still ends the
-        work. ``on_commit`` is called after every ``commit()``, also a failed one (the
+        work. On PostgreSQL both kinds run their driver statements on the engine's
+        direct connections (:class:`~shopcore.adapters.sql.driver.AutocommitConnection`)
+        and check out a connection of the engine's pool only for a statement through the
+        engine. ``on_commit`` is called after every ``commit()``, also a failed one (the
         read cache forgets its results)."""
         if read_only and autocommit:
             raise ValueError("a unit of work is read-only or autocommit, not both")
@@ -77,6 +82,11 @@ class SqlUnitOfWork:
         self._read_only = read_only
         self._autocommit = autocommit and engine.dialect.name == "postgresql"
         self._on_commit = on_commit
+        # Every statement commits on its own on PostgreSQL: driver statements go to a
+        # connection of the engine's direct set (driver.AutocommitConnection).
+        direct = PostgresDirectConnections.of(engine) \
+            if (read_only or self._autocommit) and engine.dialect.name == "postgresql" else None
+        self._direct = direct if direct is not None and direct.available else None
         self._connection: AsyncConnection | None = None
         self._writers: SqliteWriters | None = None
 
@@ -86,6 +96,8 @@ class SqlUnitOfWork:
             # (sqlite_writers): until commit() or the end of the block.
             self._writers = sqlite_writers(self._engine)
             connection = AsyncConnection(self._engine, await self._writers.take_turn(self._engine))
+        elif self._direct is not None:
+            connection = AutocommitConnection(self._engine, self._direct)
         else:
             # One hop into SQLAlchemy's synchronous core rather than one per step (each
             # hop is a greenlet, ~10 µs of CPU: a unit of work costs ~35 µs less).
@@ -117,7 +129,7 @@ class SqlUnitOfWork:
         if writers is not None:
             connection.sync_connection = None  # shared: this unit's repositories are done
             await writers.end_turn(release=False)
-        else:
+        elif connection.sync_connection is not None:
             await greenlet_spawn(end_transaction, connection.sync_connection, commit=False)
         if lost_a_race(exc):
             # A deadlock or serialization failure: the use case may run it again.

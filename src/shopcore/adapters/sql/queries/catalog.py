@@ -41,7 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shopcore.adapters.sql.coalesced_reads import CoalescedReads
 from shopcore.adapters.sql.engine import is_sqlite
-from shopcore.adapters.sql.postgres_direct import PostgresDirectReader
+from shopcore.adapters.sql.postgres_direct import PostgresDirectConnections
 from shopcore.adapters.sql.prepared import Prepared, prepare
 from shopcore.adapters.sql.queries.product_counts import kept_count
 from shopcore.adapters.sql.repositories.catalog import (
@@ -90,7 +90,7 @@ class SqlProductCatalog:
         self._sqlite_direct = SqliteDirectReader(engine) if self._sqlite else None
         self._by_id = prepare(select(*PRODUCT_COLUMNS).where(
             products.c.id == bindparam("product_id"), VISIBLE), engine.dialect)
-        self._postgres_direct = None if self._sqlite else PostgresDirectReader(engine)
+        self._postgres_direct = None if self._sqlite else PostgresDirectConnections.of(engine)
         self._by_ids: dict[int, Prepared] = {}
         self._coalesced = CoalescedReads(self._read_visible) \
             if self._postgres_direct is not None and self._postgres_direct.available else None
