@@ -10,17 +10,20 @@ import socket
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 import pytest
 from sqlalchemy import bindparam, event, func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shopcore.adapters.sql.concurrency import lost_a_race
+from shopcore.adapters.sql.concurrency import lost_a_race, was_refused
 from shopcore.adapters.sql.driver import AutocommitConnection, DriverStatement
 from shopcore.adapters.sql.postgres_direct import APPLICATION_NAME, PostgresDirectConnections
 from shopcore.adapters.sql.tables import cart_lines, products, users
 from shopcore.adapters.sql.unit_of_work import SqlUnitOfWork
+from shopcore.application.ports.unit_of_work import ConcurrentUpdate
 from shopcore.domain.catalog import ProductDraft
 from tests.support import empty_engine
 
@@ -211,3 +214,73 @@ async def test_a_connection_ended_by_the_server_fails_its_statement_as_the_engin
     async with SqlUnitOfWork(engine, read_only=True) as work:
         assert await STOCK.fetch(work.carts._connection, {"id": product_id}) == [(2,)]
     assert await direct_connections(engine) == 1
+
+
+async def test_a_refused_statement_on_a_direct_connection_is_recognised(
+    engine: AsyncEngine
+) -> None:
+    refuse = DriverStatement(select(func.refuse_statement(bindparam("reason")).label("ok")))
+    async with SqlUnitOfWork(engine, autocommit=True) as work:
+        await STOCK.fetch(work.carts._connection, {"id": 0})  # the set is made
+        with checkouts(engine) as seen:
+            with pytest.raises(DBAPIError) as raised:
+                await refuse.fetch(work.carts._connection, {"reason": "a line is short"})
+            assert seen == []  # raised by the direct connection, not the engine's
+    assert was_refused(raised.value) and not lost_a_race(raised.value)
+    assert "a line is short" in str(raised.value)
+
+
+async def test_a_deadlock_on_a_direct_connection_is_a_lost_race(engine: AsyncEngine) -> None:
+    deadlock = DriverStatement(select(func.raise_deadlock().label("ok")))
+    async with engine.begin() as connection:
+        await connection.execute(text(
+            "CREATE FUNCTION raise_deadlock() RETURNS boolean AS $$ BEGIN "
+            "RAISE EXCEPTION USING ERRCODE = '40P01'; END $$ LANGUAGE plpgsql"))
+    with pytest.raises(ConcurrentUpdate):
+        async with SqlUnitOfWork(engine, autocommit=True) as work:
+            await STOCK.fetch(work.carts._connection, {"id": 0})
+            await deadlock.fetch(work.carts._connection, {})
+
+
+class Unusable:
+    """An idle connection whose protocol is left mid-message (the server's goodbye
+    arrived while it sat idle): asyncpg refuses the next statement before sending it."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+
+    def is_closed(self) -> bool:
+        return False
+
+    async def fetch(self, *_: object) -> list[Any]:
+        raise asyncpg.InternalClientError(
+            "cannot switch to state 12; another operation (2) is in progress")
+
+    def terminate(self) -> None:
+        self.real.terminate()
+
+
+async def test_an_unusable_direct_connection_fails_as_a_lost_one_and_is_replaced(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    product_id = await a_product(engine, 2)
+    direct = PostgresDirectConnections.of(engine)
+    async with SqlUnitOfWork(engine, read_only=True) as work:
+        assert await STOCK.fetch(work.carts._connection, {"id": product_id}) == [(2,)]
+    pool = direct._pool
+    assert pool is not None
+    (real,) = pool.idle
+    pool.idle[0] = Unusable(real)
+    async with SqlUnitOfWork(engine, read_only=True) as work:
+        with pytest.raises(DBAPIError) as raised:
+            await STOCK.fetch(work.carts._connection, {"id": product_id})
+        assert raised.value.connection_invalidated and not lost_a_race(raised.value)
+        assert real.is_closed() and direct._pool is None  # closed; the set rests
+        with checkouts(engine) as seen:  # meanwhile the engine answers
+            assert await STOCK.fetch(work.carts._connection, {"id": product_id}) == [(2,)]
+        assert len(seen) == 1
+    monkeypatch.setattr(direct, "_resting_until", 0.0)
+    async with SqlUnitOfWork(engine, read_only=True) as work:
+        with checkouts(engine) as seen:
+            assert await STOCK.fetch(work.carts._connection, {"id": product_id}) == [(2,)]
+        assert seen == []  # a new set

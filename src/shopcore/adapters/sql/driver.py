@@ -43,10 +43,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.util import greenlet_spawn
 
 from shopcore.adapters.sql import sqlite_inline
-from shopcore.adapters.sql.postgres_direct import Lease, PostgresDirectConnections
+from shopcore.adapters.sql.postgres_direct import (
+    Lease,
+    PostgresDirectConnections,
+    is_connection_error,
+)
 from shopcore.adapters.sql.prepared import Prepared, prepare
 
-_ASYNCPG_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError)
+_ASYNCPG_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError)
+"""What the dialect's DBAPI adapter translates (the rest it raises as they are)."""
 
 
 class DriverStatement:
@@ -198,15 +203,19 @@ async def _on_lease(connection: AutocommitConnection, lease: Lease, sql: str, ki
     except BaseException as error:
         connection.direct.release(lease, error)
         if isinstance(error, _ASYNCPG_ERRORS):
-            raise _translated(engine.dialect, sql, arguments, error) from error
+            raise _translated(engine.dialect, sql, arguments, error,
+                              lost=is_connection_error(error)) from error
         raise
     connection.direct.release(lease)
     return result
 
 
-def _translated(dialect: Dialect, sql: str, arguments: Any, error: Any) -> BaseException:
+def _translated(dialect: Dialect, sql: str, arguments: Any, error: Any, *, lost: bool
+                ) -> BaseException:
     """An asyncpg error as the engine raises it: translated by the dialect's DBAPI
-    adapter (as its connection's ``_handle_exception`` does), then a ``DBAPIError``."""
+    adapter (as its connection's ``_handle_exception`` does), then a ``DBAPIError``
+    (``connection_invalidated`` when the connection was ``lost``, as for the engine's
+    connection after a disconnect)."""
     dbapi: Any = dialect.loaded_dbapi
     for cls in type(error).__mro__:
         translate = dbapi._asyncpg_error_translate.get(cls)
@@ -214,8 +223,7 @@ def _translated(dialect: Dialect, sql: str, arguments: Any, error: Any) -> BaseE
             translated = translate(f"{type(error)}: {error}")
             translated.pgcode = translated.sqlstate = getattr(error, "sqlstate", None)
             translated.__cause__ = error
-            return as_engine_error(dialect, sql, arguments, translated,
-                                   invalidated=dialect.is_disconnect(translated, None, None))
+            return as_engine_error(dialect, sql, arguments, translated, invalidated=lost)
     return error  # type: ignore[no-any-return]
 
 

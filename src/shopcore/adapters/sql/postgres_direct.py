@@ -151,7 +151,7 @@ class PostgresDirectConnections:
         """Give back a connection of :meth:`acquire`, after its statement raised
         ``error`` if given: kept after a database error, closed after anything else (a
         connection error also closes the set for ``RETRY_AFTER_S``)."""
-        if isinstance(error, _CONNECTION_ERRORS):
+        if is_connection_error(error):
             lease.pool.drop(lease.connection)
             self._discard(lease.pool)
         elif error is None or isinstance(error, asyncpg.PostgresError):
@@ -218,6 +218,14 @@ class PostgresDirectConnections:
             await_only(pool.close())
         else:
             pool.terminate()
+
+
+def is_connection_error(error: BaseException | None) -> bool:
+    """True when ``error`` means the connection is gone or unusable (not a database
+    error of one statement): a connection ended by the server, a broken socket, or a
+    protocol left mid-message (an ``InternalClientError``, e.g. an idle connection that
+    received the server's goodbye just before it was taken)."""
+    return isinstance(error, _CONNECTION_ERRORS)
 
 
 _SHARED: weakref.WeakKeyDictionary[Any, PostgresDirectConnections] = \
