@@ -67,6 +67,15 @@ async def a_product(engine: AsyncEngine, stock: int) -> int:
     return product.id
 
 
+async def direct_set_made(engine: AsyncEngine, product_id: int) -> PostgresDirectConnections:
+    """The engine's direct connections, made by a first read (of a product of 2 units)."""
+    async with SqlUnitOfWork(engine, read_only=True) as work:
+        assert await STOCK.fetch(work.carts._connection, {"id": product_id}) == [(2,)]
+    direct = PostgresDirectConnections.of(engine)
+    assert direct._pool is not None
+    return direct
+
+
 async def direct_connections(engine: AsyncEngine) -> int:
     async with engine.connect() as connection:
         return int(await connection.scalar(text(
@@ -191,9 +200,7 @@ async def test_a_connection_ended_by_the_server_fails_its_statement_as_the_engin
     engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     product_id = await a_product(engine, 2)
-    direct = PostgresDirectConnections.of(engine)
-    async with SqlUnitOfWork(engine, read_only=True) as work:
-        assert await STOCK.fetch(work.carts._connection, {"id": product_id}) == [(2,)]
+    direct = await direct_set_made(engine, product_id)
     async with engine.connect() as connection:
         await connection.execute(text(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -264,9 +271,7 @@ async def test_an_unusable_direct_connection_fails_as_a_lost_one_and_is_replaced
     engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     product_id = await a_product(engine, 2)
-    direct = PostgresDirectConnections.of(engine)
-    async with SqlUnitOfWork(engine, read_only=True) as work:
-        assert await STOCK.fetch(work.carts._connection, {"id": product_id}) == [(2,)]
+    direct = await direct_set_made(engine, product_id)
     pool = direct._pool
     assert pool is not None
     (real,) = pool.idle

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import insert, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shopcore.adapters.sql.driver import DriverStatement
 from shopcore.adapters.sql.repositories.shopping import (
@@ -35,12 +37,7 @@ async def test_the_generic_plan_of_placing_or_adding_reads_products_by_key(
         async with engine.begin() as connection:
             await connection.execute(insert(users).values(
                 id="user-1", phone="+919876543210", is_admin=False, created_at=NOW))
-            await connection.execute(insert(products), [
-                {"name": f"Product {i}", "description": "", "price_minor": 100,
-                 "category": "things", "stock": 5, "archived": False, "created_at": NOW,
-                 "updated_at": NOW, "rating_count": 0, "rating_total": 0}
-                for i in range(2000)])
-            await connection.execute(text("ANALYZE products"))
+            await add_analyzed_catalog(connection)
         prepared = statement.compiled(engine.dialect)
         values = {
             "lines": json.dumps([{"product_id": 1, "position": 0, "name": "Product 0",
@@ -50,19 +47,37 @@ async def test_the_generic_plan_of_placing_or_adding_reads_products_by_key(
             "updated_at": NOW, "cancelled_at": None, "idempotency_key": None,
             "request_hash": None, "cart_version": 0, "version": 0, "product_id": 1,
             "quantity": 1, "added_at": NOW}
-        async with engine.connect() as connection:
-            raw = await connection.get_raw_connection()
-            driver = raw.driver_connection
-            assert driver is not None
-            await driver.execute("SET plan_cache_mode = force_generic_plan")
-            async with driver.transaction():
-                plan = "\n".join(row[0] for row in await driver.fetch(
-                    "EXPLAIN " + prepared.sql,
-                    *[values[name] for name in prepared.parameters]))
-                await driver.execute("RESET plan_cache_mode")
-            assert_reads_products_by_key(plan)
+        plan = await generic_plan(engine, prepared.sql,
+                                  [values[name] for name in prepared.parameters])
+        assert_reads_products_by_key(plan)
     finally:
         await engine.dispose()
+
+
+async def add_analyzed_catalog(connection: AsyncConnection, count: int = 2000) -> None:
+    """``count`` products, and statistics that make PostgreSQL's planner see them."""
+    await connection.execute(insert(products), [
+        {"name": f"Product {n}", "description": "", "price_minor": 100,
+         "category": "things", "stock": 5, "archived": False, "created_at": NOW,
+         "updated_at": NOW, "rating_count": 0, "rating_total": 0}
+        for n in range(count)])
+    await connection.execute(text("ANALYZE products"))
+
+
+async def generic_plan(engine: AsyncEngine, sql: str, arguments: list[Any]) -> str:
+    """PostgreSQL's generic plan of ``sql`` (as a prepared statement would keep it),
+    explained inside a transaction that is rolled back."""
+    async with engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        driver = raw.driver_connection
+        assert driver is not None
+        await driver.execute("SET plan_cache_mode = force_generic_plan")
+        try:
+            async with driver.transaction():
+                rows = await driver.fetch("EXPLAIN " + sql, *arguments)
+        finally:
+            await driver.execute("RESET plan_cache_mode")
+    return "\n".join(row[0] for row in rows)
 
 
 def assert_reads_products_by_key(plan: str) -> None:

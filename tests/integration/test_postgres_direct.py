@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, func, insert, select, text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shopcore.adapters.sql.engine import create_engine
@@ -28,7 +28,11 @@ from shopcore.adapters.sql.unit_of_work import SqlUnitOfWork
 from shopcore.domain.catalog import Product, ProductChanges, ProductDraft
 from shopcore.entrypoints.container import build_container, close_container
 from shopcore.entrypoints.settings import Settings
-from tests.integration.test_place_order_plan import assert_reads_products_by_key
+from tests.integration.test_place_order_plan import (
+    add_analyzed_catalog,
+    assert_reads_products_by_key,
+    generic_plan,
+)
 from tests.support import empty_engine
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
@@ -256,12 +260,7 @@ async def test_the_statements_of_several_ids_keep_a_generic_plan_by_key(
 ) -> None:
     made = await add_products(engine, 8)
     async with engine.begin() as connection:  # a catalog worth an index
-        await connection.execute(insert(products), [
-            {"name": f"Product {n}", "description": "", "price_minor": 100,
-             "category": "things", "stock": 5, "archived": False, "created_at": NOW,
-             "updated_at": NOW, "rating_count": 0, "rating_total": 0}
-            for n in range(2000)])
-        await connection.execute(text("ANALYZE products"))
+        await add_analyzed_catalog(connection)
     catalog = SqlProductCatalog(engine)
     assert await catalog.get_visible(made[0].id) == made[0]  # the pool is made
     for _ in range(12):  # the plan cache tries custom plans five times first
@@ -275,12 +274,5 @@ async def test_the_statements_of_several_ids_keep_a_generic_plan_by_key(
         if "FROM products" in row["statement"] and "$4" in row["statement"]]
     assert len(plans) == 1 and "$5" not in plans[0]["statement"], plans  # 3 ids -> 4
     assert plans[0]["generic_plans"] >= 6, plans
-    async with engine.connect() as other:
-        raw = await other.get_raw_connection()
-        driver = raw.driver_connection
-        assert driver is not None
-        await driver.execute("SET plan_cache_mode = force_generic_plan")
-        plan = "\n".join(row[0] for row in await driver.fetch(
-            "EXPLAIN " + plans[0]["statement"], *[p.id for p in made[:4]]))
-        await driver.execute("RESET plan_cache_mode")
+    plan = await generic_plan(engine, plans[0]["statement"], [p.id for p in made[:4]])
     assert_reads_products_by_key(plan)

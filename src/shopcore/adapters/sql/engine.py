@@ -30,8 +30,9 @@ def create_engine(
     most ``pool_timeout`` seconds for a connection; connections older than
     ``pool_recycle`` seconds (0: never) are replaced, and a connection that sat in the
     pool for :data:`PING_AFTER_IDLE_S` or longer is pinged before use (replaced if dead).
-    The catalog's direct reads (``postgres_direct``) keep a pool of their own of up to
-    ``pool_size`` more: size the pools so that processes x (2 x pool_size +
+    The engine's direct connections (``postgres_direct``: the catalog's reads by id and
+    the statements of autocommit and read-only units of work) are a pool of their own of
+    up to ``pool_size`` more: size the pools so that processes x (2 x pool_size +
     max_overflow) stays below the server's ``max_connections``.
 
     On SQLite the statements run on the event loop's thread (``sqlite_inline``: no

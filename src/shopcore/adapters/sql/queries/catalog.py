@@ -127,7 +127,7 @@ class SqlProductCatalog:
 
     async def _read_visible(self, ids: Sequence[int]) -> dict[int, Any] | None:
         """The rows of the visible products among ``ids`` by id, in one statement on
-        PostgreSQL's direct reader (None: the engine must answer)."""
+        PostgreSQL's direct connections (None: the engine must answer)."""
         assert self._postgres_direct is not None
         size = 1 << (len(ids) - 1).bit_length()  # a few statements, each prepared once
         prepared = self._by_ids.get(size)
