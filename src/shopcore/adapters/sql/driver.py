@@ -192,14 +192,8 @@ async def _on_lease(connection: AutocommitConnection, lease: Lease, sql: str, ki
     engine = connection.sync_engine
     if engine._has_events:
         engine.dispatch.before_cursor_execute(None, None, sql, arguments, None, kind == _MANY)
-    driver = lease.connection
     try:
-        if kind == _FETCH:
-            result = await driver.fetch(sql, *arguments)
-        elif kind == _MANY:
-            result = await driver.executemany(sql, arguments)
-        else:
-            result = _affected(await driver.execute(sql, *arguments))
+        result = await _on_driver(lease.connection, sql, kind, arguments)
     except BaseException as error:
         connection.direct.release(lease, error)
         if isinstance(error, _ASYNCPG_ERRORS):
@@ -243,16 +237,21 @@ async def _on_asyncpg(sync: Connection, sql: str, kind: str, arguments: list[Any
         try:
             if not adapter._started:
                 await adapter._start_transaction()
-            if kind == _FETCH:
-                return await driver.fetch(sql, *arguments)
-            if kind == _MANY:
-                return await driver.executemany(sql, arguments)
-            return _affected(await driver.execute(sql, *arguments))
+            return await _on_driver(driver, sql, kind, arguments)
         except _ASYNCPG_ERRORS as error:
             adapter._handle_exception(error)  # raises the dialect's translation
             raise
     except dialect.loaded_dbapi.Error as error:
         raise await _wrapped(sync, sql, arguments, error) from error
+
+
+async def _on_driver(driver: Any, sql: str, kind: str, arguments: list[Any]) -> Any:
+    """The statement on an asyncpg connection: its rows, or the rows it affected."""
+    if kind == _FETCH:
+        return await driver.fetch(sql, *arguments)
+    if kind == _MANY:
+        return await driver.executemany(sql, arguments)
+    return _affected(await driver.execute(sql, *arguments))
 
 
 def _affected(status: str) -> int:
