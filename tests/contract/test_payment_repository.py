@@ -95,15 +95,39 @@ async def test_save_is_conditional_on_the_previous_status(uow: UnitOfWorkFactory
     later = NOW + timedelta(minutes=3)
     captured = payment.capture("pay_A", payment.amount, later)
     async with uow() as work:
-        assert await work.payments.save(captured, previous=PaymentStatus.CREATED)
-        assert not await work.payments.save(payment.fail("pay_B", later),
-                                            previous=PaymentStatus.CREATED)
+        assert await work.payments.save(captured, previous=payment)
+        assert not await work.payments.save(payment.fail("pay_B", later), previous=payment)
         await work.commit()
     async with uow() as work:
         stored = await work.payments.get(payment.id)
     assert stored == captured
     assert stored is not None and stored.provider_payment_id == "pay_A"
     assert stored.updated_at == later
+
+
+async def test_save_is_conditional_on_the_previous_refund_attempt(
+    uow: UnitOfWorkFactory,
+) -> None:
+    (order,) = await placed_orders(uow)
+    accepted = a_payment(order).capture("pay_A", order.total, NOW).owe_refund(NOW) \
+        .refund_accepted("rfnd_1", NOW)
+    async with uow() as work:
+        await work.payments.add(accepted)
+        await work.commit()
+    later = NOW + timedelta(hours=1)
+    failed = accepted.refund_failed(later)
+    async with uow() as work:
+        assert await work.payments.save(failed, previous=accepted)
+        # the answer to the first attempt, recorded late, finds the payment moved on
+        assert not await work.payments.save(accepted.refund_accepted("rfnd_1", later),
+                                            previous=accepted)
+        await work.commit()
+    async with uow() as work:
+        stored = await work.payments.get(accepted.id)
+        assert [p.id for p in await work.payments.refunds_to_request(10)] == [accepted.id]
+    assert stored == failed
+    assert stored is not None and stored.refund_attempt == 1
+    assert stored.provider_refund_id is None and stored.status is PaymentStatus.REFUND_PENDING
 
 
 async def test_refunds_to_request_lists_owed_refunds_never_accepted(

@@ -248,6 +248,44 @@ async def test_a_refused_refund_keeps_the_order_paid_until_cancelling_again_succ
     assert len(gateway.refunds) == 1  # the retry reused the refund's idempotency key
 
 
+async def test_a_refund_that_fails_after_it_was_accepted_is_owed_and_asked_again(
+    api: Api, gateway: FakePaymentGateway,
+) -> None:
+    alice = await api.login(ALICE)
+    product = await api.add_product(stock=10)
+    order_id = await place_order(api, alice, product)
+    checkout = (await pay(api, alice, order_id)).json()
+    await webhook(api, gateway, "payment.captured", checkout)
+    gateway.processes_refunds = False
+    answer = await api.client.post("/api/order/cancel/", headers=alice,
+                                   json={"order_id": order_id})
+    assert answer.status_code == 200 and answer.json()["status"] == "cancelled"
+    (first,) = gateway.refunds.values()
+
+    def refund_event(event: str, refund_id: str) -> bytes:
+        return gateway.webhook_body(
+            event, checkout["provider_order_id"], Money(checkout["amount_minor"]),
+            provider_payment_id="pay_fake0000000001", refund_id=refund_id)
+
+    failed = await webhook(api, gateway, "refund.failed", checkout, event_id="evt_failed",
+                           body=refund_event("refund.failed", first.refund_id))
+    assert failed.status_code == 200 and failed.json() == {"status": "processed"}
+    async with api.container.unit_of_work() as uow:
+        owed = await uow.payments.get_for_order(order_id)
+    assert owed is not None and owed.status is PaymentStatus.REFUND_PENDING
+    assert (owed.provider_refund_id, owed.refund_attempt) == (None, 1)
+
+    retried = await api.container.retry_refunds()(10)
+    assert (retried.attempted, retried.accepted) == (1, 1)
+    second = list(gateway.refunds.values())[1]
+    assert second.refund_id != first.refund_id and second.amount == Money(3_999_800)
+    done = await webhook(api, gateway, "refund.processed", checkout, event_id="evt_done",
+                         body=refund_event("refund.processed", second.refund_id))
+    assert done.json() == {"status": "processed"}
+    assert await payment_status(api, order_id) is PaymentStatus.REFUNDED
+    assert await order_status(api, alice, order_id) == "cancelled"
+
+
 async def test_the_openapi_document_describes_the_payment_routes(api: Api) -> None:
     doc = (await api.client.get("/schema/openapi.json")).json()
     pay_route = doc["paths"]["/api/orders/{order_id}/pay/"]["post"]

@@ -290,6 +290,23 @@ def test_the_documented_refund_processed_sample_is_read() -> None:
     assert event.refund_id == "rfnd_FS8TWyPrCsa0OB" and event.amount == Money(50000)
 
 
+def test_a_refund_failed_event_is_read_like_the_documented_refund_events() -> None:
+    # Razorpay documents no refund.failed sample: its refund events share one shape, and
+    # a failed refund is one with status "failed" (its payment still captured).
+    document = json.loads(json.dumps(REFUND_PROCESSED_SAMPLE))
+    document["event"] = "refund.failed"
+    document["payload"]["refund"]["entity"]["status"] = "failed"
+    document["payload"]["payment"]["entity"].update(
+        status="captured", amount_refunded=0, refund_status=None)
+    event = read_razorpay_event(json.dumps(document).encode())
+    assert event.kind is PaymentEventKind.REFUND_FAILED and event.name == "refund.failed"
+    assert event.provider_order_id == "order_FPoIeimWki9j8A"
+    assert event.refund_id == "rfnd_FS8TWyPrCsa0OB" and event.amount == Money(50000)
+    del document["payload"]["refund"]
+    with pytest.raises(MalformedWebhook):
+        read_razorpay_event(json.dumps(document).encode())
+
+
 def test_events_we_do_not_act_on_are_read_without_their_payload() -> None:
     event = read_razorpay_event(b'{"event": "order.paid", "payload": {}}')
     assert event.kind is None and event.name == "order.paid"

@@ -72,7 +72,7 @@ def read_razorpay_event(raw_body: bytes) -> ProviderEvent:
         return ProviderEvent(name=name, kind=None)
     payment = _entity(document, "payment")
     provider_order_id = _optional_id(payment.get("order_id"))
-    if kind is PaymentEventKind.REFUND_PROCESSED:
+    if kind in (PaymentEventKind.REFUND_PROCESSED, PaymentEventKind.REFUND_FAILED):
         refund = _entity(document, "refund")
         return ProviderEvent(
             name=name, kind=kind, provider_order_id=provider_order_id,

@@ -137,6 +137,9 @@ class Payment:
     provider_refund_id: str | None
     created_at: datetime
     updated_at: datetime
+    refund_attempt: int = 0
+    """How many refunds of this payment the provider accepted and then failed: each
+    new attempt asks with a new idempotency key (:attr:`refund_key`)."""
 
     @classmethod
     def start(
@@ -184,6 +187,14 @@ class Payment:
             raise InvalidPaymentTransition(self.status, PaymentStatus.REFUND_PENDING)
         return replace(self, provider_refund_id=provider_refund_id, updated_at=now)
 
+    def refund_failed(self, now: datetime) -> Payment:
+        """The provider failed the refund it had accepted: the money is still owed and
+        the next request is a new attempt, without a refund id, under a new key."""
+        if self.status is not PaymentStatus.REFUND_PENDING or self.provider_refund_id is None:
+            raise InvalidPaymentTransition(self.status, PaymentStatus.REFUND_PENDING)
+        return replace(self, provider_refund_id=None, refund_attempt=self.refund_attempt + 1,
+                       updated_at=now)
+
     def refunded(self, provider_refund_id: str | None, amount: Money, now: datetime) -> Payment:
         """The provider processed a refund of ``amount``, which must be the whole payment
         (``PaymentAmountMismatch`` for a partial refund)."""
@@ -205,9 +216,13 @@ class Payment:
 
     @property
     def refund_key(self) -> str:
-        """The idempotency key of this payment's (one, full) refund: asking twice with
-        it never refunds twice."""
-        return f"shopcore-refund-{self.id}"
+        """The idempotency key of this payment's (one, full) refund in its current
+        attempt: asking twice with it never refunds twice. The provider answers a key
+        with the refund first made with it, even a failed one, so a new attempt (after
+        :meth:`refund_failed`) has a key of its own."""
+        if self.refund_attempt == 0:
+            return f"shopcore-refund-{self.id}"
+        return f"shopcore-refund-{self.id}-{self.refund_attempt}"
 
     def _ensure_amount(self, amount: Money) -> None:
         if amount != self.amount:

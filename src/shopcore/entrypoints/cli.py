@@ -61,7 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     payments = commands.add_parser("payments", help="payments")
     payment_commands = payments.add_subparsers(dest="payments_command", required=True)
     retry = payment_commands.add_parser(
-        "retry-refunds", help="ask the payment provider again for refunds it never accepted")
+        "retry-refunds",
+        help="ask the payment provider again for refunds it never accepted or failed")
     retry.add_argument("--limit", type=int, default=100, help="at most this many (default 100)")
     retry.set_defaults(run=_retry_refunds)
     return parser

@@ -19,6 +19,7 @@ from shopcore.application.ports.payments import (
     InvalidWebhookSignature,
     MalformedWebhook,
     PaymentExists,
+    ProviderRefund,
 )
 from shopcore.application.shopping.add_to_cart import AddToCartCommand
 from shopcore.application.shopping.addresses import ShippingAddressInput
@@ -73,11 +74,12 @@ async def pay(shop: InMemoryShop, order: Order) -> Checkout:
 async def send(shop: InMemoryShop, event: str, checkout: Checkout, *,
                amount: Money | None = None, event_id: str | None = "evt_1",
                payment_id: str = "pay_A", refund_amount: Money | None = None,
-               ) -> WebhookOutcome:
+               refund_id: str = "rfnd_fake0000000001") -> WebhookOutcome:
     """A webhook signed with the fake's secret, as Razorpay would send it."""
     gateway = shop.payment_gateway
     body = gateway.webhook_body(event, checkout.provider_order_id, amount or checkout.amount,
-                                provider_payment_id=payment_id, refund_amount=refund_amount)
+                                provider_payment_id=payment_id, refund_amount=refund_amount,
+                                refund_id=refund_id)
     return await shop.handle_razorpay_webhook(
         HandleRazorpayWebhookCommand(body, gateway.sign_webhook(body), event_id))
 
@@ -394,6 +396,82 @@ async def test_a_pending_refund_completes_with_the_refund_processed_event(
     assert await send(shop, "refund.processed", checkout,
                       event_id="evt_refund") is WebhookOutcome.PROCESSED
     assert await state(shop, order) == (OrderStatus.CANCELLED, PaymentStatus.REFUNDED)
+
+
+async def payment_of(shop: InMemoryShop, order: Order) -> Payment:
+    async with shop.database.unit_of_work() as work:
+        payment = await work.payments.get_for_order(order.id)
+    assert payment is not None
+    return payment
+
+
+async def test_a_refund_that_fails_after_it_was_accepted_is_asked_again_under_a_new_key(
+    shop: InMemoryShop,
+) -> None:
+    order, checkout = await paid_order(shop)
+    gateway = shop.payment_gateway
+    gateway.processes_refunds = False
+    await shop.cancel_order(CancelOrderCommand(BUYER, order.id))
+    ((first_key, first),) = gateway.refunds.items()
+    assert await send(shop, "refund.failed", checkout, event_id="evt_other",
+                      refund_id="rfnd_other0000001") is WebhookOutcome.IGNORED
+    assert (await payment_of(shop, order)).provider_refund_id == first.refund_id
+    failed = await send(shop, "refund.failed", checkout, event_id="evt_failed",
+                        refund_id=first.refund_id)
+    assert failed is WebhookOutcome.PROCESSED
+    owed = await payment_of(shop, order)
+    assert (owed.status, owed.provider_refund_id, owed.refund_attempt) == (
+        PaymentStatus.REFUND_PENDING, None, 1)
+    assert await state(shop, order) == (OrderStatus.CANCELLED, PaymentStatus.REFUND_PENDING)
+    assert await send(shop, "refund.failed", checkout, event_id="evt_failed",
+                      refund_id=first.refund_id) is WebhookOutcome.DUPLICATE
+    assert gateway.refund_calls == 1  # asked again later, not at once
+
+    retried = await shop.retry_refunds()
+    assert (retried.attempted, retried.accepted) == (1, 1)
+    second_key, second = list(gateway.refunds.items())[1]
+    assert second_key != first_key and second.refund_id != first.refund_id
+    assert second.amount == order.total
+    assert (await payment_of(shop, order)).provider_refund_id == second.refund_id
+    assert (await shop.retry_refunds()).attempted == 0  # accepted: waiting for the provider
+    late = await send(shop, "refund.failed", checkout, event_id="evt_failed_late",
+                      refund_id=first.refund_id)
+    assert late is WebhookOutcome.IGNORED  # the first refund's news, again: stale
+    assert await send(shop, "refund.processed", checkout, event_id="evt_done",
+                      refund_id=second.refund_id) is WebhookOutcome.PROCESSED
+    assert await state(shop, order) == (OrderStatus.CANCELLED, PaymentStatus.REFUNDED)
+    assert await send(shop, "refund.failed", checkout, event_id="evt_after",
+                      refund_id=second.refund_id) is WebhookOutcome.IGNORED
+    assert await state(shop, order) == (OrderStatus.CANCELLED, PaymentStatus.REFUNDED)
+
+
+async def test_an_answer_to_an_attempt_that_failed_meanwhile_is_not_recorded(
+    shop: InMemoryShop, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    order, checkout = await paid_order(shop)
+    gateway = shop.payment_gateway
+    gateway.processes_refunds, gateway.failing_refunds = False, True
+    with pytest.raises(RefundFailed):
+        await shop.cancel_order(CancelOrderCommand(BUYER, order.id))
+    gateway.failing_refunds = False
+    refund = gateway.refund
+
+    async def answer_slowly(provider_payment_id: str, amount: Money,
+                            idempotency_key: str) -> ProviderRefund:
+        """While this answer travels, another run records the same refund, which then
+        fails."""
+        accepted = await refund(provider_payment_id, amount, idempotency_key)
+        if gateway.refund_calls == 2:
+            assert (await shop.retry_refunds()).accepted == 1
+            assert await send(shop, "refund.failed", checkout, event_id="evt_failed",
+                              refund_id=accepted.refund_id) is WebhookOutcome.PROCESSED
+        return accepted
+
+    monkeypatch.setattr(gateway, "refund", answer_slowly)
+    assert (await shop.retry_refunds()).accepted == 1
+    owed = await payment_of(shop, order)
+    assert (owed.status, owed.provider_refund_id, owed.refund_attempt) == (
+        PaymentStatus.REFUND_PENDING, None, 1)  # still owed, in its second attempt
 
 
 async def test_cancelling_an_unpaid_order_asks_for_no_refund(shop: InMemoryShop) -> None:

@@ -188,6 +188,28 @@ def test_the_refund_key_is_stable_and_acceptable_to_razorpay() -> None:
     assert len(key) >= 10 and key.replace("-", "").replace("_", "").isalnum()
 
 
+def test_a_refund_that_failed_is_owed_again_in_a_new_attempt_with_a_new_key() -> None:
+    accepted = a_payment(S.REFUND_PENDING, provider_refund_id="rfnd_1")
+    failed = accepted.refund_failed(LATER)
+    again = failed.refund_accepted("rfnd_2", LATER).refund_failed(LATER)
+    assert (failed.status, failed.provider_refund_id, failed.refund_attempt) == (
+        S.REFUND_PENDING, None, 1)
+    assert failed.updated_at == LATER and again.refund_attempt == 2
+    keys = {accepted.refund_key, failed.refund_key, again.refund_key}
+    assert len(keys) == 3
+    assert all(len(key) >= 10 and key.replace("-", "").replace("_", "").isalnum()
+               for key in keys)
+
+
+@pytest.mark.parametrize("payment", [
+    a_payment(S.REFUND_PENDING), a_payment(S.CAPTURED, provider_refund_id="rfnd_1"),
+    a_payment(S.REFUNDED, provider_refund_id="rfnd_1")], ids=["not accepted", "captured",
+                                                              "refunded"])
+def test_only_an_accepted_refund_can_fail(payment: Payment) -> None:
+    with pytest.raises(InvalidPaymentTransition):
+        payment.refund_failed(LATER)
+
+
 # --- paying the order --------------------------------------------------------------------
 
 def test_a_captured_payment_of_the_exact_total_pays_its_order() -> None:

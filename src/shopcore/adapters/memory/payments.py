@@ -52,9 +52,10 @@ class MemoryPaymentRepository:
         return next((p for p in self._payments.values()
                      if p.provider_order_id == provider_order_id), None)
 
-    async def save(self, payment: Payment, previous: PaymentStatus) -> bool:
+    async def save(self, payment: Payment, previous: Payment) -> bool:
         current = self._payments.get(payment.id)
-        if current is None or current.status is not previous:
+        if (current is None or current.status is not previous.status
+                or current.refund_attempt != previous.refund_attempt):
             return False
         self._payments[payment.id] = payment
         return True
@@ -190,7 +191,8 @@ class FakePaymentGateway:
             payload["refund"] = {"entity": {
                 "id": refund_id, "entity": "refund", "amount": refunded.minor,
                 "currency": refunded.currency, "payment_id": provider_payment_id,
-                "status": "processed", "created_at": 1_767_261_700}}
+                "status": "failed" if event == "refund.failed" else "processed",
+                "created_at": 1_767_261_700}}
             contains = ["refund", "payment"]
         document = {"entity": "event", "account_id": "acc_fake", "event": event,
                     "contains": contains, "payload": payload, "created_at": 1_767_261_800}

@@ -215,6 +215,7 @@ payments = Table(
     Column("provider_refund_id", String(64), nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    Column("refund_attempt", Integer, nullable=False, server_default=text("0")),
     UniqueConstraint("order_id", name="uq_payments_order_id"),
     UniqueConstraint("provider_order_id", name="uq_payments_provider_order_id"),
     CheckConstraint("amount_minor > 0", name="amount_positive"),

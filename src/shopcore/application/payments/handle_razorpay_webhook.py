@@ -85,7 +85,10 @@ class HandleRazorpayWebhook:
     - ``payment.captured`` for exactly the payment's amount and currency captures it
       and moves its placed order to ``paid`` (through the order's transition table);
       for an order cancelled meanwhile the money is owed back and refunded at once;
-    - ``refund.processed`` for the whole amount marks the payment refunded.
+    - ``refund.processed`` for the whole amount marks the payment refunded;
+    - ``refund.failed`` of the refund the payment waits for leaves the money owed, to be
+      asked for again in a new attempt (``RetryRefunds``, or cancelling again); not at
+      once, since a refund the provider just failed would likely fail again.
 
     Events never move a payment backwards: stale ones are acknowledged and ignored.
     Events without an ``X-Razorpay-Event-Id`` are known by the SHA-256 of their body.
@@ -137,6 +140,8 @@ class HandleRazorpayWebhook:
 
     async def _move(self, uow: UnitOfWork, payment: Payment, event: ProviderEvent) -> _Applied:
         assert event.kind is not None and event.amount is not None
+        if event.kind is PaymentEventKind.REFUND_FAILED:
+            return await self._fail_refund(uow, payment, event)
         target = _TARGETS[event.kind]
         if is_stale(payment.status, target) or not can_move(payment.status, target):
             log.info("payment %s is %s: %s ignored", payment.id, payment.status, event.name)
@@ -151,9 +156,25 @@ class HandleRazorpayWebhook:
         refund_due = None
         if moved.status is PaymentStatus.CAPTURED:
             moved, refund_due = await self._settle_order(uow, moved, now)
-        if not await uow.payments.save(moved, previous=payment.status):
+        if not await uow.payments.save(moved, previous=payment):
             raise ConcurrentUpdate()
         return _Applied(WebhookOutcome.PROCESSED, refund_due)
+
+    async def _fail_refund(self, uow: UnitOfWork, payment: Payment,
+                           event: ProviderEvent) -> _Applied:
+        if (payment.status is not PaymentStatus.REFUND_PENDING
+                or payment.provider_refund_id is None
+                or payment.provider_refund_id != event.refund_id):
+            log.info("payment %s is %s with refund %s: %s of refund %s ignored", payment.id,
+                     payment.status, payment.provider_refund_id, event.name, event.refund_id)
+            return _Applied(WebhookOutcome.IGNORED)
+        failed = payment.refund_failed(self._clock.now())
+        if not await uow.payments.save(failed, previous=payment):
+            raise ConcurrentUpdate()
+        log.error("refund %s of payment %s (order %s) failed at the provider: the money is "
+                  "still owed; `shopcore payments retry-refunds` asks again", event.refund_id,
+                  payment.id, payment.order_id)
+        return _Applied(WebhookOutcome.PROCESSED)
 
     async def _settle_order(self, uow: UnitOfWork, captured: Payment,
                             now: datetime) -> tuple[Payment, Payment | None]:

@@ -1,10 +1,11 @@
 """Refunds: giving back the money of a paid order before it is cancelled, and asking
-again for refunds the provider never accepted.
+again for refunds the provider never accepted, or accepted and then failed.
 
 Money moves outside any database transaction: the debt is first recorded
 (``refund_pending``, committed), then the provider is asked, then its answer is
-recorded. Every request for one payment carries the same idempotency key, so asking
-again after a timeout (whose refund may have gone through) never refunds twice.
+recorded. Every request of one attempt carries the same idempotency key, so asking
+again after a timeout (whose refund may have gone through) never refunds twice; only a
+refund the provider failed starts a new attempt, with a key of its own.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import logging
 from dataclasses import dataclass
 
 from shopcore.application.ports.common import Clock
-from shopcore.application.ports.payments import PaymentGateway
+from shopcore.application.ports.payments import PaymentGateway, ProviderRefund
 from shopcore.application.ports.unit_of_work import ConcurrentUpdate, UnitOfWorkFactory
 from shopcore.application.shopping.retrying import retry_on_concurrent_update
 from shopcore.domain.ordering import OrderStatus
@@ -58,8 +59,7 @@ class PaymentRefunds:
             log.warning("refund of payment %s (order %s) not accepted; it stays refund_pending",
                         payment.id, payment.order_id)
             return False
-        await retry_on_concurrent_update(
-            lambda: self._record_refund(payment.id, refund.refund_id, refund.processed))
+        await retry_on_concurrent_update(lambda: self._record_refund(payment, refund))
         return True
 
     async def _owe_refund(self, user_id: str, order_id: str) -> Payment | None:
@@ -78,25 +78,29 @@ class PaymentRefunds:
             if payment.status is PaymentStatus.REFUND_PENDING:
                 return payment
             owed = payment.owe_refund(self._clock.now())
-            if not await uow.payments.save(owed, previous=payment.status):
+            if not await uow.payments.save(owed, previous=payment):
                 raise ConcurrentUpdate()
             await uow.commit()
         log.info("payment %s of order %s owes a refund", owed.id, order_id)
         return owed
 
-    async def _record_refund(self, payment_id: str, refund_id: str, processed: bool) -> None:
+    async def _record_refund(self, requested: Payment, refund: ProviderRefund) -> None:
+        """Record the provider's answer to the refund asked for ``requested``, unless
+        the payment moved on meanwhile: refunded (a ``refund.processed`` webhook got
+        here first), or in a later attempt (this refund failed already)."""
         async with self._uow() as uow:
-            payment = await uow.payments.get(payment_id)
-            if payment is None or payment.status is not PaymentStatus.REFUND_PENDING:
-                return  # a refund.processed webhook got here first
+            payment = await uow.payments.get(requested.id)
+            if (payment is None or payment.status is not PaymentStatus.REFUND_PENDING
+                    or payment.refund_attempt != requested.refund_attempt):
+                return
             now = self._clock.now()
-            recorded = (payment.refunded(refund_id, payment.amount, now) if processed
-                        else payment.refund_accepted(refund_id, now))
-            if not await uow.payments.save(recorded, previous=payment.status):
+            recorded = (payment.refunded(refund.refund_id, payment.amount, now)
+                        if refund.processed else payment.refund_accepted(refund.refund_id, now))
+            if not await uow.payments.save(recorded, previous=payment):
                 raise ConcurrentUpdate()
             await uow.commit()
-        log.info("refund %s of payment %s accepted (%s)", refund_id, payment_id,
-                 "processed" if processed else "pending")
+        log.info("refund %s of payment %s accepted (%s)", refund.refund_id, requested.id,
+                 "processed" if refund.processed else "pending")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,9 +112,9 @@ class RetriedRefunds:
 
 
 class RetryRefunds:
-    """Asks again for every refund still owed and never accepted by the provider (the
-    provider failed when the order was cancelled, or a payment was captured for an
-    order that was already cancelled)."""
+    """Asks again for every refund still owed and not accepted by the provider in its
+    current attempt (the provider failed when the order was cancelled, a payment was
+    captured for an order that was already cancelled, or an accepted refund failed)."""
 
     def __init__(self, uow: UnitOfWorkFactory, refunds: PaymentRefunds) -> None:
         self._uow = uow

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from shopcore.domain.errors import DomainError
 from shopcore.domain.money import Money
-from shopcore.domain.payments import Payment, PaymentStatus
+from shopcore.domain.payments import Payment
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +37,7 @@ class PaymentEventKind(enum.StrEnum):
     CAPTURED = "payment.captured"
     FAILED = "payment.failed"
     REFUND_PROCESSED = "refund.processed"
+    REFUND_FAILED = "refund.failed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +45,7 @@ class ProviderEvent:
     """A webhook, read into the provider-neutral facts we act on.
 
     ``kind`` is ``None`` for events we do not act on (``name`` says which). For payment
-    events ``amount`` is the payment's; for ``refund.processed`` it is the refund's.
+    events ``amount`` is the payment's; for refund events it is the refund's.
     """
 
     name: str
@@ -144,9 +145,10 @@ class PaymentRepository(Protocol):
 
     async def get_by_provider_order_id(self, provider_order_id: str) -> Payment | None: ...
 
-    async def save(self, payment: Payment, previous: PaymentStatus) -> bool:
-        """Store the payment's status, provider ids and ``updated_at`` if its stored
-        status is still ``previous``; ``False`` (nothing changed) otherwise. Atomic."""
+    async def save(self, payment: Payment, previous: Payment) -> bool:
+        """Store the payment's status, provider ids, refund attempt and ``updated_at`` if
+        its stored status and refund attempt are still ``previous``'s (the payment as it
+        was read); ``False`` (nothing changed) otherwise. Atomic."""
         ...
 
     async def refunds_to_request(self, limit: int) -> Sequence[Payment]:

@@ -39,6 +39,7 @@ class SqlPaymentRepository:
             "provider_order_id": payment.provider_order_id,
             "provider_payment_id": payment.provider_payment_id,
             "provider_refund_id": payment.provider_refund_id,
+            "refund_attempt": payment.refund_attempt,
             "created_at": payment.created_at, "updated_at": payment.updated_at,
         })
         if inserted != 1:
@@ -54,13 +55,15 @@ class SqlPaymentRepository:
         return await self._one(payments.c.provider_order_id == provider_order_id,
                                provider_order_id)
 
-    async def save(self, payment: Payment, previous: PaymentStatus) -> bool:
+    async def save(self, payment: Payment, previous: Payment) -> bool:
         result = await self._connection.execute(
             update(payments)
-            .where(payments.c.id == payment.id, payments.c.status == previous.value)
+            .where(payments.c.id == payment.id, payments.c.status == previous.status.value,
+                   payments.c.refund_attempt == previous.refund_attempt)
             .values(status=payment.status.value,
                     provider_payment_id=payment.provider_payment_id,
                     provider_refund_id=payment.provider_refund_id,
+                    refund_attempt=payment.refund_attempt,
                     updated_at=payment.updated_at))
         return bool(result.rowcount == 1)
 
@@ -103,5 +106,5 @@ def _payment(row: Any) -> Payment:
         status=PaymentStatus(row.status), provider=row.provider,
         provider_order_id=row.provider_order_id, provider_payment_id=row.provider_payment_id,
         provider_refund_id=row.provider_refund_id, created_at=row.created_at,
-        updated_at=row.updated_at,
+        updated_at=row.updated_at, refund_attempt=row.refund_attempt,
     )
