@@ -54,6 +54,7 @@ from shopcore.application.catalog.most_bought import MostBoughtProducts
 from shopcore.application.catalog.search_products import SearchProducts
 from shopcore.application.catalog.seed_demo_catalog import SeedDemoCatalog
 from shopcore.application.catalog.update_product import UpdateProduct
+from shopcore.application.payments.confirm_checkout import ConfirmCheckout
 from shopcore.application.payments.handle_razorpay_webhook import HandleRazorpayWebhook
 from shopcore.application.payments.pay_for_order import PayForOrder
 from shopcore.application.payments.refunds import PaymentRefunds, RetryRefunds
@@ -170,6 +171,7 @@ class InMemoryShop(ShopUseCases):
         self.list_reviews = ListReviews(uow)
         # payments
         self.pay_for_order = PayForOrder(uow, self.payment_gateway, self.clock, self.ids)
+        self.confirm_checkout = ConfirmCheckout(uow, self.payment_gateway, self.clock)
         self.handle_razorpay_webhook = HandleRazorpayWebhook(
             uow, self.payment_gateway, self.payment_refunds, self.clock)
         self.retry_refunds = RetryRefunds(uow, self.payment_refunds)

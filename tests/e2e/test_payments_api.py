@@ -286,6 +286,44 @@ async def test_a_refund_that_fails_after_it_was_accepted_is_owed_and_asked_again
     assert await order_status(api, alice, order_id) == "cancelled"
 
 
+async def test_the_checkout_answer_is_confirmed_and_the_webhook_pays_the_order(
+    api: Api, gateway: FakePaymentGateway,
+) -> None:
+    alice, bob = await api.login(ALICE), await api.login(BOB)
+    product = await api.add_product(stock=10)
+    order_id = await place_order(api, alice, product)
+    checkout = (await pay(api, alice, order_id)).json()
+    path = f"/api/orders/{order_id}/pay/confirm/"
+    answer_of_checkout = {
+        "razorpay_payment_id": "pay_fake0000000001",
+        "razorpay_order_id": checkout["provider_order_id"],
+        "razorpay_signature": gateway.sign_checkout(checkout["provider_order_id"],
+                                                    "pay_fake0000000001")}
+
+    forged = {**answer_of_checkout, "razorpay_signature": "ab" * 32}
+    assert_problem(await api.client.post(path, headers=alice, json=forged),
+                   400, "invalid_signature")
+    for bad in ({**answer_of_checkout, "razorpay_signature": "not hex"},
+                {**answer_of_checkout, "razorpay_payment_id": "x" * 65},
+                {**answer_of_checkout, "extra": 1},
+                {"razorpay_payment_id": "pay_fake0000000001"}):
+        assert_problem(await api.client.post(path, headers=alice, json=bad),
+                       422, "validation_error")
+    assert_problem(await api.client.post(path, headers=bob, json=answer_of_checkout),
+                   404, "not_found")
+    assert (await api.client.post(path, json=answer_of_checkout)).status_code == 401
+    assert await payment_status(api, order_id) is PaymentStatus.CREATED
+
+    confirmed = await api.client.post(path, headers=alice, json=answer_of_checkout)
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json() == {**checkout, "status": "authorized"}
+    assert await order_status(api, alice, order_id) == "placed"
+    await webhook(api, gateway, "payment.captured", checkout)
+    assert await order_status(api, alice, order_id) == "paid"
+    again = await api.client.post(path, headers=alice, json=answer_of_checkout)
+    assert again.status_code == 200 and again.json()["status"] == "captured"
+
+
 async def test_the_openapi_document_describes_the_payment_routes(api: Api) -> None:
     doc = (await api.client.get("/schema/openapi.json")).json()
     pay_route = doc["paths"]["/api/orders/{order_id}/pay/"]["post"]
@@ -295,6 +333,9 @@ async def test_the_openapi_document_describes_the_payment_routes(api: Api) -> No
     assert {"200", "401", "404", "409", "502"} <= pay_route["responses"].keys()
     assert {"200", "400"} <= hook["responses"].keys()
     assert "502" in doc["paths"]["/api/order/cancel/"]["post"]["responses"]
+    confirm = doc["paths"]["/api/orders/{order_id}/pay/confirm/"]["post"]
+    assert confirm["security"] == [{"BearerToken": []}]
+    assert {"200", "400", "401", "404", "422"} <= confirm["responses"].keys()
 
 
 async def test_the_same_event_delivered_concurrently_is_handled_once(

@@ -41,6 +41,7 @@ from shopcore.application.catalog.update_product import UpdateProduct, UpdatePro
 from shopcore.application.pagination import MAX_PAGE, MAX_PAGE_SIZE, Page, PageRequest
 
 # payments
+from shopcore.application.payments.confirm_checkout import ConfirmCheckout, ConfirmCheckoutCommand
 from shopcore.application.payments.handle_razorpay_webhook import (
     HandleRazorpayWebhook,
     HandleRazorpayWebhookCommand,
@@ -64,6 +65,7 @@ from shopcore.application.ports import (
     IdGenerator,
     ImageStore,
     ImageTooLarge,
+    InvalidCheckoutSignature,
     InvalidWebhookSignature,
     KeyedOrder,
     LockedCart,
@@ -209,6 +211,8 @@ __all__ = [
     "WishlistAdded",
     # payments
     "Checkout",
+    "ConfirmCheckout",
+    "ConfirmCheckoutCommand",
     "HandleRazorpayWebhook",
     "HandleRazorpayWebhookCommand",
     "PayForOrder",
@@ -235,6 +239,7 @@ __all__ = [
     "IdempotencyRecord",
     "ImageStore",
     "ImageTooLarge",
+    "InvalidCheckoutSignature",
     "InvalidWebhookSignature",
     "KeyedOrder",
     "CartSnapshot",

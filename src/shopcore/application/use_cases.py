@@ -25,6 +25,7 @@ from shopcore.application.catalog.most_bought import MostBoughtProducts
 from shopcore.application.catalog.search_products import SearchProducts
 from shopcore.application.catalog.seed_demo_catalog import SeedDemoCatalog
 from shopcore.application.catalog.update_product import UpdateProduct
+from shopcore.application.payments.confirm_checkout import ConfirmCheckout
 from shopcore.application.payments.handle_razorpay_webhook import HandleRazorpayWebhook
 from shopcore.application.payments.pay_for_order import PayForOrder
 from shopcore.application.payments.refunds import RetryRefunds
@@ -86,6 +87,7 @@ class ShopUseCases:
     list_reviews: ListReviews
     # payments
     pay_for_order: PayForOrder
+    confirm_checkout: ConfirmCheckout
     handle_razorpay_webhook: HandleRazorpayWebhook
     retry_refunds: RetryRefunds
 

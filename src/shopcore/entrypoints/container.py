@@ -37,6 +37,7 @@ from shopcore.application.catalog.most_bought import MostBoughtProducts
 from shopcore.application.catalog.search_products import SearchProducts
 from shopcore.application.catalog.seed_demo_catalog import SeedDemoCatalog
 from shopcore.application.catalog.update_product import UpdateProduct
+from shopcore.application.payments.confirm_checkout import ConfirmCheckout
 from shopcore.application.payments.handle_razorpay_webhook import HandleRazorpayWebhook
 from shopcore.application.payments.pay_for_order import PayForOrder
 from shopcore.application.payments.refunds import PaymentRefunds, RetryRefunds
@@ -202,6 +203,8 @@ class Container(containers.DeclarativeContainer):
         PaymentRefunds, unit_of_work.provider, payment_gateway, clock)
     pay_for_order = providers.Singleton(
         PayForOrder, unit_of_work.provider, payment_gateway, clock, ids)
+    confirm_checkout = providers.Singleton(
+        ConfirmCheckout, unit_of_work.provider, payment_gateway, clock)
     handle_razorpay_webhook = providers.Singleton(
         HandleRazorpayWebhook, unit_of_work.provider, payment_gateway, payment_refunds, clock)
     retry_refunds = providers.Singleton(RetryRefunds, unit_of_work.provider, payment_refunds)

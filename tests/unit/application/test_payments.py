@@ -6,16 +6,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from dataclasses import replace
 
 import pytest
 
 from shopcore.adapters.memory.payments import FakePaymentGateway
+from shopcore.application.payments.confirm_checkout import ConfirmCheckoutCommand
 from shopcore.application.payments.handle_razorpay_webhook import (
     HandleRazorpayWebhookCommand,
     WebhookOutcome,
 )
 from shopcore.application.payments.pay_for_order import Checkout, PayForOrderCommand
 from shopcore.application.ports.payments import (
+    InvalidCheckoutSignature,
     InvalidWebhookSignature,
     MalformedWebhook,
     PaymentExists,
@@ -325,6 +328,82 @@ async def test_a_refund_that_fails_after_a_late_capture_is_retried_later(
     assert (retried.attempted, retried.accepted) == (1, 1)
     assert await state(shop, order) == (OrderStatus.CANCELLED, PaymentStatus.REFUNDED)
     assert (await shop.retry_refunds()).attempted == 0
+
+
+# --- ConfirmCheckout ----------------------------------------------------------------------
+
+def confirmation(shop: InMemoryShop, checkout: Checkout, *, user: str = BUYER,
+                 payment_id: str = "pay_A", signature: str | None = None,
+                 provider_order_id: str | None = None) -> ConfirmCheckoutCommand:
+    """What the buyer's browser passes on from Razorpay Checkout's handler."""
+    signed = shop.payment_gateway.sign_checkout(checkout.provider_order_id, payment_id)
+    return ConfirmCheckoutCommand(
+        user_id=user, order_id=checkout.order_id,
+        provider_order_id=provider_order_id or checkout.provider_order_id,
+        provider_payment_id=payment_id,
+        signature=signed if signature is None else signature)
+
+
+async def test_a_signed_checkout_answer_authorizes_the_payment_but_does_not_pay_the_order(
+    shop: InMemoryShop,
+) -> None:
+    order = await placed_order(shop)
+    checkout = await pay(shop, order)
+    confirmed = await shop.confirm_checkout(confirmation(shop, checkout))
+    assert confirmed == replace(checkout, status=PaymentStatus.AUTHORIZED)
+    assert await state(shop, order) == (OrderStatus.PLACED, PaymentStatus.AUTHORIZED)
+    assert (await payment_of(shop, order)).provider_payment_id == "pay_A"
+    again = await shop.confirm_checkout(confirmation(shop, checkout))
+    assert again == confirmed
+    assert await send(shop, CAPTURED, checkout) is WebhookOutcome.PROCESSED
+    assert await state(shop, order) == (OrderStatus.PAID, PaymentStatus.CAPTURED)
+    after = await shop.confirm_checkout(confirmation(shop, checkout))  # late: no change
+    assert after.status is PaymentStatus.CAPTURED
+
+
+async def test_a_checkout_answer_after_a_failed_attempt_authorizes_the_new_attempt(
+    shop: InMemoryShop,
+) -> None:
+    order = await placed_order(shop)
+    checkout = await pay(shop, order)
+    assert await send(shop, "payment.failed", checkout,
+                      payment_id="pay_First") is WebhookOutcome.PROCESSED
+    confirmed = await shop.confirm_checkout(confirmation(shop, checkout, payment_id="pay_B"))
+    assert confirmed.status is PaymentStatus.AUTHORIZED
+    assert (await payment_of(shop, order)).provider_payment_id == "pay_B"
+
+
+@pytest.mark.parametrize("forgery", ["signature", "other payment", "other provider order",
+                                     "empty signature"])
+async def test_a_checkout_answer_without_the_providers_signature_changes_nothing(
+    shop: InMemoryShop, forgery: str,
+) -> None:
+    order = await placed_order(shop)
+    checkout = await pay(shop, order)
+    valid = confirmation(shop, checkout)
+    forged = {
+        "signature": replace(valid, signature="0" * 64),
+        "other payment": replace(valid, provider_payment_id="pay_B"),
+        "other provider order": replace(valid, provider_order_id="order_other"),
+        "empty signature": replace(valid, signature=""),
+    }[forgery]
+    with pytest.raises(InvalidCheckoutSignature):
+        await shop.confirm_checkout(forged)
+    assert await state(shop, order) == (OrderStatus.PLACED, PaymentStatus.CREATED)
+
+
+async def test_only_the_owner_confirms_and_only_an_opened_payment(shop: InMemoryShop) -> None:
+    order = await placed_order(shop)
+    unpaid = Checkout(order.id, "none", "fake", "k", "order_none", order.total,
+                      PaymentStatus.CREATED)
+    with pytest.raises(NotFound):
+        await shop.confirm_checkout(confirmation(shop, unpaid))
+    checkout = await pay(shop, order)
+    with pytest.raises(NotFound):
+        await shop.confirm_checkout(confirmation(shop, checkout, user=OTHER))
+    with pytest.raises(NotFound):
+        await shop.confirm_checkout(replace(confirmation(shop, checkout), order_id="no-such"))
+    assert await state(shop, order) == (OrderStatus.PLACED, PaymentStatus.CREATED)
 
 
 # --- cancelling a paid order -------------------------------------------------------------

@@ -60,7 +60,7 @@ class PayForOrder:
     async def __call__(self, cmd: PayForOrderCommand) -> Checkout:
         order, existing = await self._read(cmd)
         if existing is not None:
-            return self._checkout(existing)
+            return checkout_of(existing, self._gateway)
         provider_order = await self._gateway.create_order(order.id, order.total)
         payment = Payment.start(self._ids.new_id(), order, self._gateway.name,
                                 provider_order.provider_order_id, self._clock.now())
@@ -71,32 +71,36 @@ class PayForOrder:
             if existing is None:
                 raise ConcurrentUpdate() from None
             stored = existing
-        return self._checkout(stored)
+        return checkout_of(stored, self._gateway)
 
     async def _read(self, cmd: PayForOrderCommand) -> tuple[Order, Payment | None]:
         async with self._uow() as uow:
-            order = await _owned_order(uow, cmd)
+            order = await owned_order(uow, cmd.user_id, cmd.order_id)
             existing = await uow.payments.get_for_order(order.id)
         ensure_payable(order)
         return order, existing
 
     async def _store(self, cmd: PayForOrderCommand, payment: Payment) -> Payment:
         async with self._uow() as uow:
-            order = await _owned_order(uow, cmd)
+            order = await owned_order(uow, cmd.user_id, cmd.order_id)
             ensure_payable(order)  # it may have been cancelled meanwhile
             await uow.payments.add(payment)
             await uow.commit()
         return payment
 
-    def _checkout(self, payment: Payment) -> Checkout:
-        return Checkout(
-            order_id=payment.order_id, payment_id=payment.id, provider=payment.provider,
-            key_id=self._gateway.key_id, provider_order_id=payment.provider_order_id,
-            amount=payment.amount, status=payment.status)
+
+def checkout_of(payment: Payment, gateway: PaymentGateway) -> Checkout:
+    """What the checkout needs for ``payment``, with ``gateway``'s public key."""
+    return Checkout(
+        order_id=payment.order_id, payment_id=payment.id, provider=payment.provider,
+        key_id=gateway.key_id, provider_order_id=payment.provider_order_id,
+        amount=payment.amount, status=payment.status)
 
 
-async def _owned_order(uow: UnitOfWork, cmd: PayForOrderCommand) -> Order:
-    order = await uow.orders.get(cmd.order_id)
-    if order is None or order.user_id != cmd.user_id:
-        raise NotFound(f"Order {cmd.order_id} does not exist.")
+async def owned_order(uow: UnitOfWork, user_id: str, order_id: str) -> Order:
+    """``user_id``'s order ``order_id``; ``NotFound`` when it is someone else's or none,
+    so order ids reveal nothing."""
+    order = await uow.orders.get(order_id)
+    if order is None or order.user_id != user_id:
+        raise NotFound(f"Order {order_id} does not exist.")
     return order

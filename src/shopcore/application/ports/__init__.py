@@ -25,6 +25,7 @@ from shopcore.application.ports.images import (
     UnsupportedImage,
 )
 from shopcore.application.ports.payments import (
+    InvalidCheckoutSignature,
     InvalidWebhookSignature,
     MalformedWebhook,
     OrderRefunds,
@@ -98,6 +99,7 @@ __all__ = [
     "WishlistRepository",
     "WrittenCartLine",
     # payments
+    "InvalidCheckoutSignature",
     "InvalidWebhookSignature",
     "MalformedWebhook",
     "OrderRefunds",

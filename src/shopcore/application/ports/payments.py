@@ -70,6 +70,14 @@ class InvalidWebhookSignature(DomainError):
         super().__init__("The webhook signature is missing or does not match the body.")
 
 
+class InvalidCheckoutSignature(DomainError):
+    """A checkout confirmation whose signature is not the provider's for this order's
+    payment."""
+
+    def __init__(self) -> None:
+        super().__init__("The checkout's signature does not match this order's payment.")
+
+
 class PaymentGateway(Protocol):
     """A payment provider (Razorpay, or the shipped fake).
 

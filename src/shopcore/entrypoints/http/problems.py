@@ -14,7 +14,11 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import ResponseSpec
 
 from shopcore.application.ports import ImageTooLarge, UnsupportedImage
-from shopcore.application.ports.payments import InvalidWebhookSignature, MalformedWebhook
+from shopcore.application.ports.payments import (
+    InvalidCheckoutSignature,
+    InvalidWebhookSignature,
+    MalformedWebhook,
+)
 from shopcore.application.shopping.idempotency import IdempotencyKeyReused
 from shopcore.domain.errors import (
     Conflict,
@@ -62,6 +66,7 @@ DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
     PaymentProviderFailed: (502, "payment_provider_failed"),
     RefundFailed: (502, "refund_failed"),
     InvalidWebhookSignature: (400, "invalid_signature"),
+    InvalidCheckoutSignature: (400, "invalid_signature"),
     MalformedWebhook: (400, "bad_request"),
 }
 

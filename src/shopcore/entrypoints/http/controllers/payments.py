@@ -6,9 +6,13 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, post
 from litestar.di import NamedDependency
-from litestar.params import PathParameter
+from litestar.params import JSONBody, PathParameter
 from litestar.status_codes import HTTP_200_OK
 
+from shopcore.application.payments.confirm_checkout import (
+    ConfirmCheckout,
+    ConfirmCheckoutCommand,
+)
 from shopcore.application.payments.handle_razorpay_webhook import (
     HandleRazorpayWebhook,
     HandleRazorpayWebhookCommand,
@@ -19,6 +23,7 @@ from shopcore.entrypoints.http.dependencies import use_case, use_case_after_clai
 from shopcore.entrypoints.http.problems import problem_responses
 from shopcore.entrypoints.http.schemas.payments import (
     CheckoutBody,
+    ConfirmCheckoutBody,
     WebhookAnswerBody,
     render_checkout,
 )
@@ -51,6 +56,32 @@ class PaymentsController(Controller):
         provider failing or timing out is 502 ``payment_provider_failed``. The order
         becomes ``paid`` only through the provider's webhook."""
         return render_checkout(await pay_for_order(PayForOrderCommand(claims.user_id, order_id)))
+
+    @post("/orders/{order_id:str}/pay/confirm/", status_code=HTTP_200_OK,
+          guards=[requires_user_and_limits_writes],
+          security=BEARER_SECURITY,
+          dependencies={"claims": CLAIMS,
+                        "confirm_checkout": use_case_after_claims("confirm_checkout")},
+          summary="Pass on what the provider's checkout answered for one of the caller's "
+                  "orders",
+          responses=problem_responses(400, 401, 404, 413, 422, 429))
+    async def confirm(
+        self, order_id: OrderPathId, data: JSONBody[ConfirmCheckoutBody],
+        claims: NamedDependency[AccessClaims],
+        confirm_checkout: NamedDependency[ConfirmCheckout],
+    ) -> CheckoutBody:
+        """``razorpay_signature`` must be the provider's signature of the payment order
+        stored for this order and ``razorpay_payment_id`` (else 400
+        ``invalid_signature`` and nothing changes). The payment becomes ``authorized``
+        with that attempt, which the checkout page can show at once; the order becomes
+        ``paid`` only through the provider's ``payment.captured`` webhook. Confirming
+        again answers the payment as it is. Another user's order, or one without a
+        payment, is 404."""
+        return render_checkout(await confirm_checkout(ConfirmCheckoutCommand(
+            user_id=claims.user_id, order_id=order_id,
+            provider_order_id=data.razorpay_order_id,
+            provider_payment_id=data.razorpay_payment_id,
+            signature=data.razorpay_signature)))
 
     @post("/payments/webhook/razorpay/", status_code=HTTP_200_OK,
           dependencies={"handle_razorpay_webhook": use_case("handle_razorpay_webhook")},

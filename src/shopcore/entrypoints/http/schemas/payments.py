@@ -40,6 +40,22 @@ def render_checkout(checkout: Checkout) -> CheckoutBody:
         status=checkout.status)
 
 
+ProviderId = Annotated[str, msgspec.Meta(min_length=1, max_length=64,
+                                          pattern=r"^[A-Za-z0-9_]+$")]
+
+
+class ConfirmCheckoutBody(msgspec.Struct, forbid_unknown_fields=True):
+    """What Razorpay Checkout's ``handler`` receives when the customer has paid, passed
+    on as it is."""
+
+    razorpay_payment_id: Annotated[ProviderId, msgspec.Meta(examples=["pay_29QQoUBi66xm2f"])]
+    razorpay_order_id: Annotated[ProviderId, msgspec.Meta(examples=["order_IluGWxBm9U8zJ8"])]
+    razorpay_signature: Annotated[str, msgspec.Meta(
+        min_length=1, max_length=128, pattern=r"^[0-9a-fA-F]+$",
+        description="hex HMAC-SHA256 of ``razorpay_order_id|razorpay_payment_id``",
+        examples=["9ef4dffbfd84f1318f6739a3ce19f9d85851857ae648f114332d8401e0949a3d"])]
+
+
 class WebhookAnswerBody(msgspec.Struct):
     """What a verified webhook did. Every such answer is a 200, so the provider stops
     retrying: ``processed``, ``duplicate`` (this event id was handled before),
