@@ -12,7 +12,7 @@ from bench.workloads import Probe
 
 TEST_CODE = "123456"
 FIRST_TEST_NUMBER = 9_900_000_001
-SOLO_SAMPLES = 7
+SOLO_SAMPLES = 51
 SOLO_BUDGET_S = 30.0
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 STOP_TIMEOUT_S = 15.0
 
@@ -17,6 +19,21 @@ def pinned(command: list[str], cpu: int | None) -> list[str]:
     if taskset is None:
         raise RuntimeError("taskset (util-linux) is needed to pin processes; use --no-pin")
     return [taskset, "-c", str(cpu), *command]
+
+
+@contextmanager
+def running_on(cpu: int | None) -> Iterator[None]:
+    """This process confined to ``cpu`` for the block (unchanged with ``None``): the
+    harness's own requests then do not take the server's CPU."""
+    if cpu is None:
+        yield
+        return
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {cpu})
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
 
 
 def pinning_available() -> bool:

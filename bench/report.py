@@ -78,23 +78,32 @@ def results_table(rows: list[Row], ceiling: WrkResult | None) -> str:
 
 
 def scaling_table(rows: list[Row]) -> str:
-    """Per data size: one request at a time (its growth against the smallest size),
-    then requests/s and latencies under load."""
-    smallest: dict[str, float] = {}
+    """Per data size: requests/s under load and the growth of the cost per request they
+    imply (the smallest size's requests/s over this size's: the server's CPU is the
+    bottleneck), latencies under load, then one request at a time and its growth."""
+    first_rps: dict[str, float] = {}
+    first_solo: dict[str, float] = {}
     lines = []
     for row in rows:
-        size = [row.workload.key, f"{row.products:,}", f"{row.order_lines:,}"]
-        solo, growth = "", ""
+        key = row.workload.key
+        size = [key, f"{row.products:,}", f"{row.order_lines:,}"]
+        solo = ["", ""]
         if row.solo_ms is not None:
-            base = smallest.setdefault(row.workload.key, row.solo_ms)
-            solo = f"{row.solo_ms:.1f}"
-            growth = f"× {row.solo_ms / base:.1f}" if base > 0 else ""
-        if row.result is None or row.note:
-            lines.append([*size, solo, growth, row.note, "", "", _errors(row.result)])
+            solo = [f"{row.solo_ms:.1f}",
+                    _growth(row.solo_ms, first_solo.setdefault(key, row.solo_ms))]
+        if row.result is None or row.note or not row.result.requests_per_s:
+            lines.append([*size, row.note, "", "", "", _errors(row.result), *solo])
             continue
-        lines.append([*size, solo, growth, *_numbers(row.result)])
-    return _markdown(["workload", "products", "order lines", "1 request ms", "growth",
-                      "requests/s", "p50 ms", "p99 ms", "errors"], lines)
+        rps = row.result.requests_per_s
+        requests, p50, p99, errors = _numbers(row.result)
+        lines.append([*size, requests, _growth(first_rps.setdefault(key, rps), rps), p50, p99,
+                      errors, *solo])
+    return _markdown(["workload", "products", "order lines", "requests/s", "cost growth",
+                      "p50 ms", "p99 ms", "errors", "1 request ms", "1 request growth"], lines)
+
+
+def _growth(value: float, first: float) -> str:
+    return f"× {value / first:.2f}" if first > 0 else ""
 
 
 def row_json(row: Row, ceiling: WrkResult | None) -> dict[str, Any]:

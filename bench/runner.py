@@ -19,7 +19,7 @@ from bench import seed
 from bench.client import ApiClient, RouteUnavailable, bench_phones, otp_test_numbers
 from bench.database import fresh_database
 from bench.options import Options
-from bench.processes import pinning_available
+from bench.processes import pinning_available, running_on
 from bench.profiling import recording
 from bench.report import Row, machine, results_table, row_json, scaling_table, write_results
 from bench.servers import RunningServer, Shopcore, ceiling_server
@@ -102,7 +102,9 @@ class Bench:
                 for probe in work.probes:
                     client.send(probe, token=token, product_id=product_id)
                 if solo:
-                    solo_ms = client.solo_ms(work.probes[0], token=token, product_id=product_id)
+                    with running_on(self.cpus[0]):
+                        solo_ms = client.solo_ms(work.probes[0], token=token,
+                                                 product_id=product_id)
                     log.info("%s: one request at a time: %.1f ms", work.key, solo_ms)
         except RouteUnavailable as missing:
             log.warning("%s skipped: %s", work.key, missing)

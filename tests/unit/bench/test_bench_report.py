@@ -31,14 +31,18 @@ def test_results_table_shows_share_of_ceiling_target_and_unavailable_routes() ->
     assert lines[4].startswith("| ceiling (static 20-product page) | 12,000 |")
 
 
-def test_scaling_table_shows_growth_of_the_one_at_a_time_latency() -> None:
+def test_scaling_table_shows_growth_of_the_cost_per_request_and_of_one_request() -> None:
     rows = [Row(workload("W1"), result(2_000), products=1_000, solo_ms=2.0),
-            Row(workload("W1"), result(500), products=100_000, solo_ms=8.0)]
+            Row(workload("W3"), result(4_000), products=1_000, solo_ms=1.0),
+            Row(workload("W1"), result(500), products=100_000, solo_ms=8.0),
+            Row(workload("W3"), result(5_000), products=100_000, solo_ms=0.9)]
 
     lines = scaling_table(rows).splitlines()
 
-    assert lines[2].startswith("| W1 | 1,000 | 0 | 2.0 | × 1.0 | 2,000 |")
-    assert lines[3].startswith("| W1 | 100,000 | 0 | 8.0 | × 4.0 | 500 |")
+    assert lines[2] == "| W1 | 1,000 | 0 | 2,000 | × 1.00 | 1.00 | 3.00 | 0 | 2.0 | × 1.00 |"
+    assert lines[3] == "| W3 | 1,000 | 0 | 4,000 | × 1.00 | 1.00 | 3.00 | 0 | 1.0 | × 1.00 |"
+    assert lines[4] == "| W1 | 100,000 | 0 | 500 | × 4.00 | 1.00 | 3.00 | 0 | 8.0 | × 4.00 |"
+    assert lines[5] == "| W3 | 100,000 | 0 | 5,000 | × 0.80 | 1.00 | 3.00 | 0 | 0.9 | × 0.90 |"
 
 
 def test_a_run_without_any_answer_shows_its_note_not_zero_latencies() -> None:
