@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from shopcore.application.payments.pay_for_order import Checkout, checkout_of, owned_order
+from shopcore.application.payments.pay_for_order import Checkout, checkout_of
 from shopcore.application.ports.common import Clock
 from shopcore.application.ports.payments import InvalidCheckoutSignature, PaymentGateway
 from shopcore.application.ports.unit_of_work import ConcurrentUpdate, UnitOfWorkFactory
+from shopcore.application.shopping.get_order import owned_order
 from shopcore.application.shopping.retrying import retry_on_concurrent_update
 from shopcore.domain.errors import NotFound
 from shopcore.domain.payments import PaymentStatus, can_move

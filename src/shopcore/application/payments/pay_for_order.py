@@ -8,11 +8,10 @@ from shopcore.application.ports.common import Clock, IdGenerator
 from shopcore.application.ports.payments import PaymentExists, PaymentGateway
 from shopcore.application.ports.unit_of_work import (
     ConcurrentUpdate,
-    UnitOfWork,
     UnitOfWorkFactory,
 )
+from shopcore.application.shopping.get_order import owned_order
 from shopcore.application.shopping.retrying import retry_on_concurrent_update
-from shopcore.domain.errors import NotFound
 from shopcore.domain.money import Money
 from shopcore.domain.ordering import Order
 from shopcore.domain.payments import Payment, PaymentStatus, ensure_payable
@@ -95,12 +94,3 @@ def checkout_of(payment: Payment, gateway: PaymentGateway) -> Checkout:
         order_id=payment.order_id, payment_id=payment.id, provider=payment.provider,
         key_id=gateway.key_id, provider_order_id=payment.provider_order_id,
         amount=payment.amount, status=payment.status)
-
-
-async def owned_order(uow: UnitOfWork, user_id: str, order_id: str) -> Order:
-    """``user_id``'s order ``order_id``; ``NotFound`` when it is someone else's or none,
-    so order ids reveal nothing."""
-    order = await uow.orders.get(order_id)
-    if order is None or order.user_id != user_id:
-        raise NotFound(f"Order {order_id} does not exist.")
-    return order

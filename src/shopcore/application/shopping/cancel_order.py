@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from shopcore.application.ports.common import Clock
 from shopcore.application.ports.payments import OrderRefunds
 from shopcore.application.ports.unit_of_work import ConcurrentUpdate, UnitOfWorkFactory
+from shopcore.application.shopping.get_order import owned_order
 from shopcore.application.shopping.retrying import retry_on_concurrent_update
-from shopcore.domain.errors import NotFound
 from shopcore.domain.ordering import Order
 
 
@@ -44,9 +44,7 @@ class CancelOrder:
 
     async def _cancel(self, cmd: CancelOrderCommand) -> Order:
         async with self._uow() as uow:
-            order = await uow.orders.get(cmd.order_id)
-            if order is None or order.user_id != cmd.user_id:
-                raise NotFound(f"Order {cmd.order_id} does not exist.")
+            order = await owned_order(uow, cmd.user_id, cmd.order_id)
             cancelled = order.cancel(self._clock.now())
             if not await uow.orders.save_status(cancelled, previous=order.status):
                 raise ConcurrentUpdate()
