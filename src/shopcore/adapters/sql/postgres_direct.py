@@ -119,15 +119,11 @@ class PostgresDirectConnections:
         try:
             raw = await lease.connection.fetch(prepared.sql,
                                                *prepared.arguments(parameters))
-        except _CONNECTION_ERRORS as error:
-            self.release(lease, error)
-            return None
-        except asyncpg.PostgresError:  # the engine gets (and reports) the same error
-            self.release(lease)
-            return None
         except BaseException as error:
             self.release(lease, error)
-            raise
+            if is_connection_error(error) or isinstance(error, asyncpg.PostgresError):
+                return None  # the engine answers (and reports a database error itself)
+            raise  # cancelled, or a bug
         self.release(lease)
         return prepared.rows(raw)
 
