@@ -113,7 +113,7 @@ orders = Table(
     Column("request_hash", String(64), nullable=True),
     UniqueConstraint("user_id", "idempotency_key", name="uq_orders_user_idempotency_key"),
     Index("ix_orders_user_created", "user_id", "created_at", "id"),
-    Index("ix_orders_status_created", "status", "created_at"),
+    Index("ix_orders_created", "created_at"),
 )
 
 order_lines = Table(

@@ -1,0 +1,62 @@
+"""The best sellers of a window of days read the orders of its first, partial day
+through ``ix_orders_created`` (migration 0017), on SQLite and PostgreSQL: never by
+walking every order (the index it replaced led with ``status``, which no query asks
+for, so the range on ``created_at`` could not narrow it)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import event, insert, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shopcore.adapters.sql.queries.catalog import SqlProductCatalog
+from shopcore.adapters.sql.tables import order_lines, orders, users
+from tests.integration.test_place_order_plan import add_analyzed_catalog
+
+NOW = datetime(2026, 11, 28, 14, 0, tzinfo=UTC)
+
+
+async def test_a_window_finds_its_first_day_of_orders_by_their_time(
+    engine: AsyncEngine,
+) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(insert(users).values(
+            id="user-1", phone="+919876543210", is_admin=False, created_at=NOW))
+        await add_analyzed_catalog(connection, count=50)
+        await connection.execute(insert(orders), [
+            {"id": f"order-{n}", "user_id": "user-1",
+             "status": ("placed", "paid", "delivered", "cancelled")[n % 4],
+             "total_minor": 100, "currency": "INR", "shipping_address": {},
+             "created_at": NOW - timedelta(hours=3 * n), "updated_at": NOW}
+            for n in range(3000)])  # a year of orders, eight a day
+        await connection.execute(insert(order_lines), [
+            {"order_id": f"order-{n}", "product_id": 1 + n % 50, "position": 0,
+             "name": "Product", "unit_price_minor": 100, "quantity": 1}
+            for n in range(3000)])
+        await connection.execute(text("ANALYZE"))
+
+    statements: list[tuple[str, Any]] = []
+
+    def remember(_conn: Any, _cursor: Any, statement: str, parameters: Any,
+                 _context: Any, _executemany: bool) -> None:
+        statements.append((statement, parameters))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", remember)
+    try:
+        await SqlProductCatalog(engine).most_bought(20, NOW - timedelta(days=3, hours=5))
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", remember)
+    (statement, parameters), = [(s, p) for s, p in statements if "order_lines" in s]
+
+    explain = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
+    async with engine.connect() as connection:
+        rows = (await connection.exec_driver_sql(explain + statement, parameters)).all()
+    plan = "\n".join(str(row[-1]) for row in rows)
+    if engine.dialect.name == "postgresql":
+        assert "ix_orders_created" in plan, plan
+        assert "Seq Scan on orders" not in plan, plan
+    else:
+        assert "SEARCH orders USING INDEX ix_orders_created (created_at>? AND created_at<?)" \
+            in plan, plan
