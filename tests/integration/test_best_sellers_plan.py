@@ -35,7 +35,8 @@ async def test_a_window_finds_its_first_day_of_orders_by_their_time(
             {"order_id": f"order-{n}", "product_id": 1 + n % 50, "position": 0,
              "name": "Product", "unit_price_minor": 100, "quantity": 1}
             for n in range(3000)])
-        await connection.execute(text("ANALYZE"))
+        if engine.dialect.name == "postgresql":
+            await connection.execute(text("ANALYZE"))  # SQLite's stay as shopcore leaves them
 
     statements: list[tuple[str, Any]] = []
 
