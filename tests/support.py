@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import shutil
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, NamedTuple
 
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shopcore.adapters.sql.engine import create_engine
@@ -35,6 +37,35 @@ async def empty_engine(url: str) -> AsyncEngine:
     if engine.dialect.name == "postgresql":
         await truncate_all(engine)
     return engine
+
+
+class RunStatement(NamedTuple):
+    """A statement as the engine's ``before_cursor_execute`` listeners are told of it."""
+
+    sql: str
+    parameters: Any
+    executemany: bool
+
+    @property
+    def verb(self) -> str:
+        """The statement's first word (``SELECT``, ``BEGIN``...)."""
+        return self.sql.split()[0]
+
+
+@contextmanager
+def statements_run(engine: AsyncEngine) -> Iterator[list[RunStatement]]:
+    """Every statement ``engine`` runs inside the block, in order."""
+    seen: list[RunStatement] = []
+
+    def record(_conn: object, _cursor: object, statement: str, parameters: Any,
+               _context: object, executemany: bool) -> None:
+        seen.append(RunStatement(statement, parameters, executemany))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
 async def insert_order(

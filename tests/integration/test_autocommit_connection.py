@@ -25,7 +25,7 @@ from shopcore.adapters.sql.tables import cart_lines, products, users
 from shopcore.adapters.sql.unit_of_work import SqlUnitOfWork
 from shopcore.application.ports.unit_of_work import ConcurrentUpdate
 from shopcore.domain.catalog import ProductDraft
-from tests.support import empty_engine
+from tests.support import empty_engine, statements_run
 
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 STOCK = DriverStatement(select(products.c.stock).where(products.c.id == bindparam("id")))
@@ -142,19 +142,11 @@ async def test_direct_errors_are_the_engines_and_leave_the_connection_usable(
 
 async def test_listeners_are_told_of_direct_statements(engine: AsyncEngine) -> None:
     product_id = await a_product(engine, 3)
-    seen: list[str] = []
-
-    def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        seen.append(statement.split()[0])
-
     async with SqlUnitOfWork(engine, read_only=True) as work:
         await STOCK.fetch(work.carts._connection, {"id": product_id})
-        event.listen(engine.sync_engine, "before_cursor_execute", record)
-        try:
+        with statements_run(engine) as seen:
             await STOCK.fetch(work.carts._connection, {"id": product_id})
-        finally:
-            event.remove(engine.sync_engine, "before_cursor_execute", record)
-    assert seen == ["SELECT"]
+    assert [run.verb for run in seen] == ["SELECT"]
 
 
 async def test_without_direct_connections_the_engine_runs_the_statements(

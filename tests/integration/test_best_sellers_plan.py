@@ -6,14 +6,14 @@ for, so the range on ``created_at`` could not narrow it)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import event, insert, text
+from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shopcore.adapters.sql.queries.catalog import SqlProductCatalog
 from shopcore.adapters.sql.tables import order_lines, orders, users
 from tests.integration.test_place_order_plan import add_analyzed_catalog
+from tests.support import statements_run
 
 NOW = datetime(2026, 11, 28, 14, 0, tzinfo=UTC)
 
@@ -38,18 +38,9 @@ async def test_a_window_finds_its_first_day_of_orders_by_their_time(
         if engine.dialect.name == "postgresql":
             await connection.execute(text("ANALYZE"))  # SQLite's stay as shopcore leaves them
 
-    statements: list[tuple[str, Any]] = []
-
-    def remember(_conn: Any, _cursor: Any, statement: str, parameters: Any,
-                 _context: Any, _executemany: bool) -> None:
-        statements.append((statement, parameters))
-
-    event.listen(engine.sync_engine, "before_cursor_execute", remember)
-    try:
+    with statements_run(engine) as seen:
         await SqlProductCatalog(engine).most_bought(20, NOW - timedelta(days=3, hours=5))
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", remember)
-    (statement, parameters), = [(s, p) for s, p in statements if "order_lines" in s]
+    (statement, parameters, _), = [run for run in seen if "order_lines" in run.sql]
 
     explain = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
     async with engine.connect() as connection:

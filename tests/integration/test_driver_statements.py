@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, delete, event, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -18,7 +18,7 @@ from shopcore.adapters.sql.concurrency import lost_a_race
 from shopcore.adapters.sql.driver import DriverStatement
 from shopcore.adapters.sql.engine import create_engine
 from shopcore.adapters.sql.tables import cart_lines, products, users
-from tests.support import empty_engine, sqlite_copy
+from tests.support import empty_engine, sqlite_copy, statements_run
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 
@@ -107,21 +107,12 @@ async def test_errors_are_the_engines(engine: AsyncEngine) -> None:
 
 
 async def test_listeners_are_told_of_each_statement(engine: AsyncEngine) -> None:
-    seen: list[tuple[str, bool]] = []
-
-    def record(_conn: object, _cursor: object, statement: str, _parameters: object,
-               _context: object, executemany: bool) -> None:
-        seen.append((statement.split()[0], executemany))
-
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
+    with statements_run(engine) as seen:
         async with engine.connect() as connection:
             await PRODUCT.fetch(connection, {"id": 1})
             await ADD_LINE.execute_many(connection, [])
             await CLEAR.execute(connection, {"user_id": "u1"})
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
-    assert [entry for entry in seen if entry[0] != "BEGIN"] == [
+    assert [(run.verb, run.executemany) for run in seen if run.verb != "BEGIN"] == [
         ("SELECT", False), ("DELETE", False)]
 
 
