@@ -256,13 +256,15 @@ async def test_most_bought_counts_units_and_orders_of_non_cancelled_orders(
     assert sellers[0].product == b
 
 
+@pytest.mark.parametrize("days", [None, 30], ids=["all time", "window"])
 async def test_most_bought_ties_go_by_product_id_and_limit_cuts(
-    catalog_store: CatalogStore,
+    catalog_store: CatalogStore, days: int | None,
 ) -> None:
     products = [await add(catalog_store, name) for name in "abcd"]
     for product in reversed(products):
         await catalog_store.record_order([(product.id, 3)])
-    sellers = await catalog_store.catalog.most_bought(3, None)
+    since = None if days is None else NOW - timedelta(days=days)
+    sellers = await catalog_store.catalog.most_bought(3, since)
     assert [s.product.name for s in sellers] == ["a", "b", "c"]
 
 
@@ -276,11 +278,13 @@ async def test_most_bought_honours_the_window(catalog_store: CatalogStore) -> No
     assert [s.product.name for s in ever] == ["old", "recent"]
 
 
+@pytest.mark.parametrize("days", [None, 30], ids=["all time", "window"])
 async def test_archived_products_are_left_out_of_most_bought(
-    catalog_store: CatalogStore,
+    catalog_store: CatalogStore, days: int | None,
 ) -> None:
     gone, kept = await add(catalog_store, "gone"), await add(catalog_store, "kept")
     await catalog_store.record_order([(gone.id, 9), (kept.id, 1)])
     await archive(catalog_store, gone)
-    sellers = await catalog_store.catalog.most_bought(1, None)
+    since = None if days is None else NOW - timedelta(days=days)
+    sellers = await catalog_store.catalog.most_bought(1, since)
     assert [(s.product.name, s.units_sold) for s in sellers] == [("kept", 1)]

@@ -28,6 +28,7 @@ from sqlalchemy import (
     bindparam,
     case,
     column,
+    exists,
     false,
     func,
     literal,
@@ -35,6 +36,7 @@ from sqlalchemy import (
     select,
     table,
     text,
+    true,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -169,13 +171,23 @@ class SqlProductCatalog:
                 .limit(limit)
             )
         else:
+            # The top of the window's sales first, then their products: joining every
+            # product sold in the window before sorting cost PostgreSQL ~40% of the
+            # query at 200,000 orders (it expects a few dozen groups, not thousands).
             sold = _sold_since(since)
-            query = (
-                select(*PRODUCT_COLUMNS, sold.c.units_sold, sold.c.order_count)
-                .join_from(products, sold, products.c.id == sold.c.product_id)
-                .where(VISIBLE)
-                .order_by(sold.c.units_sold.desc(), products.c.id)
+            archived = products.alias("archived")
+            top = (
+                select(sold)
+                .where(~exists().where(archived.c.id == sold.c.product_id,
+                                       archived.c.archived == true()))
+                .order_by(sold.c.units_sold.desc(), sold.c.product_id)
                 .limit(limit)
+                .subquery("top")
+            )
+            query = (
+                select(*PRODUCT_COLUMNS, top.c.units_sold, top.c.order_count)
+                .join_from(top, products, products.c.id == top.c.product_id)
+                .order_by(top.c.units_sold.desc(), top.c.product_id)
             )
         async with self._read() as connection:
             rows = (await connection.execute(query)).all()
