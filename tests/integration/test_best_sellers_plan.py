@@ -1,7 +1,8 @@
 """The best sellers of a window of days read the orders of its first, partial day
 through ``ix_orders_created`` (migration 0017), on SQLite and PostgreSQL: never by
 walking every order (the index it replaced led with ``status``, which no query asks
-for, so the range on ``created_at`` could not narrow it)."""
+for, so the range on ``created_at`` could not narrow it). Its whole days are one range
+of the daily sales' key (migration 0018), on SQLite the table itself."""
 
 from __future__ import annotations
 
@@ -49,6 +50,8 @@ async def test_a_window_finds_its_first_day_of_orders_by_their_time(
     if engine.dialect.name == "postgresql":
         assert "ix_orders_created" in plan, plan
         assert "Seq Scan on orders" not in plan, plan
+        assert "Index Cond: (day >=" in plan and "pk_product_sales_daily" in plan, plan
     else:
         assert "SEARCH orders USING INDEX ix_orders_created (created_at>? AND created_at<?)" \
             in plan, plan
+        assert "SEARCH product_sales_daily USING PRIMARY KEY (day>?)" in plan, plan

@@ -34,7 +34,7 @@ from tests.support import insert_order
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 
 
-async def _products(engine: AsyncEngine, count: int) -> list[int]:
+async def add_products(engine: AsyncEngine, count: int) -> list[int]:
     ids = []
     async with SqlUnitOfWork(engine) as work:
         for number in range(count):
@@ -45,7 +45,7 @@ async def _products(engine: AsyncEngine, count: int) -> list[int]:
     return ids
 
 
-async def _aggregates(engine: AsyncEngine) -> tuple[dict[int, Any], dict[Any, Any]]:
+async def sales_aggregates(engine: AsyncEngine) -> tuple[dict[int, Any], dict[Any, Any]]:
     """(all time, per day) computed from the orders, without the sales tables."""
     day = func.date(orders.c.created_at) if engine.dialect.name == "sqlite" \
         else func.date(func.timezone("UTC", orders.c.created_at))
@@ -64,7 +64,7 @@ async def _aggregates(engine: AsyncEngine) -> tuple[dict[int, Any], dict[Any, An
     return total, daily
 
 
-async def _tables(engine: AsyncEngine) -> tuple[dict[int, Any], dict[Any, Any]]:
+async def sales_tables(engine: AsyncEngine) -> tuple[dict[int, Any], dict[Any, Any]]:
     """(all time, per day) as the sales tables hold them, rows at zero left out."""
     async with engine.connect() as connection:
         total = {row.product_id: (row.units, row.orders)
@@ -85,7 +85,7 @@ async def _set_status(engine: AsyncEngine, order_id: str, status: OrderStatus) -
 async def test_the_sales_tables_follow_placed_cancelled_and_uncancelled_orders(
     engine: AsyncEngine,
 ) -> None:
-    ids = await _products(engine, 6)
+    ids = await add_products(engine, 6)
     draw = random.Random(6)
     placed: list[str] = []
     for number in range(40):
@@ -93,29 +93,29 @@ async def test_the_sales_tables_follow_placed_cancelled_and_uncancelled_orders(
         status = "cancelled" if number % 9 == 0 else draw.choice(["placed", "paid", "shipped"])
         created = NOW - timedelta(days=draw.randint(0, 4), hours=draw.randint(0, 23))
         placed.append(await insert_order(engine, lines, status=status, created_at=created))
-    assert await _tables(engine) == await _aggregates(engine)
+    assert await sales_tables(engine) == await sales_aggregates(engine)
 
     for order_id in draw.sample(placed, 12):
         await _set_status(engine, order_id, OrderStatus.CANCELLED)
-    assert await _tables(engine) == await _aggregates(engine)
+    assert await sales_tables(engine) == await sales_aggregates(engine)
 
     # A cancel in a transaction that rolls back leaves them as they were.
-    before = await _tables(engine)
+    before = await sales_tables(engine)
     async with engine.connect() as connection:
         await connection.execute(update(orders).where(orders.c.id.in_(placed))
                                  .values(status=OrderStatus.CANCELLED.value))
         await connection.rollback()
-    assert await _tables(engine) == before
+    assert await sales_tables(engine) == before
 
     for order_id in placed[:5]:  # back out of cancelled (the tables do not judge the move)
         await _set_status(engine, order_id, OrderStatus.PLACED)
-    assert await _tables(engine) == await _aggregates(engine)
+    assert await sales_tables(engine) == await sales_aggregates(engine)
 
 
 async def test_most_bought_from_the_sales_tables_equals_the_aggregate_with_a_window(
     engine: AsyncEngine,
 ) -> None:
-    ids = await _products(engine, 8)
+    ids = await add_products(engine, 8)
     draw = random.Random(8)
     for _ in range(60):
         lines = [(product_id, draw.randint(1, 4)) for product_id in draw.sample(ids, 2)]
@@ -152,13 +152,13 @@ async def test_the_migration_counts_the_orders_placed_before_it(tmp_path: Path) 
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
     try:
         await upgrade_database(engine, "0009")
-        ids = await _products(engine, 3)
+        ids = await add_products(engine, 3)
         await insert_order(engine, [(ids[0], 2), (ids[1], 1)], created_at=NOW)
         await insert_order(engine, [(ids[0], 5)], created_at=NOW - timedelta(days=1))
         await insert_order(engine, [(ids[2], 7)], status="cancelled", created_at=NOW)
         await upgrade_database(engine)
-        assert await _tables(engine) == await _aggregates(engine)
-        total, _ = await _tables(engine)
+        assert await sales_tables(engine) == await sales_aggregates(engine)
+        total, _ = await sales_tables(engine)
         assert total == {ids[0]: (7, 2), ids[1]: (1, 1)}
     finally:
         await engine.dispose()
@@ -184,6 +184,6 @@ async def test_concurrent_orders_and_cancels_through_the_use_cases_keep_the_tabl
         *(shop.place_order(PlaceOrderCommand(user, ADDRESS)) for user in users[6:]),
     )
     assert [r for r in results if isinstance(r, BaseException)] == []
-    assert await _tables(engine) == await _aggregates(engine)
-    total, _ = await _tables(engine)
+    assert await sales_tables(engine) == await sales_aggregates(engine)
+    total, _ = await sales_tables(engine)
     assert total == {first.id: (2 * 2 + 6, 2 + 6), second.id: (2 + 3 * 6, 2 + 6)}

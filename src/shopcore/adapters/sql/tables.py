@@ -146,13 +146,15 @@ the transaction that inserts order lines or changes an order's status."""
 product_sales_daily = Table(
     "product_sales_daily",
     metadata,
-    Column("product_id", Integer, ForeignKey("products.id"), primary_key=True),
-    Column("day", Date, primary_key=True),
+    Column("product_id", Integer, ForeignKey("products.id"), nullable=False),
+    Column("day", Date, nullable=False),
     Column("units", BigInteger, nullable=False),
     Column("orders", Integer, nullable=False),
-    Index("ix_product_sales_daily_day", "day", "product_id"),
+    PrimaryKeyConstraint("day", "product_id", name="pk_product_sales_daily"),
+    sqlite_with_rowid=False,
 )
-"""The same per UTC day of the order's ``created_at``."""
+"""The same per UTC day of the order's ``created_at``, in day order (migration 0018): a
+window of days is one range of the key."""
 
 product_counts = Table(
     "product_counts",
