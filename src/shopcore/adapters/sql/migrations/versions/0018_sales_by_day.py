@@ -12,7 +12,7 @@ writes one b-tree instead of three (SQLite) or two indexes instead of three
 
 Revision ID: 0018
 Revises: 0017
-Create Date: 2026-11-29 00:10:00.000000
+Create Date: 2026-11-28 23:40:00.000000
 """
 
 from __future__ import annotations
