@@ -43,6 +43,7 @@ from shopcore.adapters.phone_numbers import PhonenumbersPhoneParser
 from shopcore.adapters.recent_carts import InProcessRecentCarts
 from shopcore.application.auth.current_user import GetCurrentUser, PromoteToAdmin
 from shopcore.application.auth.logout import Logout
+from shopcore.application.auth.prune_expired import PruneExpiredCredentials
 from shopcore.application.auth.refresh_session import RefreshSession
 from shopcore.application.auth.request_otp import OtpPolicy, RequestOtp
 from shopcore.application.auth.verify_otp import VerifyOtp
@@ -138,6 +139,7 @@ class InMemoryShop(ShopUseCases):
         self.logout = Logout(uow)
         self.get_current_user = GetCurrentUser(uow)
         self.promote_to_admin = PromoteToAdmin(uow, phones, self.clock, self.ids)
+        self.prune_expired_credentials = PruneExpiredCredentials(uow, self.clock)
         # catalog
         self.catalog = MemoryProductCatalog(self.database)
         self.create_product = CreateProduct(uow, self.images, self.clock, self.currency)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from shopcore.application.ports import UnitOfWorkFactory
-from shopcore.domain.otp import OtpChannel, issue_challenge
+from shopcore.domain.otp import OtpChallenge, OtpChannel, issue_challenge
 from shopcore.domain.phone import Phone
 from shopcore.domain.users import RefreshToken, User
 
@@ -117,3 +118,55 @@ async def test_revoke_family_revokes_every_token_of_that_family_only(
     async with uow() as work:
         states = {h: (await work.refresh_tokens.get(h)) for h in "abc"}
     assert {h: t.revoked for h, t in states.items() if t} == {"a": True, "b": True, "c": False}
+
+
+async def test_delete_expired_removes_the_tokens_expired_by_then_only(
+    uow: UnitOfWorkFactory,
+) -> None:
+    async with uow() as work:
+        await work.users.add(a_user())
+        for name, days in [("gone", 29), ("at", 30), ("kept", 31)]:
+            await work.refresh_tokens.add(RefreshToken(
+                token_hash=name, family_id="fam-1", user_id="u-1", issued_at=NOW,
+                expires_at=NOW + timedelta(days=days)))
+        await work.commit()
+    async with uow() as work:
+        assert await work.refresh_tokens.delete_expired(NOW + timedelta(days=30)) == 2
+        await work.commit()
+    async with uow() as work:
+        left = {name: await work.refresh_tokens.get(name) for name in ("gone", "at", "kept")}
+        assert await work.refresh_tokens.delete_expired(NOW + timedelta(days=30)) == 0
+    assert [name for name, token in left.items() if token is not None] == ["kept"]
+
+
+async def test_delete_stale_keeps_a_challenge_until_its_code_and_its_quota_window_are_over(
+    uow: UnitOfWorkFactory,
+) -> None:
+    def challenge(number: str, issued_minutes_ago: int, window_minutes_ago: int | None
+                  ) -> OtpChallenge:
+        phone = Phone(f"+9198765432{number}")
+        window = None if window_minutes_ago is None \
+            else NOW - timedelta(minutes=window_minutes_ago)
+        return replace(issue_challenge(phone, "123456", OtpChannel.SMS,
+                                       NOW - timedelta(minutes=issued_minutes_ago), b"k" * 32,
+                                       None, counts_against_quota=window is not None),
+                       quota_window_start=window)
+
+    challenges = {
+        "old, no window": challenge("10", 10, None),
+        "old, window closed": challenge("11", 10, 61),
+        "old, window open": challenge("12", 10, 59),
+        "recent": challenge("13", 2, None),
+    }
+    async with uow() as work:
+        for stored in challenges.values():
+            await work.otp_challenges.save(stored)
+        await work.commit()
+    async with uow() as work:  # codes issued 5 minutes before NOW, windows an hour before
+        deleted = await work.otp_challenges.delete_stale(NOW - timedelta(minutes=5),
+                                                         NOW - timedelta(hours=1))
+        await work.commit()
+    async with uow() as work:
+        left = [name for name, stored in challenges.items()
+                if await work.otp_challenges.get(stored.phone) == stored]
+    assert (deleted, left) == (2, ["old, window open", "recent"])

@@ -13,6 +13,7 @@ AddToCartCommand(user_id='u-1', product_id=7, quantity=2)
 # login
 from shopcore.application.auth.current_user import GetCurrentUser, PromoteToAdmin
 from shopcore.application.auth.logout import Logout, LogoutCommand
+from shopcore.application.auth.prune_expired import PrunedCredentials, PruneExpiredCredentials
 from shopcore.application.auth.refresh_session import RefreshSession, RefreshSessionCommand
 from shopcore.application.auth.request_otp import (
     OtpPolicy,
@@ -150,6 +151,8 @@ __all__ = [
     "OtpPolicy",
     "OtpRequested",
     "PromoteToAdmin",
+    "PrunedCredentials",
+    "PruneExpiredCredentials",
     "RefreshSession",
     "RefreshSessionCommand",
     "RequestOtp",

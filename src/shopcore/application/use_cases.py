@@ -14,6 +14,7 @@ from typing import Self
 
 from shopcore.application.auth.current_user import GetCurrentUser, PromoteToAdmin
 from shopcore.application.auth.logout import Logout
+from shopcore.application.auth.prune_expired import PruneExpiredCredentials
 from shopcore.application.auth.refresh_session import RefreshSession
 from shopcore.application.auth.request_otp import RequestOtp
 from shopcore.application.auth.verify_otp import VerifyOtp
@@ -60,6 +61,7 @@ class ShopUseCases:
     logout: Logout
     get_current_user: GetCurrentUser
     promote_to_admin: PromoteToAdmin
+    prune_expired_credentials: PruneExpiredCredentials
     # catalog
     create_product: CreateProduct
     update_product: UpdateProduct

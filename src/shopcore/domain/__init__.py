@@ -63,6 +63,7 @@ from shopcore.domain.otp import (
     hash_otp_code,
     issue_challenge,
     new_otp_code,
+    stale_challenge_cutoffs,
 )
 from shopcore.domain.payments import (
     PAYMENT_PROGRESS,
@@ -170,6 +171,7 @@ __all__ = [
     "normalise_category",
     "parse_admin_status",
     "round_half_up",
+    "stale_challenge_cutoffs",
     # payments
     "PAYMENT_PROGRESS",
     "PAYMENT_TRANSITIONS",

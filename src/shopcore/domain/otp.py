@@ -133,6 +133,13 @@ class OtpChallenge:
         return replace(self, failed_attempts=min(self.failed_attempts + 1, MAX_WRONG_ATTEMPTS))
 
 
+def stale_challenge_cutoffs(now: datetime) -> tuple[datetime, datetime]:
+    """A challenge issued before the first moment (its code has expired and its resend
+    cooldown is over) whose phone's quota window, if any, started before the second (the
+    window has closed) holds nothing of use: forgetting it changes no answer."""
+    return now - max(CODE_LIFETIME, RESEND_COOLDOWN), now - QUOTA_WINDOW
+
+
 def issue_challenge(
     phone: Phone,
     code: str,

@@ -58,6 +58,12 @@ def _parser() -> argparse.ArgumentParser:
                       help="do nothing when the catalog already has products")
     seed.set_defaults(run=_seed_demo)
 
+    auth = commands.add_parser("auth", help="logins")
+    auth_commands = auth.add_subparsers(dest="auth_command", required=True)
+    prune = auth_commands.add_parser(
+        "prune", help="delete expired refresh tokens and OTP challenges no login can use")
+    prune.set_defaults(run=_prune_expired)
+
     payments = commands.add_parser("payments", help="payments")
     payment_commands = payments.add_subparsers(dest="payments_command", required=True)
     retry = payment_commands.add_parser(
@@ -149,6 +155,15 @@ def _seed_demo(settings: Settings, args: argparse.Namespace) -> int:
                 f"in {time.monotonic() - started:.1f} s")
 
     return _report(settings, seed)
+
+
+def _prune_expired(settings: Settings, _: argparse.Namespace) -> int:
+    async def prune(container: Container) -> str:
+        pruned = await container.prune_expired_credentials()()
+        return (f"deleted {pruned.refresh_tokens} expired refresh tokens and "
+                f"{pruned.otp_challenges} stale OTP challenges")
+
+    return _report(settings, prune)
 
 
 def _retry_refunds(settings: Settings, args: argparse.Namespace) -> int:

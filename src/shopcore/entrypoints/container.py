@@ -26,6 +26,7 @@ from shopcore.adapters.sql.unit_of_work import SqlUnitOfWork
 from shopcore.adapters.system import SystemClock, Uuid4Ids
 from shopcore.application.auth.current_user import GetCurrentUser, PromoteToAdmin
 from shopcore.application.auth.logout import Logout
+from shopcore.application.auth.prune_expired import PruneExpiredCredentials
 from shopcore.application.auth.refresh_session import RefreshSession
 from shopcore.application.auth.request_otp import OtpPolicy, RequestOtp
 from shopcore.application.auth.verify_otp import VerifyOtp
@@ -196,6 +197,8 @@ class Container(containers.DeclarativeContainer):
     get_current_user = providers.Singleton(GetCurrentUser, read_unit_of_work.provider)
     promote_to_admin = providers.Singleton(
         PromoteToAdmin, unit_of_work.provider, phones, clock, ids)
+    prune_expired_credentials = providers.Singleton(
+        PruneExpiredCredentials, unit_of_work.provider, clock)
 
     # payments (before shopping: cancelling a paid order refunds it)
     payment_gateway = providers.Singleton(_payment_gateway, settings, http_client)

@@ -237,3 +237,30 @@ async def test_promoting_creates_an_admin_who_then_logs_in_as_existing(shop: InM
     result = await shop.verify_otp(VerifyOtpCommand(PHONE, await request(shop)))
     assert admin.is_admin and not result.is_new and result.session.user.is_admin
     assert (await shop.get_current_user(admin.id)).is_admin
+
+
+async def test_pruning_forgets_only_what_no_login_can_use(shop: InMemoryShop) -> None:
+    _, refresh = await login(shop)
+    other = "+919876500000"
+    for _ in range(5):  # the other phone spends its hourly quota and never verifies
+        await request(shop, other)
+        shop.clock.advance(seconds=31)
+    shop.clock.advance(minutes=10)  # every code expired, the quota window still open
+    pruned = await shop.prune_expired_credentials()
+    assert (pruned.refresh_tokens, pruned.otp_challenges) == (0, 0)
+    with pytest.raises(RateLimited):
+        await request(shop, other)
+
+    shop.clock.advance(hours=1)  # the window closed: the challenge holds nothing of use
+    assert (await shop.prune_expired_credentials()).otp_challenges == 1
+    await request(shop, other)
+    refreshed = (await shop.refresh_session(RefreshSessionCommand(refresh))).refresh_token
+
+    shop.clock.advance(days=30)
+    pruned = await shop.prune_expired_credentials()
+    assert (pruned.refresh_tokens, pruned.otp_challenges) == (2, 1)  # used and unused
+    with pytest.raises(Unauthenticated):
+        await shop.refresh_session(RefreshSessionCommand(refreshed))
+    _, fresh = await login(shop)
+    assert (await shop.prune_expired_credentials()).refresh_tokens == 0
+    await shop.refresh_session(RefreshSessionCommand(fresh))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from shopcore.domain.otp import OtpChallenge
@@ -50,6 +51,16 @@ class MemoryOtpChallengeRepository:
     async def delete(self, phone: Phone) -> None:
         self._challenges.pop(phone.e164, None)
 
+    async def delete_stale(self, issued_before: datetime, window_started_before: datetime
+                           ) -> int:
+        stale = [key for key, challenge in self._challenges.items()
+                 if challenge.issued_at < issued_before
+                 and (challenge.quota_window_start is None
+                      or challenge.quota_window_start < window_started_before)]
+        for key in stale:
+            del self._challenges[key]
+        return len(stale)
+
 
 class MemoryRefreshTokenRepository:
     """Refresh tokens in a dict keyed by hash."""
@@ -74,3 +85,9 @@ class MemoryRefreshTokenRepository:
         for key, token in list(self._tokens.items()):
             if token.family_id == family_id:
                 self._tokens[key] = replace(token, revoked=True)
+
+    async def delete_expired(self, now: datetime) -> int:
+        expired = [key for key, token in self._tokens.items() if token.expires_at <= now]
+        for key in expired:
+            del self._tokens[key]
+        return len(expired)

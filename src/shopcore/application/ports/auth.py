@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from shopcore.domain.otp import OtpChallenge, OtpChannel
@@ -33,6 +34,12 @@ class OtpChallengeRepository(Protocol):
 
     async def delete(self, phone: Phone) -> None: ...
 
+    async def delete_stale(self, issued_before: datetime, window_started_before: datetime
+                           ) -> int:
+        """Delete the challenges issued before ``issued_before`` whose quota window is
+        unset or started before ``window_started_before``; how many were deleted."""
+        ...
+
 
 class RefreshTokenRepository(Protocol):
     """Stores refresh-token hashes grouped in login families."""
@@ -46,6 +53,11 @@ class RefreshTokenRepository(Protocol):
         ...
 
     async def revoke_family(self, family_id: str) -> None: ...
+
+    async def delete_expired(self, now: datetime) -> int:
+        """Delete the tokens whose ``expires_at`` is at or before ``now`` (no refresh
+        accepts them); how many were deleted."""
+        ...
 
 
 class OtpGateway(Protocol):

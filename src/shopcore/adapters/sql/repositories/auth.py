@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shopcore.adapters.sql.tables import otp_challenges, refresh_tokens, users
@@ -81,6 +82,14 @@ class SqlOtpChallengeRepository:
         await self._connection.execute(
             delete(otp_challenges).where(otp_challenges.c.phone == phone.e164))
 
+    async def delete_stale(self, issued_before: datetime, window_started_before: datetime
+                           ) -> int:
+        result = await self._connection.execute(delete(otp_challenges).where(
+            otp_challenges.c.issued_at < issued_before,
+            or_(otp_challenges.c.quota_window_start.is_(None),
+                otp_challenges.c.quota_window_start < window_started_before)))
+        return int(result.rowcount)
+
 
 class SqlRefreshTokenRepository:
     """Refresh-token hashes and their families in ``refresh_tokens``."""
@@ -111,6 +120,11 @@ class SqlRefreshTokenRepository:
         await self._connection.execute(
             update(refresh_tokens).where(refresh_tokens.c.family_id == family_id)
             .values(revoked=True))
+
+    async def delete_expired(self, now: datetime) -> int:
+        result = await self._connection.execute(
+            delete(refresh_tokens).where(refresh_tokens.c.expires_at <= now))
+        return int(result.rowcount)
 
 
 def _user(row: Any) -> User:

@@ -1,0 +1,39 @@
+"""PruneExpiredCredentials: forget the login rows that no request can use any more."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shopcore.application.ports import Clock, UnitOfWorkFactory
+from shopcore.domain.otp import stale_challenge_cutoffs
+
+
+@dataclass(frozen=True, slots=True)
+class PrunedCredentials:
+    """How many rows of each kind were deleted."""
+
+    refresh_tokens: int
+    otp_challenges: int
+
+
+class PruneExpiredCredentials:
+    """Delete the refresh tokens past their expiry and the OTP challenges whose code has
+    expired and whose phone's hourly quota window has closed.
+
+    Every login answers as before: an expired refresh token and an unknown one are both
+    refused with the same 401, and a phone whose challenge is forgotten starts a quota
+    window anew only where its old one had closed anyway. Run it from a scheduler
+    (``shopcore auth prune``); runs that overlap delete each row once.
+    """
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def __call__(self) -> PrunedCredentials:
+        now = self._clock.now()
+        async with self._uow() as uow:
+            tokens = await uow.refresh_tokens.delete_expired(now)
+            challenges = await uow.otp_challenges.delete_stale(*stale_challenge_cutoffs(now))
+            await uow.commit()
+        return PrunedCredentials(refresh_tokens=tokens, otp_challenges=challenges)
