@@ -10,6 +10,11 @@ to the key whatever its column order. Every sale of a product new to the day the
 writes one b-tree instead of three (SQLite) or two indexes instead of three
 (PostgreSQL).
 
+The key is rebuilt under the table's lock, so orders placed meanwhile wait for it:
+~0.3 s on PostgreSQL for 370,000 daily rows (a year of 200,000 orders). Processes of
+the release before keep working on the new key (they name neither the key nor the
+index).
+
 Revision ID: 0018
 Revises: 0017
 Create Date: 2026-11-28 23:40:00.000000
