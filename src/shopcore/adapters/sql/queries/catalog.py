@@ -172,7 +172,7 @@ class SqlProductCatalog:
             )
         else:
             # The top of the window's sales first, then their products: joining every
-            # product sold in the window before sorting cost PostgreSQL ~40% of the
+            # product sold in the window before sorting cost PostgreSQL about half of the
             # query at 200,000 orders (it expects a few dozen groups, not thousands).
             sold = _sold_since(since)
             archived = products.alias("archived")
