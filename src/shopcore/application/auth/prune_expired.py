@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from shopcore.application.ports import Clock, UnitOfWorkFactory
 from shopcore.domain.otp import stale_challenge_cutoffs
+
+TOKEN_GRACE = timedelta(hours=1)
+"""Refresh tokens are deleted this long after they expired: a refresh that read its token
+just before the expiry (or on a machine whose clock is behind) never finds it gone,
+which it would take for a reuse and revoke the login."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,8 +23,8 @@ class PrunedCredentials:
 
 
 class PruneExpiredCredentials:
-    """Delete the refresh tokens past their expiry and the OTP challenges whose code has
-    expired and whose phone's hourly quota window has closed.
+    """Delete the refresh tokens that expired over an hour ago and the OTP challenges
+    whose code has expired and whose phone's hourly quota window has closed.
 
     Every login answers as before: an expired refresh token and an unknown one are both
     refused with the same 401, and a phone whose challenge is forgotten starts a quota
@@ -33,7 +39,7 @@ class PruneExpiredCredentials:
     async def __call__(self) -> PrunedCredentials:
         now = self._clock.now()
         async with self._uow() as uow:
-            tokens = await uow.refresh_tokens.delete_expired(now)
+            tokens = await uow.refresh_tokens.delete_expired(now - TOKEN_GRACE)
             challenges = await uow.otp_challenges.delete_stale(*stale_challenge_cutoffs(now))
             await uow.commit()
         return PrunedCredentials(refresh_tokens=tokens, otp_challenges=challenges)
