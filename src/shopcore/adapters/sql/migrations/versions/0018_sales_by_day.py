@@ -43,24 +43,26 @@ _SQLITE_TABLE = """
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name == "sqlite":
-        _rebuild_on_sqlite(key="day, product_id", options=" WITHOUT ROWID")
-    else:
-        op.drop_constraint("pk_product_sales_daily", "product_sales_daily", type_="primary")
-        op.create_primary_key("pk_product_sales_daily", "product_sales_daily",
-                              ["day", "product_id"])
+    _key_by(["day", "product_id"], without_rowid=True)
+    if op.get_bind().dialect.name != "sqlite":  # SQLite's went with the old table
         op.drop_index("ix_product_sales_daily_day", table_name="product_sales_daily")
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "sqlite":
-        _rebuild_on_sqlite(key="product_id, day", options="")
-    else:
-        op.drop_constraint("pk_product_sales_daily", "product_sales_daily", type_="primary")
-        op.create_primary_key("pk_product_sales_daily", "product_sales_daily",
-                              ["product_id", "day"])
+    _key_by(["product_id", "day"], without_rowid=False)
     op.create_index("ix_product_sales_daily_day", "product_sales_daily", ["day", "product_id"],
                     unique=False)
+
+
+def _key_by(columns: list[str], *, without_rowid: bool) -> None:
+    """``product_sales_daily`` keyed by ``columns``: rebuilt on SQLite (``WITHOUT ROWID``
+    or not), its primary key replaced on PostgreSQL."""
+    if op.get_bind().dialect.name == "sqlite":
+        _rebuild_on_sqlite(key=", ".join(columns),
+                           options=" WITHOUT ROWID" if without_rowid else "")
+    else:
+        op.drop_constraint("pk_product_sales_daily", "product_sales_daily", type_="primary")
+        op.create_primary_key("pk_product_sales_daily", "product_sales_daily", columns)
 
 
 def _rebuild_on_sqlite(*, key: str, options: str) -> None:
