@@ -86,8 +86,8 @@ class MemoryRefreshTokenRepository:
             if token.family_id == family_id:
                 self._tokens[key] = replace(token, revoked=True)
 
-    async def delete_expired(self, now: datetime) -> int:
-        expired = [key for key, token in self._tokens.items() if token.expires_at <= now]
+    async def delete_expired(self, expired_by: datetime) -> int:
+        expired = [key for key, token in self._tokens.items() if token.expires_at <= expired_by]
         for key in expired:
             del self._tokens[key]
         return len(expired)

@@ -54,9 +54,9 @@ class RefreshTokenRepository(Protocol):
 
     async def revoke_family(self, family_id: str) -> None: ...
 
-    async def delete_expired(self, now: datetime) -> int:
-        """Delete the tokens whose ``expires_at`` is at or before ``now`` (no refresh
-        accepts them); how many were deleted."""
+    async def delete_expired(self, expired_by: datetime) -> int:
+        """Delete the tokens whose ``expires_at`` is at or before ``expired_by`` (no
+        refresh accepts them); how many were deleted."""
         ...
 
 

@@ -121,9 +121,9 @@ class SqlRefreshTokenRepository:
             update(refresh_tokens).where(refresh_tokens.c.family_id == family_id)
             .values(revoked=True))
 
-    async def delete_expired(self, now: datetime) -> int:
+    async def delete_expired(self, expired_by: datetime) -> int:
         result = await self._connection.execute(
-            delete(refresh_tokens).where(refresh_tokens.c.expires_at <= now))
+            delete(refresh_tokens).where(refresh_tokens.c.expires_at <= expired_by))
         return int(result.rowcount)
 
 
