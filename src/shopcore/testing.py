@@ -73,6 +73,7 @@ from shopcore.application.shopping.list_wishlist import ListWishlist
 from shopcore.application.shopping.place_order import PlaceOrder
 from shopcore.application.shopping.remove_from_cart import RemoveFromCart
 from shopcore.application.shopping.remove_from_wishlist import RemoveFromWishlist
+from shopcore.application.shopping.seed_demo_orders import SeedDemoOrders
 from shopcore.application.shopping.update_cart_line import UpdateCartLine
 from shopcore.application.use_cases import ShopUseCases
 
@@ -171,6 +172,7 @@ class InMemoryShop(ShopUseCases):
         self.add_review = AddReview(uow, self.clock)
         self.delete_review = DeleteReview(uow)
         self.list_reviews = ListReviews(uow)
+        self.seed_demo_orders = SeedDemoOrders(uow, self.clock, self.currency)
         # payments
         self.pay_for_order = PayForOrder(uow, self.payment_gateway, self.clock, self.ids)
         self.confirm_checkout = ConfirmCheckout(uow, self.payment_gateway, self.clock)

@@ -6,8 +6,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -18,6 +20,24 @@ from shopcore.application.pagination import PageRequest
 from shopcore.domain.search import SearchTerms
 from shopcore.entrypoints.container import build_container, close_container
 from shopcore.entrypoints.settings import Settings
+
+Shopcore = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def shopcore(tmp_path: Path) -> Shopcore:
+    """The command on a migrated SQLite file of its own, as a user runs it."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SHOPCORE_")}
+    environment.update(SHOPCORE_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}",
+                       SHOPCORE_MEDIA_DIR=str(tmp_path / "media"), SHOPCORE_ENV="test")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "shopcore.entrypoints.cli", *args],
+                              cwd=tmp_path, env=environment, text=True, capture_output=True,
+                              timeout=120, check=False)
+
+    assert run("db", "upgrade").returncode == 0
+    return run
 
 
 async def test_seeding_bulk_inserts_a_searchable_catalog(
@@ -44,17 +64,7 @@ async def test_seeding_bulk_inserts_a_searchable_catalog(
     assert found.items and found.items[0].name == demo_product(7).name
 
 
-def test_the_command_seeds_once_with_if_empty(tmp_path: Path) -> None:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("SHOPCORE_")}
-    environment.update(SHOPCORE_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}",
-                       SHOPCORE_MEDIA_DIR=str(tmp_path / "media"), SHOPCORE_ENV="test")
-
-    def shopcore(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "shopcore.entrypoints.cli", *args],
-                              cwd=tmp_path, env=environment, text=True, capture_output=True,
-                              timeout=120, check=False)
-
-    assert shopcore("db", "upgrade").returncode == 0
+def test_the_command_seeds_once_with_if_empty(shopcore: Shopcore) -> None:
     first = shopcore("seed-demo", "--products", "50", "--if-empty")
     assert first.returncode == 0 and "added 50 demo products" in first.stdout, first.stderr
     second = shopcore("seed-demo", "--products", "50", "--if-empty")
@@ -62,3 +72,15 @@ def test_the_command_seeds_once_with_if_empty(tmp_path: Path) -> None:
     bad = shopcore("seed-demo", "--products", "0")
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
     assert "products" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_the_command_adds_an_order_history_once(shopcore: Shopcore) -> None:
+    seeded = shopcore("seed-demo", "--products", "40", "--order-lines", "250")
+    assert seeded.returncode == 0, seeded.stderr
+    assert "added 40 demo products" in seeded.stdout
+    assert "past orders (250 lines) of 2000 demo buyers" in seeded.stdout
+    again = shopcore("seed-demo", "--products", "5", "--orders", "10")
+    assert again.returncode == 2 and "seeded before" in again.stderr
+    assert "Traceback" not in again.stderr
+    both = shopcore("seed-demo", "--orders", "10", "--order-lines", "10")
+    assert both.returncode == 2 and "not allowed with" in both.stderr

@@ -134,6 +134,11 @@ from shopcore.application.shopping.remove_from_wishlist import (
     RemoveFromWishlist,
     RemoveFromWishlistCommand,
 )
+from shopcore.application.shopping.seed_demo_orders import (
+    DemoOrdersSeeded,
+    SeedDemoOrders,
+    SeedDemoOrdersCommand,
+)
 from shopcore.application.shopping.update_cart_line import UpdateCartLine, UpdateCartLineCommand
 
 # every use case by attribute name
@@ -202,12 +207,15 @@ __all__ = [
     "ListWishlistQuery",
     "MAX_IDEMPOTENCY_KEY_LENGTH",
     "PlaceOrder",
+    "DemoOrdersSeeded",
     "PlaceOrderCommand",
     "PlacedOrder",
     "RemoveFromCart",
     "RemoveFromCartCommand",
     "RemoveFromWishlist",
     "RemoveFromWishlistCommand",
+    "SeedDemoOrders",
+    "SeedDemoOrdersCommand",
     "ShippingAddressInput",
     "UpdateCartLine",
     "UpdateCartLineCommand",

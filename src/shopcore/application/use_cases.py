@@ -44,6 +44,7 @@ from shopcore.application.shopping.list_wishlist import ListWishlist
 from shopcore.application.shopping.place_order import PlaceOrder
 from shopcore.application.shopping.remove_from_cart import RemoveFromCart
 from shopcore.application.shopping.remove_from_wishlist import RemoveFromWishlist
+from shopcore.application.shopping.seed_demo_orders import SeedDemoOrders
 from shopcore.application.shopping.update_cart_line import UpdateCartLine
 
 
@@ -87,6 +88,7 @@ class ShopUseCases:
     add_review: AddReview
     delete_review: DeleteReview
     list_reviews: ListReviews
+    seed_demo_orders: SeedDemoOrders
     # payments
     pay_for_order: PayForOrder
     confirm_checkout: ConfirmCheckout

@@ -56,6 +56,11 @@ def _parser() -> argparse.ArgumentParser:
     seed.add_argument("--products", type=int, default=200, help="how many (default 200)")
     seed.add_argument("--if-empty", action="store_true",
                       help="do nothing when the catalog already has products")
+    history = seed.add_mutually_exclusive_group()
+    history.add_argument("--orders", type=int,
+                         help="then a past of this many orders by 2,000 demo buyers")
+    history.add_argument("--order-lines", type=int,
+                         help="then a past of orders with exactly this many lines in all")
     seed.set_defaults(run=_seed_demo)
 
     auth = commands.add_parser("auth", help="logins")
@@ -144,6 +149,7 @@ def _seed_demo(settings: Settings, args: argparse.Namespace) -> int:
     import time
 
     from shopcore.application.catalog.seed_demo_catalog import SeedDemoCatalogCommand
+    from shopcore.application.shopping.seed_demo_orders import SeedDemoOrdersCommand
 
     async def seed(container: Container) -> str:
         started = time.monotonic()
@@ -151,8 +157,15 @@ def _seed_demo(settings: Settings, args: argparse.Namespace) -> int:
             products=args.products, only_if_empty=args.if_empty))
         if result.skipped:
             return "the catalog already has products; nothing was added"
-        return (f"added {result.products} demo products ({result.pictures} with pictures) "
+        said = (f"added {result.products} demo products ({result.pictures} with pictures) "
                 f"in {time.monotonic() - started:.1f} s")
+        if args.orders is None and args.order_lines is None:
+            return said
+        started = time.monotonic()
+        past = await container.seed_demo_orders()(SeedDemoOrdersCommand(
+            orders=args.orders, order_lines=args.order_lines))
+        return (f"{said}, and {past.orders} past orders ({past.order_lines} lines) of "
+                f"{past.buyers} demo buyers in {time.monotonic() - started:.1f} s")
 
     return _report(settings, seed)
 

@@ -58,6 +58,7 @@ from shopcore.application.shopping.list_wishlist import ListWishlist
 from shopcore.application.shopping.place_order import PlaceOrder
 from shopcore.application.shopping.remove_from_cart import RemoveFromCart
 from shopcore.application.shopping.remove_from_wishlist import RemoveFromWishlist
+from shopcore.application.shopping.seed_demo_orders import SeedDemoOrders
 from shopcore.application.shopping.update_cart_line import UpdateCartLine
 from shopcore.entrypoints.settings import Settings
 
@@ -236,6 +237,8 @@ class Container(containers.DeclarativeContainer):
     add_review = providers.Singleton(AddReview, unit_of_work.provider, clock)
     delete_review = providers.Singleton(DeleteReview, unit_of_work.provider)
     list_reviews = providers.Singleton(ListReviews, read_unit_of_work.provider)
+    seed_demo_orders = providers.Singleton(
+        SeedDemoOrders, unit_of_work.provider, clock, settings.provided.currency)
 
     # catalog
     image_store = providers.Singleton(_image_store, settings)

@@ -54,6 +54,10 @@ class MemoryProductRepository:
     async def count(self) -> int:
         return len(self._products)
 
+    async def visible_after(self, product_id: int, limit: int) -> Sequence[Product]:
+        return sorted((p for p in self._products.values()
+                       if p.id > product_id and not p.archived), key=lambda p: p.id)[:limit]
+
     async def update(self, product: Product) -> None:
         current = self._products.get(product.id)
         if current is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -30,6 +31,14 @@ class MemoryUserRepository:
         if user.id in self._users or await self.get_by_phone(user.phone):
             raise ValueError(f"duplicate user {user.id}")
         self._users[user.id] = user
+
+    async def add_many(self, new_users: Sequence[User]) -> None:
+        phones = {user.phone for user in self._users.values()}
+        for user in new_users:
+            if user.id in self._users or user.phone in phones:
+                raise ValueError(f"duplicate user {user.id}")
+            phones.add(user.phone)
+            self._users[user.id] = user
 
     async def set_admin(self, user_id: str, is_admin: bool) -> None:
         if user_id in self._users:

@@ -153,6 +153,10 @@ class MemoryOrderRepository:
             self._keys[slot] = StoredOrderKey(order.id, idempotency.request_hash)
         self._orders[order.id] = order
 
+    async def add_history(self, history: Sequence[Order]) -> None:
+        for order in history:
+            await self.add(order)
+
     async def place(self, order: Order,
                     idempotency: IdempotencyRecord | None = None) -> frozenset[int]:
         return await place_step_by_step(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -19,6 +20,10 @@ class UserRepository(Protocol):
     async def get_by_phone(self, phone: Phone) -> User | None: ...
 
     async def add(self, user: User) -> None: ...
+
+    async def add_many(self, new_users: Sequence[User]) -> None:
+        """Insert many new users at once (a bulk insert)."""
+        ...
 
     async def set_admin(self, user_id: str, is_admin: bool) -> None: ...
 

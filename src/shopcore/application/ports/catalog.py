@@ -59,6 +59,11 @@ class ProductRepository(Protocol):
         """How many products exist, archived ones included."""
         ...
 
+    async def visible_after(self, product_id: int, limit: int) -> Sequence[Product]:
+        """Up to ``limit`` products that are not archived, with ids above ``product_id``,
+        by ascending id (a walk over the catalog, page by page)."""
+        ...
+
     async def update(self, product: Product) -> None:
         """Store the product's fields (name, description, price, category, stock,
         archived, image urls, updated_at)."""

@@ -164,6 +164,11 @@ class OrderRepository(Protocol):
         has an order with ``idempotency.key``."""
         ...
 
+    async def add_history(self, history: Sequence[Order]) -> None:
+        """Insert past orders and their lines in bulk, as they are (any status, no
+        idempotency key); no stock moves and no cart changes (demo data, imports)."""
+        ...
+
     async def place(self, order: Order,
                     idempotency: IdempotencyRecord | None = None) -> frozenset[int]:
         """Record ``order``, made of its buyer's whole cart, as one step: take each

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +36,12 @@ class SqlUserRepository:
         await self._connection.execute(users.insert().values(
             id=user.id, phone=user.phone.e164, is_admin=user.is_admin,
             created_at=user.created_at))
+
+    async def add_many(self, new_users: Sequence[User]) -> None:
+        if new_users:
+            await self._connection.execute(users.insert(), [
+                {"id": user.id, "phone": user.phone.e164, "is_admin": user.is_admin,
+                 "created_at": user.created_at} for user in new_users])
 
     async def set_admin(self, user_id: str, is_admin: bool) -> None:
         await self._connection.execute(

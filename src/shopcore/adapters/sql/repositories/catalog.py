@@ -89,6 +89,13 @@ class SqlProductRepository:
         total = await self._connection.scalar(select(func.count()).select_from(products))
         return int(total or 0)
 
+    async def visible_after(self, product_id: int, limit: int) -> Sequence[Product]:
+        rows = await self._connection.execute(
+            select(*PRODUCT_COLUMNS)
+            .where(products.c.id > product_id, products.c.archived.is_(False))
+            .order_by(products.c.id).limit(limit))
+        return [product_from_row(row, self._currency) for row in rows]
+
     async def update(self, product: Product) -> None:
         await self._connection.execute(
             update(products).where(products.c.id == product.id).values(

@@ -432,6 +432,13 @@ class SqlOrderRepository:
             raise IdempotencyKeyTaken()
         await _INSERT_ORDER_LINES.execute_many(self._connection, _line_values(order))
 
+    async def add_history(self, history: Sequence[Order]) -> None:
+        if history:
+            await self._connection.execute(
+                orders.insert(), [_order_values(order, None) for order in history])
+            await self._connection.execute(order_lines.insert(), [
+                line for order in history for line in _line_values(order)])
+
     async def get(self, order_id: str) -> Order | None:
         return await self._get(order_id, _ORDER_SELECT)
 
