@@ -109,3 +109,18 @@ async def test_concurrent_reservations_never_oversell(uow: UnitOfWorkFactory) ->
     async with uow() as work:
         stored = await work.products.get(product.id)
     assert results.count(True) == 5 and stored is not None and stored.stock == 0
+
+
+async def test_visible_after_walks_the_catalog_by_id_without_archived_products(
+    uow: UnitOfWorkFactory,
+) -> None:
+    products = [await add(uow, name=f"Product {n}") for n in range(5)]
+    async with uow() as work:
+        await work.products.update(products[2].archive(NOW))
+        await work.commit()
+    async with uow() as work:
+        first = await work.products.visible_after(0, 2)
+        rest = await work.products.visible_after(first[-1].id, 10)
+        after_all = await work.products.visible_after(products[-1].id, 10)
+    assert [p.id for p in (*first, *rest)] == [p.id for n, p in enumerate(products) if n != 2]
+    assert len(first) == 2 and rest[0] == products[3] and after_all == []
