@@ -210,22 +210,14 @@ def best(runs: list[WrkResult]) -> WrkResult:
 
 def prepare(shop: Shopcore, workdir: Path, products: int, *, orders_count: int | None = None,
             lines_count: int | None = None) -> Dataset:
-    """Migrate, seed products (seed-demo, else bench.seed) and order history, stock up,
-    settle the database after the load."""
+    """Migrate, seed the products and their order history with ``shopcore seed-demo``,
+    stock up, settle the database after the load."""
     _check(shop.cli("db", "upgrade"), "shopcore db upgrade")
-    log.info("seeding %d products", products)
-    demo = shop.cli("seed-demo", "--products", str(products))
-    seeder = "shopcore seed-demo"
-    if demo.returncode != 0:
-        if asyncio.run(seed.count_rows(shop.database_url))["products"]:
-            raise RuntimeError(f"shopcore seed-demo failed half-way:\n{demo.stderr[-2000:]}")
-        log.warning("shopcore seed-demo is not usable (%s); seeding products with bench.seed",
-                    (demo.stderr.strip().splitlines() or ["no message"])[-1])
-        asyncio.run(seed.seed_products(shop.database_url, products))
-        seeder = "bench.seed (seed-demo unavailable)"
-    log.info("seeding order history")
-    asyncio.run(seed.seed_history(shop.database_url, orders_count=orders_count,
-                                  lines_count=lines_count))
+    history = ["--orders", str(orders_count)] if lines_count is None \
+        else ["--order-lines", str(lines_count)]
+    log.info("seeding %d products and their history (%s)", products, " ".join(history))
+    seeder = f"shopcore seed-demo --products {products} {' '.join(history)}"
+    _check(shop.cli("seed-demo", "--products", str(products), *history), seeder)
     ids = asyncio.run(seed.product_ids(shop.database_url))
     stocked = ids[:: max(1, len(ids) // STOCKED_PRODUCTS)][:STOCKED_PRODUCTS]
     asyncio.run(seed.stock_up(shop.database_url, stocked))
