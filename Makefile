@@ -12,10 +12,10 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-## Migrate, seed a small demo catalog (once), serve on 127.0.0.1:8000 with OTPs in the log.
+## Migrate, seed a small demo catalog and its past orders (once), serve on 127.0.0.1:8000 with OTPs in the log.
 run: $(STAMP)
 	$(BIN)/shopcore db upgrade
-	$(BIN)/shopcore seed-demo --products 200 --if-empty
+	$(BIN)/shopcore seed-demo --products 200 --orders 500 --if-empty
 	$(BIN)/shopcore serve --host 127.0.0.1 --port 8000
 
 ## The whole suite: lint, layering contract, types, unit/contract/integration/e2e tests on SQLite and PostgreSQL.
