@@ -54,8 +54,9 @@ class SeedDemoOrders:
     is cancelled, the rest are placed, paid, shipped or (mostly) delivered. The same
     sizes on the same catalog give the same rows on the same day. These orders are
     history: they take no stock. They are written in batches of about ``BATCH_LINES``
-    lines, each batch its own unit of work (a store that keeps sales per product then
-    updates each product's row once a batch, not once for the whole history)."""
+    lines, each batch its own unit of work: in one transaction, a history of a million
+    lines would pile up versions of the same popular sales rows, which PostgreSQL can
+    only let go after a commit."""
 
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, currency: str = "INR") -> None:
         self._uow = uow
