@@ -64,8 +64,9 @@ class SeedDemoOrders:
         self._currency = currency
 
     async def __call__(self, cmd: SeedDemoOrdersCommand) -> DemoOrdersSeeded:
-        wanted = cmd.orders if cmd.order_lines is None else cmd.order_lines
-        if (cmd.orders is None) == (cmd.order_lines is None) or wanted is None:
+        by_lines = cmd.order_lines is not None
+        wanted = cmd.order_lines if by_lines else cmd.orders
+        if wanted is None or (by_lines and cmd.orders is not None):
             raise InvalidInput("orders", "give either a number of orders or of order lines")
         if not 1 <= wanted <= MAX_DEMO_ORDER_LINES:
             raise InvalidInput("orders", f"must be between 1 and {MAX_DEMO_ORDER_LINES}")
@@ -73,13 +74,13 @@ class SeedDemoOrders:
         midnight = self._clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
         catalog = await self._catalog()
         buyers = await self._add_buyers(rng, midnight)
-        max_orders = cmd.orders if cmd.orders is not None else MAX_DEMO_ORDER_LINES
-        max_lines = cmd.order_lines if cmd.order_lines is not None else MAX_DEMO_ORDER_LINES
         made_orders = made_lines = 0
         batch: list[Order] = []
         batch_lines = 0
-        while made_orders < max_orders and made_lines < max_lines:
-            size = min(rng.randint(1, 4), max_lines - made_lines)
+        while (made_lines if by_lines else made_orders) < wanted:
+            size = rng.randint(1, 4)
+            if by_lines:
+                size = min(size, wanted - made_lines)
             order = self._past_order(rng, midnight, rng.choice(buyers), catalog, size)
             batch.append(order)
             batch_lines += size
