@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get, post
+from litestar import Controller
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
@@ -14,6 +14,7 @@ from shopcore.application.shopping.remove_from_cart import RemoveFromCart, Remov
 from shopcore.application.shopping.update_cart_line import UpdateCartLine, UpdateCartLineCommand
 from shopcore.entrypoints.http.dependencies import use_case_after_claims
 from shopcore.entrypoints.http.problems import problem_responses
+from shopcore.entrypoints.http.routing import get, post
 from shopcore.entrypoints.http.schemas.shopping import (
     AddToCartBody,
     CartBody,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, Router, delete, get, patch, post
+from litestar import Controller, Request, Router
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import ClientException, ValidationException
@@ -48,6 +48,7 @@ from shopcore.domain.errors import FieldError, InvalidInput
 from shopcore.domain.search import QUERY_MAX_LENGTH
 from shopcore.entrypoints.http.dependencies import use_case
 from shopcore.entrypoints.http.problems import problem_responses
+from shopcore.entrypoints.http.routing import delete, get, patch, post
 from shopcore.entrypoints.http.schemas.catalog import (
     BestSellerBody,
     ProductBody,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import msgspec
-from litestar import Controller, Response, get
+from litestar import Controller, Response
 from litestar.datastructures import State
 from litestar.openapi import ResponseSpec
 from redis.asyncio import Redis
@@ -13,6 +13,8 @@ from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shopcore.entrypoints.http.routing import get
 
 PROBE_TIMEOUT_SECONDS = 3
 

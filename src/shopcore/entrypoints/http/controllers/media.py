@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get
+from litestar import Controller
 from litestar.datastructures import State
 from litestar.params import FromPath
 from litestar.response import File
@@ -10,6 +10,7 @@ from litestar.response import File
 from shopcore.adapters.images import resolve_media_path
 from shopcore.domain.errors import NotFound
 from shopcore.entrypoints.http.problems import problem_responses
+from shopcore.entrypoints.http.routing import get
 
 MEDIA_TYPES = {".jpg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
 """What the image store writes; nothing else is served, whatever lies in the folder."""

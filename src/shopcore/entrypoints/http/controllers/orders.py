@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
@@ -23,6 +23,7 @@ from shopcore.application.shopping.list_orders import ListOrders, ListOrdersQuer
 from shopcore.application.shopping.place_order import PlaceOrder, PlaceOrderCommand
 from shopcore.entrypoints.http.dependencies import use_case, use_case_after_claims
 from shopcore.entrypoints.http.problems import problem_responses
+from shopcore.entrypoints.http.routing import get, post
 from shopcore.entrypoints.http.schemas.pagination import PageBody, render_page
 from shopcore.entrypoints.http.schemas.shopping import (
     CancelOrderBody,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, post
+from litestar import Controller, Request
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter
 from litestar.status_codes import HTTP_200_OK
@@ -21,6 +21,7 @@ from shopcore.application.payments.pay_for_order import PayForOrder, PayForOrder
 from shopcore.application.ports import AccessClaims
 from shopcore.entrypoints.http.dependencies import use_case, use_case_after_claims
 from shopcore.entrypoints.http.problems import problem_responses
+from shopcore.entrypoints.http.routing import post
 from shopcore.entrypoints.http.schemas.payments import (
     CheckoutBody,
     ConfirmCheckoutBody,

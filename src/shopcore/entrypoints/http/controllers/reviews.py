@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, delete, get, post
+from litestar import Controller, Request
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
@@ -16,6 +16,7 @@ from shopcore.application.shopping.delete_review import DeleteReview, DeleteRevi
 from shopcore.application.shopping.list_reviews import ListReviews, ListReviewsQuery
 from shopcore.entrypoints.http.dependencies import use_case, use_case_after_claims
 from shopcore.entrypoints.http.problems import problem_responses
+from shopcore.entrypoints.http.routing import delete, get, post
 from shopcore.entrypoints.http.schemas.pagination import PageBody, render_page
 from shopcore.entrypoints.http.schemas.shopping import (
     MAX_PRODUCT_ID,

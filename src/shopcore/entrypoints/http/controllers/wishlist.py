@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, Response, delete, get, post
+from litestar import Controller, Response
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody, PathParameter
@@ -19,6 +19,7 @@ from shopcore.application.shopping.remove_from_wishlist import (
 )
 from shopcore.entrypoints.http.dependencies import use_case_after_claims
 from shopcore.entrypoints.http.problems import problem_responses
+from shopcore.entrypoints.http.routing import delete, get, post
 from shopcore.entrypoints.http.schemas.shopping import (
     MAX_PRODUCT_ID,
     AddToWishlistBody,
