@@ -4,9 +4,11 @@ and the command as a user runs it."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -74,13 +76,25 @@ def test_the_command_seeds_once_with_if_empty(shopcore: Shopcore) -> None:
     assert "products" in bad.stderr and "Traceback" not in bad.stderr
 
 
-def test_the_command_adds_an_order_history_once(shopcore: Shopcore) -> None:
+def test_the_command_adds_an_order_history_once(shopcore: Shopcore, tmp_path: Path) -> None:
+    def counts() -> tuple[int, int]:
+        with closing(sqlite3.connect(tmp_path / "demo.db")) as database:
+            return (database.execute("SELECT count(*) FROM products").fetchone()[0],
+                    database.execute("SELECT count(*) FROM orders").fetchone()[0])
+
+    no_orders = shopcore("seed-demo", "--products", "40", "--orders", "0")
+    assert no_orders.returncode == 2 and "between 1 and" in no_orders.stderr
+    assert counts() == (0, 0)
     seeded = shopcore("seed-demo", "--products", "40", "--order-lines", "250")
     assert seeded.returncode == 0, seeded.stderr
     assert "added 40 demo products" in seeded.stdout
     assert "past orders (250 lines) of 2000 demo buyers" in seeded.stdout
+    seeded_counts = counts()
     again = shopcore("seed-demo", "--products", "5", "--orders", "10")
     assert again.returncode == 2 and "seeded before" in again.stderr
     assert "Traceback" not in again.stderr
+    if_empty = shopcore("seed-demo", "--products", "5", "--orders", "10", "--if-empty")
+    assert if_empty.returncode == 0 and "nothing was added" in if_empty.stdout
+    assert counts() == seeded_counts and seeded_counts[0] == 40
     both = shopcore("seed-demo", "--orders", "10", "--order-lines", "10")
     assert both.returncode == 2 and "not allowed with" in both.stderr

@@ -152,6 +152,10 @@ def _seed_demo(settings: Settings, args: argparse.Namespace) -> int:
     from shopcore.application.shopping.seed_demo_orders import SeedDemoOrdersCommand
 
     async def seed(container: Container) -> str:
+        history = (None if args.orders is None and args.order_lines is None else
+                   SeedDemoOrdersCommand(orders=args.orders, order_lines=args.order_lines))
+        if history is not None and not args.if_empty:
+            await container.seed_demo_orders().refuse_if_seeded_before()
         started = time.monotonic()
         result = await container.seed_demo_catalog()(SeedDemoCatalogCommand(
             products=args.products, only_if_empty=args.if_empty))
@@ -159,11 +163,10 @@ def _seed_demo(settings: Settings, args: argparse.Namespace) -> int:
             return "the catalog already has products; nothing was added"
         said = (f"added {result.products} demo products ({result.pictures} with pictures) "
                 f"in {time.monotonic() - started:.1f} s")
-        if args.orders is None and args.order_lines is None:
+        if history is None:
             return said
         started = time.monotonic()
-        past = await container.seed_demo_orders()(SeedDemoOrdersCommand(
-            orders=args.orders, order_lines=args.order_lines))
+        past = await container.seed_demo_orders()(history)
         return (f"{said}, and {past.orders} past orders ({past.order_lines} lines) of "
                 f"{past.buyers} demo buyers in {time.monotonic() - started:.1f} s")
 

@@ -76,16 +76,19 @@ async def test_the_same_sizes_give_the_same_history() -> None:
     assert first.database.state.users == second.database.state.users
 
 
-@pytest.mark.parametrize("command", [
-    SeedDemoOrdersCommand(), SeedDemoOrdersCommand(orders=5, order_lines=5),
-    SeedDemoOrdersCommand(orders=0), SeedDemoOrdersCommand(order_lines=-1),
-    SeedDemoOrdersCommand(orders=10_000_001),
+@pytest.mark.parametrize("sizes", [
+    {}, {"orders": 5, "order_lines": 5}, {"orders": 0}, {"order_lines": -1},
+    {"orders": 10_000_001},
 ], ids=["neither", "both", "no orders", "negative", "too many"])
-async def test_a_size_that_is_not_one_in_range_is_refused(command: SeedDemoOrdersCommand) -> None:
-    shop = await demo_shop()
+def test_a_size_that_is_not_one_in_range_is_refused(sizes: dict[str, int]) -> None:
     with pytest.raises(InvalidInput):
-        await shop.seed_demo_orders(command)
-    assert not shop.database.state.orders and not shop.database.state.users
+        SeedDemoOrdersCommand(**sizes)
+
+
+@pytest.mark.parametrize("sizes", [{"orders": 1}, {"order_lines": 10_000_000}])
+def test_a_size_in_range_makes_a_command(sizes: dict[str, int]) -> None:
+    command = SeedDemoOrdersCommand(**sizes)
+    assert (command.size, command.by_lines) == (*sizes.values(), "order_lines" in sizes)
 
 
 async def test_it_needs_a_catalog_and_runs_once() -> None:
@@ -93,7 +96,10 @@ async def test_it_needs_a_catalog_and_runs_once() -> None:
     with pytest.raises(InvalidInput, match="seed the catalog first"):
         await shop.seed_demo_orders(SeedDemoOrdersCommand(orders=10))
     shop = await demo_shop()
+    await shop.seed_demo_orders.refuse_if_seeded_before()
     await shop.seed_demo_orders(SeedDemoOrdersCommand(orders=10))
+    with pytest.raises(InvalidInput, match="seeded before"):
+        await shop.seed_demo_orders.refuse_if_seeded_before()
     with pytest.raises(InvalidInput, match="seeded before"):
         await shop.seed_demo_orders(SeedDemoOrdersCommand(orders=10))
     assert len(shop.database.state.orders) == 10

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from shopcore.application.ports import Clock, UnitOfWorkFactory
+from shopcore.application.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from shopcore.domain.catalog import Product
 from shopcore.domain.errors import InvalidInput
 from shopcore.domain.ordering import Order, OrderLine, OrderStatus, ShippingAddress
@@ -31,11 +31,30 @@ _ADDRESS = ShippingAddress.create(name="Past Customer", line1="2 History Road", 
 
 @dataclass(frozen=True, slots=True)
 class SeedDemoOrdersCommand:
-    """How much history: ``orders`` orders, or orders until exactly ``order_lines`` lines
-    (give one of the two)."""
+    """How much history: ``orders`` orders, or orders until exactly ``order_lines`` lines.
+    ``InvalidInput`` unless exactly one of the two is given, from 1 to
+    ``MAX_DEMO_ORDER_LINES``."""
 
     orders: int | None = None
     order_lines: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.orders is None) == (self.order_lines is None):
+            raise InvalidInput("orders", "give either a number of orders or of order lines")
+        if not 1 <= self.size <= MAX_DEMO_ORDER_LINES:
+            raise InvalidInput("orders", f"must be between 1 and {MAX_DEMO_ORDER_LINES}")
+
+    @property
+    def by_lines(self) -> bool:
+        """Whether ``size`` counts order lines rather than orders."""
+        return self.order_lines is not None
+
+    @property
+    def size(self) -> int:
+        """How many orders, or lines (``by_lines``)."""
+        size = self.order_lines if self.order_lines is not None else self.orders
+        assert size is not None
+        return size
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +83,7 @@ class SeedDemoOrders:
         self._currency = currency
 
     async def __call__(self, cmd: SeedDemoOrdersCommand) -> DemoOrdersSeeded:
-        by_lines = cmd.order_lines is not None
-        wanted = cmd.order_lines if by_lines else cmd.orders
-        if wanted is None or (by_lines and cmd.orders is not None):
-            raise InvalidInput("orders", "give either a number of orders or of order lines")
-        if not 1 <= wanted <= MAX_DEMO_ORDER_LINES:
-            raise InvalidInput("orders", f"must be between 1 and {MAX_DEMO_ORDER_LINES}")
+        wanted, by_lines = cmd.size, cmd.by_lines
         rng = random.Random(_SEED)
         midnight = self._clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
         catalog = await self._catalog()
@@ -91,6 +105,13 @@ class SeedDemoOrders:
         await self._add_orders(batch)
         return DemoOrdersSeeded(buyers=len(buyers), orders=made_orders, order_lines=made_lines)
 
+    async def refuse_if_seeded_before(self) -> None:
+        """Raise ``InvalidInput`` now if the history was seeded before, as a call would:
+        for a caller about to write something else first (the demo catalog), so that a
+        refused command leaves the database as it was."""
+        async with self._uow() as uow:
+            await _refuse_if_seeded_before(uow)
+
     async def _catalog(self) -> list[Product]:
         catalog: list[Product] = []
         async with self._uow() as uow:
@@ -102,13 +123,11 @@ class SeedDemoOrders:
         return catalog
 
     async def _add_buyers(self, rng: random.Random, midnight: datetime) -> list[str]:
-        buyers = [User(id=_uuid(rng), phone=Phone(f"+9198{number:08d}"), is_admin=False,
+        buyers = [User(id=_uuid(rng), phone=_buyer_phone(number), is_admin=False,
                        created_at=midnight - timedelta(days=400, minutes=number))
                   for number in range(1, DEMO_BUYERS + 1)]
         async with self._uow() as uow:
-            if await uow.users.get_by_phone(buyers[0].phone) is not None:
-                raise InvalidInput("orders", "the demo buyers exist already: the order "
-                                             "history was seeded before")
+            await _refuse_if_seeded_before(uow)
             await uow.users.add_many(buyers)
             await uow.commit()
         return [buyer.id for buyer in buyers]
@@ -138,6 +157,16 @@ class SeedDemoOrders:
         async with self._uow() as uow:
             await uow.orders.add_history(batch)
             await uow.commit()
+
+
+def _buyer_phone(number: int) -> Phone:
+    return Phone(f"+9198{number:08d}")
+
+
+async def _refuse_if_seeded_before(uow: UnitOfWork) -> None:
+    if await uow.users.get_by_phone(_buyer_phone(1)) is not None:
+        raise InvalidInput("orders", "the demo buyers exist already: the order history "
+                                     "was seeded before")
 
 
 def _uuid(rng: random.Random) -> str:
