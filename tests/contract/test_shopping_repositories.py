@@ -529,6 +529,23 @@ async def test_line2_of_the_address_survives_the_round_trip(uow: UnitOfWorkFacto
     assert stored is not None and stored.shipping_address.line2 == "Flat 4B"
 
 
+async def test_an_address_in_any_script_survives_the_round_trip(
+    uow: UnitOfWorkFactory,
+) -> None:
+    (product,) = await setup(uow, 5)
+    address = ShippingAddress.create(
+        name='Ananya "Anu" Rāo', line1="ಮಿ. ಜಿ. ರಸ್ತೆ 12", line2="Back\\slash 🏠",
+        city="ಬೆಂಗಳೂರು", state="Karnataka", postal_code="560001", phone=PHONES[ALICE])
+    order = Order.place("order-0000000001", ALICE, [OrderLine(product.id, product.name,
+                                                              product.price, 1)], address, NOW)
+    async with uow() as work:
+        await work.orders.add(order)
+        await work.commit()
+    async with uow() as work:
+        stored = await work.orders.get(order.id)
+    assert stored is not None and stored.shipping_address == address
+
+
 async def test_totals_beyond_32_bits_survive_the_round_trip(uow: UnitOfWorkFactory) -> None:
     (product,) = await setup(uow, 5)
     line = OrderLine(product.id, "Gold bar", Money(99_999_999_99), 99)

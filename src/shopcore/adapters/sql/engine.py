@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import msgspec
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
@@ -43,7 +44,8 @@ def create_engine(
     works, foreign keys are enforced and temporary storage is in memory.
     """
     parsed = make_url(url)
-    options: dict[str, Any] = {"echo": echo}
+    options: dict[str, Any] = {"echo": echo, "json_serializer": json_text,
+                               "json_deserializer": msgspec.json.decode}
     if parsed.get_backend_name() == "sqlite":
         if on_thread:
             busy_timeout_s = sqlite_inline.BUSY_TIMEOUT_S  # waited for on the thread
@@ -61,6 +63,13 @@ def create_engine(
     engine = create_async_engine(url, **options)
     _ping_after_idle(engine)
     return engine
+
+
+def json_text(value: Any) -> str:
+    """``value`` as JSON text for a ``JSON`` column or parameter: msgspec's encoder, which
+    takes a fraction of the standard library's time (the lines and the address of every
+    order placed go through it)."""
+    return msgspec.json.encode(value).decode()
 
 
 PING_AFTER_IDLE_S = 2.0
