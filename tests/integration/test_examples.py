@@ -16,10 +16,12 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 GUIDE = ROOT / "docs" / "library.md"
 
-# Runs the script as ``python examples/x.py`` would, then reports any web framework.
+# Runs the script as ``python examples/x.py`` would, then reports any web framework or
+# HTTP layer it loaded (msgspec may load: the SQL adapter encodes JSON columns with it).
 RUNNER = ("import runpy, sys; runpy.run_path(sys.argv[1], run_name='__main__'); "
           "print('frameworks:', sorted({m.split('.')[0] for m in sys.modules} & "
-          "{'litestar', 'uvicorn', 'msgspec'}))")
+          "{'litestar', 'uvicorn', 'granian'} | {m for m in sys.modules "
+          "if m.startswith('shopcore.entrypoints.http')}))")
 
 
 def test_there_are_examples() -> None:
