@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shopcore.adapters.sql.queries.catalog import SqlProductCatalog
+from shopcore.adapters.sql.queries.catalog import _SALES_DAYS, SqlProductCatalog
 from shopcore.adapters.sql.tables import order_lines, orders, users
 from tests.integration.test_place_order_plan import add_analyzed_catalog
 from tests.support import statements_run
@@ -19,9 +19,7 @@ from tests.support import statements_run
 NOW = datetime(2026, 11, 28, 14, 0, tzinfo=UTC)
 
 
-async def test_a_window_finds_its_first_day_of_orders_by_their_time(
-    engine: AsyncEngine,
-) -> None:
+async def add_a_year_of_orders(engine: AsyncEngine) -> None:
     async with engine.begin() as connection:
         await connection.execute(insert(users).values(
             id="user-1", phone="+919876543210", is_admin=False, created_at=NOW))
@@ -39,14 +37,27 @@ async def test_a_window_finds_its_first_day_of_orders_by_their_time(
         if engine.dialect.name == "postgresql":
             await connection.execute(text("ANALYZE"))  # SQLite's stay as shopcore leaves them
 
-    with statements_run(engine) as seen:
-        await SqlProductCatalog(engine).most_bought(20, NOW - timedelta(days=3, hours=5))
-    (statement, parameters, _), = [run for run in seen if "order_lines" in run.sql]
 
-    explain = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
+def explain_prefix(engine: AsyncEngine) -> str:
+    return "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
+
+
+async def plan_of_best_sellers_since(engine: AsyncEngine, since: datetime) -> str:
+    """The plan of the statement that ranks the best sellers since ``since``."""
+    with statements_run(engine) as seen:
+        await SqlProductCatalog(engine).most_bought(20, since)
+    (statement, parameters, _), = [run for run in seen if "order_lines" in run.sql]
     async with engine.connect() as connection:
-        rows = (await connection.exec_driver_sql(explain + statement, parameters)).all()
-    plan = "\n".join(str(row[-1]) for row in rows)
+        rows = (await connection.exec_driver_sql(explain_prefix(engine) + statement,
+                                                 parameters)).all()
+    return "\n".join(str(row[-1]) for row in rows)
+
+
+async def test_a_window_finds_its_first_day_of_orders_by_their_time(
+    engine: AsyncEngine,
+) -> None:
+    await add_a_year_of_orders(engine)
+    plan = await plan_of_best_sellers_since(engine, NOW - timedelta(days=3, hours=5))
     if engine.dialect.name == "postgresql":
         assert "ix_orders_created" in plan, plan
         assert "Seq Scan on orders" not in plan, plan
@@ -55,3 +66,29 @@ async def test_a_window_finds_its_first_day_of_orders_by_their_time(
         assert "SEARCH orders USING INDEX ix_orders_created (created_at>? AND created_at<?)" \
             in plan, plan
         assert "SEARCH product_sales_daily USING PRIMARY KEY (day>?)" in plan, plan
+
+
+async def test_a_window_of_most_of_the_history_reads_the_days_before_it_by_key(
+    engine: AsyncEngine,
+) -> None:
+    await add_a_year_of_orders(engine)
+    plan = await plan_of_best_sellers_since(engine, NOW - timedelta(days=300, hours=5))
+    if engine.dialect.name == "postgresql":
+        assert "ix_orders_created" in plan, plan
+        assert "Index Cond: (day <" in plan and "pk_product_sales_daily" in plan, plan
+    else:
+        assert "SEARCH product_sales_daily USING PRIMARY KEY (day<?)" in plan, plan
+        assert "SCAN product_sales" in plan, plan  # one row per product sold
+
+
+    # Which way to count it is read off the two ends of the daily key.
+    days = str(_SALES_DAYS.compile(engine.sync_engine))
+    async with engine.connect() as connection:
+        rows = (await connection.exec_driver_sql(explain_prefix(engine) + days)).all()
+    plan = "\n".join(str(row[-1]) for row in rows)
+    if engine.dialect.name == "postgresql":
+        assert plan.count("Limit") == 2 and "Index Only Scan Backward" in plan, plan
+        assert "Seq Scan" not in plan, plan
+    else:
+        assert plan.count("SEARCH product_sales_daily USING PRIMARY KEY") == 2, plan
+        assert "SCAN product_sales_daily" not in plan, plan

@@ -29,7 +29,7 @@ from shopcore.application.shopping.place_order import PlaceOrderCommand
 from shopcore.domain.catalog import ProductDraft
 from shopcore.domain.ordering import OrderStatus
 from tests.integration.test_order_concurrency import ADDRESS, Shop, settle
-from tests.support import insert_order
+from tests.support import insert_order, statements_run
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 
@@ -124,12 +124,22 @@ async def test_most_bought_from_the_sales_tables_equals_the_aggregate_with_a_win
         await insert_order(engine, lines, status=draw.choice(["placed", "cancelled", "paid"]),
                            created_at=created)
     catalog = SqlProductCatalog(engine)
-    for since in (None, NOW - timedelta(days=3, hours=7, minutes=13),
-                  NOW - timedelta(days=10), NOW + timedelta(days=1)):
+    # A window holding most of the 21 days with orders is counted as the all-time sales
+    # less the days before it; the others from their own days.
+    from_all_time = {None: False, NOW - timedelta(days=3, hours=7, minutes=13): False,
+                     NOW - timedelta(days=10): False, NOW + timedelta(days=1): False,
+                     NOW - timedelta(days=14, hours=2): True,
+                     NOW - timedelta(days=19, hours=23): True,
+                     NOW - timedelta(days=60): True}
+    for since, less_the_days_before in from_all_time.items():
         expected = await _aggregate_best_sellers(engine, since)
-        got = [(seller.product.id, seller.units_sold, seller.orders)
-               for seller in await catalog.most_bought(100, since)]
+        with statements_run(engine) as seen:
+            got = [(seller.product.id, seller.units_sold, seller.orders)
+                   for seller in await catalog.most_bought(100, since)]
         assert got == expected, since
+        (ranked,) = [run.sql for run in seen if "ORDER BY" in run.sql]
+        assert ("FROM product_sales_daily" in ranked
+                and "FROM product_sales " in ranked) is less_the_days_before, since
 
 
 async def _aggregate_best_sellers(engine: AsyncEngine, since: datetime | None

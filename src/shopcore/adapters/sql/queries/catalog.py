@@ -1,9 +1,10 @@
 """The SQL read-side catalog: list, detail, full-text search and best sellers.
 
-Every method runs at most two statements (a count and a page, or one query) on a
-connection of its own; a search counts its matches in the statement that ranks them. A
-product by id is read without the engine (``sqlite_direct``, ``postgres_direct``); on
-PostgreSQL the ids asked for together share one statement (``coalesced_reads``).
+Every method runs at most two statements (a count and a page, the days with sales and
+a window's best sellers, or one query) on a connection of its own; a search counts its
+matches in the statement that ranks them. A product by id is read without the engine
+(``sqlite_direct``, ``postgres_direct``); on PostgreSQL the ids asked for together share
+one statement (``coalesced_reads``).
 On SQLite the read transaction is ``BEGIN DEFERRED``, so reads never wait for (or
 take) the write lock. Search uses the engine's own index: the FTS5 table
 ``products_fts`` of the visible products on SQLite, the ``search_vector`` tsvector
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import (
@@ -160,39 +161,46 @@ class SqlProductCatalog:
     async def most_bought(self, limit: int, since: datetime | None) -> Sequence[BestSeller]:
         # The sales tables (migration 0010) hold what a GROUP BY over every order line
         # would count: the all-time list is a walk of ix_product_sales_rank.
-        query: Select[Any]
-        if since is None:
-            query = (
-                select(*PRODUCT_COLUMNS, product_sales.c.units.label("units_sold"),
-                       product_sales.c.orders.label("order_count"))
-                .join_from(product_sales, products, products.c.id == product_sales.c.product_id)
-                .where(self._visible_by_key, product_sales.c.units > 0)
-                .order_by(product_sales.c.units.desc(), product_sales.c.product_id)
-                .limit(limit)
-            )
-        else:
-            # The top of the window's sales first, then their products: joining every
-            # product sold in the window before sorting cost PostgreSQL about half of the
-            # query at 200,000 orders (it expects a few dozen groups, not thousands).
-            sold = _sold_since(since)
-            archived = products.alias("archived")
-            top = (
-                select(sold)
-                .where(~exists().where(archived.c.id == sold.c.product_id,
-                                       archived.c.archived == true()))
-                .order_by(sold.c.units_sold.desc(), sold.c.product_id)
-                .limit(limit)
-                .subquery("top")
-            )
-            query = (
-                select(*PRODUCT_COLUMNS, top.c.units_sold, top.c.order_count)
-                .join_from(top, products, products.c.id == top.c.product_id)
-                .order_by(top.c.units_sold.desc(), top.c.product_id)
-            )
         async with self._read() as connection:
+            if since is None:
+                query = self._all_time_best_sellers(limit)
+            else:
+                first, last = (await connection.execute(_SALES_DAYS)).one()
+                query = self._best_sellers_since(
+                    limit, _sold_since(since, _fewer_days_before(since, first, last)))
             rows = (await connection.execute(query)).all()
         return [BestSeller(product_from_row(row, self._currency), int(row.units_sold),
                            int(row.order_count)) for row in rows]
+
+    def _all_time_best_sellers(self, limit: int) -> Select[Any]:
+        return (
+            select(*PRODUCT_COLUMNS, product_sales.c.units.label("units_sold"),
+                   product_sales.c.orders.label("order_count"))
+            .join_from(product_sales, products, products.c.id == product_sales.c.product_id)
+            .where(self._visible_by_key, product_sales.c.units > 0)
+            .order_by(product_sales.c.units.desc(), product_sales.c.product_id)
+            .limit(limit)
+        )
+
+    @staticmethod
+    def _best_sellers_since(limit: int, sold: Subquery) -> Select[Any]:
+        # The top of the window's sales first, then their products: joining every
+        # product sold in the window before sorting cost PostgreSQL about half of the
+        # query at 200,000 orders (it expects a few dozen groups, not thousands).
+        archived = products.alias("archived")
+        top = (
+            select(sold)
+            .where(~exists().where(archived.c.id == sold.c.product_id,
+                                   archived.c.archived == true()))
+            .order_by(sold.c.units_sold.desc(), sold.c.product_id)
+            .limit(limit)
+            .subquery("top")
+        )
+        return (
+            select(*PRODUCT_COLUMNS, top.c.units_sold, top.c.order_count)
+            .join_from(top, products, products.c.id == top.c.product_id)
+            .order_by(top.c.units_sold.desc(), top.c.product_id)
+        )
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[AsyncConnection]:
@@ -247,22 +255,55 @@ class SqlProductCatalog:
         return column.desc() if ordering.descending else column.asc()
 
 
-def _sold_since(since: datetime) -> Subquery:
+_SALES_DAYS = select(select(func.min(product_sales_daily.c.day)).scalar_subquery(),
+                     select(func.max(product_sales_daily.c.day)).scalar_subquery())
+"""The first and the last day with sales: two ends of the daily key (one subquery each,
+so that both engines read them from the index)."""
+
+
+def _first_whole_day(since: datetime) -> date:
+    return since.astimezone(UTC).date() + timedelta(days=1)
+
+
+def _fewer_days_before(since: datetime, first: date | None, last: date | None) -> bool:
+    """True when fewer days with sales lie before ``since``'s first whole day than from
+    it on: a window that holds most of the shop's history (a young shop's year)."""
+    if first is None or last is None:
+        return False
+    start = _first_whole_day(since)
+    return (start - first).days < (last - start).days + 1
+
+
+def _sold_since(since: datetime, from_all_time: bool) -> Subquery:
     """Units and orders per product over non-cancelled orders created at ``since`` or
-    later: whole UTC days from ``product_sales_daily``, the part of ``since``'s own day
-    from the order lines (at most one day of orders)."""
-    first_whole_day = since.astimezone(UTC).date() + timedelta(days=1)
+    later: whole UTC days from the sales tables, the part of ``since``'s own day from the
+    order lines (at most one day of orders).
+
+    The whole days are those of ``product_sales_daily`` from the first whole day on or,
+    ``from_all_time``, the all-time ``product_sales`` less the days before it (the
+    triggers keep one the sum of the other): the same numbers from fewer rows when the
+    window holds most of the history.
+    """
+    first_whole_day = _first_whole_day(since)
     boundary = datetime.combine(first_whole_day, time(0), tzinfo=UTC)
-    whole_days = select(product_sales_daily.c.product_id,
-                        product_sales_daily.c.units.label("units"),
-                        product_sales_daily.c.orders.label("orders")) \
-        .where(product_sales_daily.c.day >= first_whole_day)
+    daily = product_sales_daily.c
+    whole_days: list[Select[Any]]
+    if from_all_time:
+        whole_days = [
+            select(product_sales.c.product_id, product_sales.c.units.label("units"),
+                   product_sales.c.orders.label("orders")),
+            select(daily.product_id, (-daily.units).label("units"),
+                   (-daily.orders).label("orders")).where(daily.day < first_whole_day),
+        ]
+    else:
+        whole_days = [select(daily.product_id, daily.units.label("units"),
+                             daily.orders.label("orders")).where(daily.day >= first_whole_day)]
     first_day = select(order_lines.c.product_id, order_lines.c.quantity.label("units"),
                        literal(1).label("orders")) \
         .join(orders, orders.c.id == order_lines.c.order_id) \
         .where(orders.c.status != OrderStatus.CANCELLED.value,
                orders.c.created_at >= since, orders.c.created_at < boundary)
-    both = union_all(whole_days, first_day).subquery("sales")
+    both = union_all(*whole_days, first_day).subquery("sales")
     return (
         select(both.c.product_id, func.sum(both.c.units).label("units_sold"),
                func.sum(both.c.orders).label("order_count"))
