@@ -553,6 +553,29 @@ async def test_an_answer_to_an_attempt_that_failed_meanwhile_is_not_recorded(
         PaymentStatus.REFUND_PENDING, None, 1)  # still owed, in its second attempt
 
 
+async def test_a_capture_that_lands_after_the_refund_step_looked_is_refunded(
+    shop: InMemoryShop, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    order = await placed_order(shop)
+    checkout = await pay(shop, order)
+    look = shop.payment_refunds.refund_before_cancel
+    captured: list[WebhookOutcome] = []
+
+    async def then_the_capture(user_id: str, order_id: str) -> None:
+        await look(user_id, order_id)  # the order is placed: nothing to refund yet
+        if not captured:
+            captured.append(await send(shop, CAPTURED, checkout))
+
+    monkeypatch.setattr(shop.payment_refunds, "refund_before_cancel", then_the_capture)
+    cancelled = await shop.cancel_order(CancelOrderCommand(BUYER, order.id))
+    assert captured == [WebhookOutcome.PROCESSED]  # it paid the order meanwhile
+    assert cancelled.status is OrderStatus.CANCELLED
+    assert await state(shop, order) == (OrderStatus.CANCELLED, PaymentStatus.REFUNDED)
+    (refund,) = shop.payment_gateway.refunds.values()
+    assert refund.amount == order.total and refund.provider_payment_id == "pay_A"
+    assert await stock(shop) == STOCK
+
+
 async def test_cancelling_an_unpaid_order_asks_for_no_refund(shop: InMemoryShop) -> None:
     order = await placed_order(shop)
     await pay(shop, order)
