@@ -123,6 +123,26 @@ async def test_a_direct_write_is_committed_at_once_and_seen_by_the_engine(
         assert await work.users.get("u1") is not None
 
 
+async def test_an_autocommit_unit_left_without_commit_still_tells_of_its_writes(
+    engine: AsyncEngine
+) -> None:
+    told: list[str] = []
+    with pytest.raises(asyncio.CancelledError):  # the request timed out after the write
+        async with SqlUnitOfWork(engine, autocommit=True,
+                                 on_commit=lambda: told.append("written")) as work:
+            await ADD_USER.execute(work.carts._connection, {
+                "id": "u1", "phone": "+919800000001", "is_admin": False, "created_at": NOW})
+            raise asyncio.CancelledError
+    assert told == ["written"]  # the read cache forgets: the user row is there
+    async with SqlUnitOfWork(engine, read_only=True) as work:
+        assert await work.users.get("u1") is not None
+
+    async with SqlUnitOfWork(engine, autocommit=True,
+                             on_commit=lambda: told.append("committed")) as work:
+        await work.commit()
+    assert told == ["written", "committed"]  # once per unit
+
+
 async def test_direct_errors_are_the_engines_and_leave_the_connection_usable(
     engine: AsyncEngine
 ) -> None:

@@ -74,7 +74,9 @@ class SqlUnitOfWork:
         direct connections (:class:`~shopcore.adapters.sql.driver.AutocommitConnection`)
         and check out a connection of the engine's pool only for a statement through the
         engine. ``on_commit`` is called after every ``commit()``, also a failed one (the
-        read cache forgets its results)."""
+        read cache forgets its results), and when an autocommit unit of work on
+        PostgreSQL ends without one (an error or a cancellation after a statement that
+        committed on its own)."""
         if read_only and autocommit:
             raise ValueError("a unit of work is read-only or autocommit, not both")
         self._engine = engine
@@ -82,6 +84,7 @@ class SqlUnitOfWork:
         self._read_only = read_only
         self._autocommit = autocommit and engine.dialect.name == "postgresql"
         self._on_commit = on_commit
+        self._committed = False
         # Every statement commits on its own on PostgreSQL: driver statements go to a
         # connection of the engine's direct set (driver.AutocommitConnection).
         direct = PostgresDirectConnections.of(engine) \
@@ -91,6 +94,7 @@ class SqlUnitOfWork:
         self._writers: SqliteWriters | None = None
 
     async def __aenter__(self) -> Self:
+        self._committed = False
         if not self._read_only and self._engine.dialect.name == "sqlite":
             # The writers of this process take turns, and share transactions
             # (sqlite_writers): until commit() or the end of the block.
@@ -123,6 +127,8 @@ class SqlUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         connection, self._connection = self._connection, None
+        if self._autocommit and not self._committed and self._on_commit is not None:
+            self._on_commit()  # its statements may have committed
         if connection is None:
             return
         writers, self._writers = self._writers, None
@@ -156,6 +162,7 @@ class SqlUnitOfWork:
                 raise ConcurrentUpdate() from error
             raise
         finally:
+            self._committed = True
             if self._on_commit is not None:
                 self._on_commit()
 
