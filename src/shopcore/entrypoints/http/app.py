@@ -25,6 +25,7 @@ from shopcore.entrypoints.http.middleware import (
 )
 from shopcore.entrypoints.http.openapi import ContractJsonRenderPlugin, StrictStructSchemaPlugin
 from shopcore.entrypoints.http.problems import EXCEPTION_HANDLERS
+from shopcore.entrypoints.http.requests import ShopcoreRequest
 from shopcore.entrypoints.settings import Settings
 
 MAX_JSON_BODY = 1024 * 1024
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
                         PaymentsController],
         on_shutdown=[close_resources],
         exception_handlers=EXCEPTION_HANDLERS,
+        request_class=ShopcoreRequest,
         middleware=[request_middleware(settings.request_timeout_seconds)],
         before_send=[options_allow_hook, security_headers_hook],
         plugins=[StrictStructSchemaPlugin()],

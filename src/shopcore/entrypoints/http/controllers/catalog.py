@@ -48,6 +48,7 @@ from shopcore.domain.errors import FieldError, InvalidInput
 from shopcore.domain.search import QUERY_MAX_LENGTH
 from shopcore.entrypoints.http.dependencies import use_case
 from shopcore.entrypoints.http.problems import problem_responses
+from shopcore.entrypoints.http.requests import utf8_json_body
 from shopcore.entrypoints.http.routing import delete, get, patch, post
 from shopcore.entrypoints.http.schemas.catalog import (
     BestSellerBody,
@@ -244,8 +245,9 @@ _FORM_FIELDS = frozenset({"name", "description", "price", "category", "stock", "
 async def _json_command(request: Request[Any, Any, Any], limit: int) -> CreateProductCommand:
     body = await _bounded_body(request, limit)
     try:
-        # as lax as Litestar's own body decoding on the other routes ("3" for 3)
-        data = msgspec.json.decode(body, type=ProductCreateBody, strict=False)
+        with utf8_json_body():
+            # as lax as Litestar's own body decoding on the other routes ("3" for 3)
+            data = msgspec.json.decode(body, type=ProductCreateBody, strict=False)
     except msgspec.ValidationError as error:  # named like Litestar's own body errors
         raise ValidationException(str(error), extra=[
             {"message": str(error), "key": "data", "source": "body"}]) from None
