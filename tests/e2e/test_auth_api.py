@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from tests.e2e.conftest import TEST_CODE, TEST_NUMBER, Api
@@ -214,11 +215,51 @@ async def test_every_answer_carries_a_request_id_and_security_headers(api: Api) 
     assert answer.headers["x-frame-options"] == "DENY"
 
 
+def cors_headers(answer: httpx.Response) -> dict[str, str]:
+    return {k: v for k, v in answer.headers.items() if k.startswith("access-control-")}
+
+
+PREFLIGHT = {"Access-Control-Request-Method": "POST",
+             "Access-Control-Request-Headers": "authorization, content-type"}
+
+
 async def test_cors_echoes_an_allowed_origin_only(api: Api) -> None:
     allowed = await api.client.get("/health/live", headers={"Origin": "https://shop.example"})
     other = await api.client.get("/health/live", headers={"Origin": "https://evil.example"})
     assert allowed.headers["access-control-allow-origin"] == "https://shop.example"
     assert "access-control-allow-origin" not in other.headers
+    assert cors_headers(other) == {}  # no CORS header at all (found by an audit)
+    assert allowed.headers["vary"] == other.headers["vary"] == "Origin"
+
+
+@pytest.mark.parametrize("path", ["/api/cart/", "/api/nowhere/"])
+async def test_an_allowed_origin_reads_the_errors_too(api: Api, path: str) -> None:
+    answer = await api.client.get(path, headers={"Origin": "https://shop.example"})
+    assert answer.status_code in (401, 404)
+    assert cors_headers(answer) == {
+        "access-control-allow-origin": "https://shop.example",
+        "access-control-expose-headers": "retry-after, x-request-id"}
+
+
+async def test_a_preflight_from_an_allowed_origin_is_told_what_the_api_takes(
+    api: Api,
+) -> None:
+    answer = await api.client.options(
+        "/api/cart/add/", headers={"Origin": "https://shop.example", **PREFLIGHT})
+    assert answer.status_code == 204
+    assert cors_headers(answer) == {
+        "access-control-allow-origin": "https://shop.example",
+        "access-control-allow-methods": "DELETE, GET, PATCH, POST",
+        "access-control-allow-headers": "authorization, content-type, idempotency-key",
+        "access-control-max-age": "600"}
+
+
+async def test_a_preflight_from_another_origin_gets_no_cors_header(api: Api) -> None:
+    answer = await api.client.options(
+        "/api/cart/add/", headers={"Origin": "https://evil.example", **PREFLIGHT})
+    assert answer.status_code == 204  # the browser refuses: nothing allows the origin
+    assert cors_headers(answer) == {}
+    assert answer.headers["allow"] == "OPTIONS, POST"
 
 
 async def test_openapi_document_lists_the_auth_routes_with_bearer_security(api: Api) -> None:

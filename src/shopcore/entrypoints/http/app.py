@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from litestar import Litestar
-from litestar.config.cors import CORSConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -18,6 +17,7 @@ from shopcore.entrypoints.http.controllers.orders import OrdersController
 from shopcore.entrypoints.http.controllers.payments import PaymentsController
 from shopcore.entrypoints.http.controllers.reviews import ReviewsController
 from shopcore.entrypoints.http.controllers.wishlist import WishlistController
+from shopcore.entrypoints.http.cors import cors_hook
 from shopcore.entrypoints.http.middleware import (
     options_allow_hook,
     request_middleware,
@@ -52,11 +52,6 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     async def close_resources() -> None:
         await close_container(container)
 
-    cors = CORSConfig(allow_origins=list(settings.cors_origins), allow_credentials=False,
-                      allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
-                      allow_methods=["GET", "POST", "PATCH", "DELETE"]) \
-        if settings.cors_origins else None
-
     app = Litestar(
         route_handlers=[AuthController, HealthController,
                         # shopping
@@ -71,9 +66,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         exception_handlers=EXCEPTION_HANDLERS,
         request_class=ShopcoreRequest,
         middleware=[request_middleware(settings.request_timeout_seconds)],
-        before_send=[options_allow_hook, security_headers_hook],
+        before_send=[options_allow_hook, security_headers_hook,
+                     *([cors_hook(settings.cors_origins)] if settings.cors_origins else [])],
         plugins=[StrictStructSchemaPlugin()],
-        cors_config=cors,
         request_max_body_size=MAX_JSON_BODY,
         openapi_config=OpenAPIConfig(
             title="shopcore",

@@ -124,7 +124,7 @@ async def options_allow_hook(message: Message, scope: Scope) -> None:
         return
     headers: list[Any] = list(message.get("headers", []))
     if not any(name.lower() == b"allow" for name, _ in headers):
-        return  # a CORS preflight, answered by the CORS middleware
+        return  # not the answer of an OPTIONS handler (a 404, a refusal)
     template = scope.get("path_template")
     methods = next((route.methods for route in scope["litestar_app"].routes
                     if route.path_format == template), None)
