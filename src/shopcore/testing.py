@@ -41,6 +41,8 @@ from shopcore.adapters.memory.shopping import (
 from shopcore.adapters.memory.unit_of_work import MemoryDatabase, MemoryUnitOfWork
 from shopcore.adapters.phone_numbers import PhonenumbersPhoneParser
 from shopcore.adapters.recent_carts import InProcessRecentCarts
+from shopcore.adapters.revoked_logins import InProcessRevokedLogins
+from shopcore.application.auth.authenticate import AuthenticateAccess
 from shopcore.application.auth.current_user import GetCurrentUser, PromoteToAdmin
 from shopcore.application.auth.logout import Logout
 from shopcore.application.auth.prune_expired import PruneExpiredCredentials
@@ -85,6 +87,7 @@ __all__ = [
     "build_in_memory_shop",
     # the fakes, one per port
     "FakePaymentGateway",
+    "InProcessRevokedLogins",
     "JwtTokenSigner",
     "ManualClock",
     "MemoryCartRepository",
@@ -120,6 +123,7 @@ class InMemoryShop(ShopUseCases):
     otp_gateway: RecordingOtpGateway
     rate_limiter: MemoryRateLimiter
     token_signer: JwtTokenSigner
+    revoked_logins: InProcessRevokedLogins = field(init=False)
     policy: OtpPolicy
     # catalog
     images: MemoryImageStore = field(default_factory=MemoryImageStore)
@@ -136,8 +140,11 @@ class InMemoryShop(ShopUseCases):
                                       self.clock, self.policy)
         self.verify_otp = VerifyOtp(uow, phones, self.token_signer, self.clock, self.ids,
                                     self.policy, self.rate_limiter)
-        self.refresh_session = RefreshSession(uow, self.token_signer, self.clock)
-        self.logout = Logout(uow)
+        self.revoked_logins = InProcessRevokedLogins(self.token_signer.access_lifetime_seconds)
+        self.authenticate_access = AuthenticateAccess(self.token_signer, self.revoked_logins)
+        self.refresh_session = RefreshSession(uow, self.token_signer, self.clock,
+                                              self.revoked_logins)
+        self.logout = Logout(uow, self.revoked_logins)
         self.get_current_user = GetCurrentUser(uow)
         self.promote_to_admin = PromoteToAdmin(uow, phones, self.clock, self.ids)
         self.prune_expired_credentials = PruneExpiredCredentials(uow, self.clock)

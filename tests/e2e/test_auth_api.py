@@ -101,6 +101,21 @@ async def test_refresh_rotates_and_reuse_revokes(api: Api) -> None:
     assert_problem(reuse, 401, "unauthorized")
     after = await api.client.post("/api/auth/refresh/", json={"refresh_token": rotated})
     assert_problem(after, 401, "unauthorized")
+    # every token of that login: its access tokens too, before they expire
+    for access in (login["access_token"], answer.json()["access_token"]):
+        me = await api.client.get("/api/auth/me/", headers={"Authorization": f"Bearer {access}"})
+        assert_problem(me, 401, "unauthorized")
+
+
+async def test_ending_one_login_leaves_the_other_logins(api: Api) -> None:
+    kept = await api.login("+919812345678")
+    await api.client.post("/api/auth/request-otp/", json={"phone": PHONE})
+    login = (await api.client.post(
+        "/api/auth/verify-otp/", json={"phone": PHONE, "otp": api.otp.last_code(PHONE)})).json()
+    await api.client.post("/api/auth/logout/", json={"refresh_token": login["refresh_token"]})
+    ended = {"Authorization": f"Bearer {login['access_token']}"}
+    assert_problem(await api.client.get("/api/auth/me/", headers=ended), 401, "unauthorized")
+    assert (await api.client.get("/api/auth/me/", headers=kept)).status_code == 200
 
 
 async def test_logout_is_204_and_ends_the_login(api: Api) -> None:
@@ -118,6 +133,9 @@ async def test_logout_is_204_and_ends_the_login(api: Api) -> None:
         "/api/auth/refresh/", json={"refresh_token": login["refresh_token"]}
     )
     assert_problem(after, 401, "unauthorized")
+    me = await api.client.get(
+        "/api/auth/me/", headers={"Authorization": f"Bearer {login['access_token']}"})
+    assert_problem(me, 401, "unauthorized")
 
 
 @pytest.mark.parametrize(

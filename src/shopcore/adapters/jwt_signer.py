@@ -19,15 +19,16 @@ MAX_TOKEN_LENGTH = 4096
 VERIFIED_CACHE_SIZE = 4096
 """Verified tokens remembered per signer (all forgotten when full)."""
 MAX_ISSUED_AHEAD_SECONDS = 60
-_REQUIRED_CLAIMS = ["sub", "iat", "exp", "iss", "aud", "jti", "adm", "typ"]
+_REQUIRED_CLAIMS = ["sub", "iat", "exp", "iss", "aud", "jti", "adm", "typ", "sid"]
 
 
 class JwtTokenSigner:
     """``TokenSigner`` issuing HS256 access tokens and checking them strictly.
 
     Claims: ``sub`` (user id), ``iat``, ``exp``, ``iss``, ``aud``, ``jti`` (random),
-    ``adm`` (is admin) and ``typ`` = ``"access"``. Only HS256 is accepted; every claim
-    is required. Time checks use ``clock``, not the machine's time.
+    ``adm`` (is admin), ``typ`` = ``"access"`` and ``sid`` (the login). Only HS256 is
+    accepted; every claim is required. Time checks use ``clock``, not the machine's
+    time.
     """
 
     def __init__(
@@ -58,8 +59,8 @@ class JwtTokenSigner:
         """How long a fresh access token is valid, in seconds."""
         return self._lifetime
 
-    def issue_access(self, user: User) -> str:
-        """A signed access token for ``user``."""
+    def issue_access(self, user: User, login_id: str) -> str:
+        """A signed access token for ``user``, of the login ``login_id``."""
         issued_at = int(self._clock.now().timestamp())
         payload: dict[str, Any] = {
             "sub": user.id,
@@ -70,6 +71,7 @@ class JwtTokenSigner:
             "jti": uuid.uuid4().hex,
             "adm": user.is_admin,
             "typ": TOKEN_TYPE,
+            "sid": login_id,
         }
         return jwt.encode(payload, self._key, algorithm=ALGORITHM)
 
@@ -111,13 +113,15 @@ class JwtTokenSigner:
 
     def _checked(self, claims: dict[str, Any]) -> AccessClaims:
         """Claims of a token whose signature, ``iss`` and ``aud`` are already verified."""
-        subject, is_admin = claims["sub"], claims["adm"]
+        subject, is_admin, login_id = claims["sub"], claims["adm"], claims["sid"]
         if (
             claims["typ"] != TOKEN_TYPE
             or not isinstance(subject, str)
             or not subject
             or not isinstance(is_admin, bool)
             or not isinstance(claims["jti"], str)
+            or not isinstance(login_id, str)
+            or not login_id
         ):
             raise Unauthenticated("The access token is not valid.")
         expires_at, issued_at = _timestamp(claims["exp"]), _timestamp(claims["iat"])
@@ -131,7 +135,7 @@ class JwtTokenSigner:
             raise Unauthenticated("The access token is not valid yet.")
         if now >= expires_at:
             raise TokenExpired("The access token has expired.")
-        return AccessClaims(user_id=subject, is_admin=is_admin)
+        return AccessClaims(user_id=subject, is_admin=is_admin, login_id=login_id)
 
 
 def _timestamp(value: object) -> float | None:

@@ -11,6 +11,7 @@ AddToCartCommand(user_id='u-1', product_id=7, quantity=2)
 """
 
 # login
+from shopcore.application.auth.authenticate import AuthenticateAccess
 from shopcore.application.auth.current_user import GetCurrentUser, PromoteToAdmin
 from shopcore.application.auth.logout import Logout, LogoutCommand
 from shopcore.application.auth.prune_expired import PrunedCredentials, PruneExpiredCredentials
@@ -93,6 +94,7 @@ from shopcore.application.ports import (
     RecentCarts,
     RefreshTokenRepository,
     ReviewRepository,
+    RevokedLogins,
     StoredImage,
     TokenSigner,
     UnitOfWork,
@@ -151,6 +153,7 @@ __all__ = [
     # login
     "GetCurrentUser",
     "LoggedIn",
+    "AuthenticateAccess",
     "Logout",
     "LogoutCommand",
     "OtpPolicy",
@@ -277,6 +280,7 @@ __all__ = [
     "ProviderRefund",
     "RateLimiter",
     "RefreshTokenRepository",
+    "RevokedLogins",
     "ReviewRepository",
     "StoredImage",
     "TokenSigner",

@@ -12,6 +12,7 @@ import typing
 from types import TracebackType
 from typing import Self
 
+from shopcore.application.auth.authenticate import AuthenticateAccess
 from shopcore.application.auth.current_user import GetCurrentUser, PromoteToAdmin
 from shopcore.application.auth.logout import Logout
 from shopcore.application.auth.prune_expired import PruneExpiredCredentials
@@ -60,6 +61,7 @@ class ShopUseCases:
     verify_otp: VerifyOtp
     refresh_session: RefreshSession
     logout: Logout
+    authenticate_access: AuthenticateAccess
     get_current_user: GetCurrentUser
     promote_to_admin: PromoteToAdmin
     prune_expired_credentials: PruneExpiredCredentials

@@ -22,8 +22,10 @@ from shopcore.adapters.redis_rate_limiter import RedisRateLimiter
 from shopcore.adapters.s3_images import S3ImageStore, build_s3_client, default_public_url
 from shopcore.adapters.sql.engine import create_engine, is_sqlite
 from shopcore.adapters.sql.queries.catalog import SqlProductCatalog
+from shopcore.adapters.sql.revoked_logins import SqlRevokedLogins
 from shopcore.adapters.sql.unit_of_work import SqlUnitOfWork
 from shopcore.adapters.system import SystemClock, Uuid4Ids
+from shopcore.application.auth.authenticate import AuthenticateAccess
 from shopcore.application.auth.current_user import GetCurrentUser, PromoteToAdmin
 from shopcore.application.auth.logout import Logout
 from shopcore.application.auth.prune_expired import PruneExpiredCredentials
@@ -192,9 +194,13 @@ class Container(containers.DeclarativeContainer):
     verify_otp = providers.Singleton(
         VerifyOtp, unit_of_work.provider, phones, token_signer, clock, ids, otp_policy,
         rate_limiter)
+    revoked_logins = providers.Singleton(
+        SqlRevokedLogins, engine, clock, token_signer.provided.access_lifetime_seconds)
+    """Refreshed from the database by the served app (``keep_refreshed``)."""
+    authenticate_access = providers.Singleton(AuthenticateAccess, token_signer, revoked_logins)
     refresh_session = providers.Singleton(
-        RefreshSession, unit_of_work.provider, token_signer, clock)
-    logout = providers.Singleton(Logout, unit_of_work.provider)
+        RefreshSession, unit_of_work.provider, token_signer, clock, revoked_logins)
+    logout = providers.Singleton(Logout, unit_of_work.provider, revoked_logins)
     get_current_user = providers.Singleton(GetCurrentUser, read_unit_of_work.provider)
     promote_to_admin = providers.Singleton(
         PromoteToAdmin, unit_of_work.provider, phones, clock, ids)

@@ -65,6 +65,7 @@ def valid_claims(**changes: Any) -> dict[str, Any]:
     claims: dict[str, Any] = {
         "sub": "user-1", "iat": issued, "exp": issued + 900, "iss": "shopcore",
         "aud": "shopcore-api", "jti": "0" * 32, "adm": False, "typ": "access",
+        "sid": "login-1",
     }
     claims.update(changes)
     return {name: value for name, value in claims.items() if value is not None}
@@ -87,27 +88,29 @@ def assert_refused(signer: JwtTokenSigner, token: str) -> None:
 
 
 def test_round_trip(signer: JwtTokenSigner) -> None:
-    assert signer.verify_access(signer.issue_access(make_user())) == AccessClaims("user-1", False)
-    admin_token = signer.issue_access(make_user(is_admin=True))
-    assert signer.verify_access(admin_token) == AccessClaims("user-1", True)
+    token = signer.issue_access(make_user(), "login-1")
+    assert signer.verify_access(token) == AccessClaims("user-1", False, "login-1")
+    admin_token = signer.issue_access(make_user(is_admin=True), "login-1")
+    assert signer.verify_access(admin_token) == AccessClaims("user-1", True, "login-1")
 
 
 def test_issued_claims(signer: JwtTokenSigner) -> None:
-    token = signer.issue_access(make_user())
+    token = signer.issue_access(make_user(), "login-1")
     header = jwt.get_unverified_header(token)
     claims = jwt.decode(token, options={"verify_signature": False})
     assert header["alg"] == "HS256"
-    assert set(claims) == {"sub", "iat", "exp", "iss", "aud", "jti", "adm", "typ"}
+    assert set(claims) == {"sub", "iat", "exp", "iss", "aud", "jti", "adm", "typ", "sid"}
+    assert claims["sid"] == "login-1"
     assert claims["exp"] - claims["iat"] == signer.access_lifetime_seconds == 900
     assert claims["iat"] == int(START.timestamp())
     assert claims["typ"] == "access"
     assert len(claims["jti"]) == 32
-    assert claims["jti"] != jwt.decode(signer.issue_access(make_user()),
+    assert claims["jti"] != jwt.decode(signer.issue_access(make_user(), "login-1"),
                                        options={"verify_signature": False})["jti"]
 
 
 def test_expired_exactly_at_exp(signer: JwtTokenSigner, clock: FixedClock) -> None:
-    token = signer.issue_access(make_user())
+    token = signer.issue_access(make_user(), "login-1")
     clock.moment = START + timedelta(seconds=899)
     assert signer.verify_access(token).user_id == "user-1"
     clock.moment = START + timedelta(seconds=900)
@@ -119,12 +122,12 @@ def test_expired_exactly_at_exp(signer: JwtTokenSigner, clock: FixedClock) -> No
                                     datetime(2100, 1, 1, tzinfo=UTC)])
 def test_time_comes_from_the_clock_not_the_machine(moment: datetime) -> None:
     signer = JwtTokenSigner(KEY, FixedClock(moment))
-    assert signer.verify_access(signer.issue_access(make_user())).user_id == "user-1"
+    assert signer.verify_access(signer.issue_access(make_user(), "login-1")).user_id == "user-1"
 
 
 def test_custom_lifetime(clock: FixedClock) -> None:
     signer = JwtTokenSigner(KEY, clock, access_lifetime_seconds=60)
-    token = signer.issue_access(make_user())
+    token = signer.issue_access(make_user(), "login-1")
     clock.moment = START + timedelta(seconds=60)
     with pytest.raises(TokenExpired):
         signer.verify_access(token)
@@ -145,7 +148,7 @@ def test_alg_none(signer: JwtTokenSigner) -> None:
 
 def test_other_key(signer: JwtTokenSigner, clock: FixedClock) -> None:
     other = JwtTokenSigner(OTHER_KEY, clock)
-    assert_refused(signer, other.issue_access(make_user()))
+    assert_refused(signer, other.issue_access(make_user(), "login-1"))
 
 
 def test_other_hmac_algorithm_with_the_right_key(signer: JwtTokenSigner) -> None:
@@ -166,13 +169,13 @@ def test_rs256_token(signer: JwtTokenSigner) -> None:
 
 
 def test_tampered_payload(signer: JwtTokenSigner) -> None:
-    header, _, signature = signer.issue_access(make_user()).split(".")
+    header, _, signature = signer.issue_access(make_user(), "login-1").split(".")
     forged_claims = b64(json.dumps(valid_claims(adm=True)).encode())
     assert_refused(signer, f"{header}.{forged_claims}.{signature}")
 
 
 def test_tampered_signature(signer: JwtTokenSigner) -> None:
-    token = signer.issue_access(make_user())
+    token = signer.issue_access(make_user(), "login-1")
     flipped = token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]
     assert_refused(signer, flipped)
     assert_refused(signer, token.rsplit(".", 1)[0] + ".")
@@ -188,6 +191,8 @@ def test_tampered_signature(signer: JwtTokenSigner) -> None:
     {"adm": "true"},
     {"adm": 1},
     {"jti": 7},
+    {"sid": ""},
+    {"sid": 7},
     {"exp": "tomorrow"},
     {"exp": 10**400},
     {"iat": "now"},
@@ -196,7 +201,8 @@ def test_wrong_claims(signer: JwtTokenSigner, changes: dict[str, Any]) -> None:
     assert_refused(signer, jwt.encode(valid_claims(**changes), KEY, algorithm="HS256"))
 
 
-@pytest.mark.parametrize("claim", ["sub", "iat", "exp", "iss", "aud", "jti", "adm", "typ"])
+@pytest.mark.parametrize("claim",
+                         ["sub", "iat", "exp", "iss", "aud", "jti", "adm", "typ", "sid"])
 def test_missing_claim(signer: JwtTokenSigner, claim: str) -> None:
     claims = valid_claims()
     del claims[claim]
@@ -239,13 +245,13 @@ def test_short_key_refused() -> None:
 
 def test_bytes_key(clock: FixedClock) -> None:
     signer = JwtTokenSigner(KEY.encode(), clock)
-    assert JwtTokenSigner(KEY, clock).verify_access(signer.issue_access(make_user()))
+    assert JwtTokenSigner(KEY, clock).verify_access(signer.issue_access(make_user(), "login-1"))
 
 
 def test_a_remembered_token_still_expires_and_its_altered_copies_are_refused(
     signer: JwtTokenSigner, clock: FixedClock
 ) -> None:
-    token = signer.issue_access(make_user())
+    token = signer.issue_access(make_user(), "login-1")
     assert signer.verify_access(token) == signer.verify_access(token)  # second: remembered
     header, payload, signature = token.split(".")
     forged = ".".join([header, b64(json.dumps(valid_claims(adm=True)).encode()), signature])
@@ -263,5 +269,5 @@ def test_the_remembered_tokens_are_bounded(signer: JwtTokenSigner, clock: FixedC
 
     for number in range(jwt_signer.VERIFIED_CACHE_SIZE + 5):
         clock.moment = START + timedelta(microseconds=number)
-        signer.verify_access(signer.issue_access(make_user()))
+        signer.verify_access(signer.issue_access(make_user(), "login-1"))
     assert len(signer._verified) <= jwt_signer.VERIFIED_CACHE_SIZE

@@ -201,12 +201,18 @@ async def test_test_numbers_still_obey_the_cooldown() -> None:
 
 
 async def test_refresh_rotates_and_reuse_revokes_the_whole_family(shop: InMemoryShop) -> None:
-    _, first = await login(shop)
-    second = (await shop.refresh_session(RefreshSessionCommand(first))).refresh_token
+    first_access, first = await login(shop)
+    rotated = await shop.refresh_session(RefreshSessionCommand(first))
+    second = rotated.refresh_token
+    for access in (first_access, rotated.access_token):  # valid until the reuse
+        assert shop.authenticate_access(access).user_id
     with pytest.raises(Unauthenticated):
         await shop.refresh_session(RefreshSessionCommand(first))
     with pytest.raises(Unauthenticated):
         await shop.refresh_session(RefreshSessionCommand(second))
+    for access in (first_access, rotated.access_token):  # every token of the login
+        with pytest.raises(Unauthenticated, match="login has ended"):
+            shop.authenticate_access(access)
 
 
 async def test_refresh_tokens_expire_after_thirty_days(shop: InMemoryShop) -> None:
@@ -223,6 +229,19 @@ async def test_logout_ends_the_login_and_is_idempotent(shop: InMemoryShop) -> No
     await shop.logout(LogoutCommand("never-issued"))
     with pytest.raises(Unauthenticated):
         await shop.refresh_session(RefreshSessionCommand(refresh))
+
+
+async def test_logout_ends_the_logins_access_tokens_and_no_other_login(
+    shop: InMemoryShop,
+) -> None:
+    ended, refresh = await login(shop)
+    shop.clock.advance(seconds=31)  # the code's cooldown
+    kept, _ = await login(shop)
+    await shop.logout(LogoutCommand(refresh))
+    with pytest.raises(Unauthenticated, match="login has ended"):
+        shop.authenticate_access(ended)
+    assert shop.authenticate_access(kept).login_id != shop.token_signer.verify_access(
+        ended).login_id
 
 
 async def test_an_expired_access_token_is_refused(shop: InMemoryShop) -> None:

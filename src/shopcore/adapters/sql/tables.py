@@ -67,6 +67,7 @@ refresh_tokens = Table(
     Column("expires_at", UtcDateTime, nullable=False),
     Column("used", Boolean, nullable=False, default=False),
     Column("revoked", Boolean, nullable=False, default=False),
+    Index("ix_refresh_tokens_issued", "issued_at"),
 )
 
 products = Table(

@@ -1,11 +1,11 @@
-"""Logout: end a login by revoking its refresh-token family."""
+"""Logout: end a login by revoking its refresh-token family and its access tokens."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from shopcore.application.audit import security_event
-from shopcore.application.ports import UnitOfWorkFactory
+from shopcore.application.ports import RevokedLogins, UnitOfWorkFactory
 from shopcore.domain.users import hash_refresh_secret
 
 
@@ -17,10 +17,13 @@ class LogoutCommand:
 
 
 class Logout:
-    """Revoke every refresh token of the login; unknown tokens are ignored (idempotent)."""
+    """Revoke every refresh token of the login, and (with ``revoked_logins``) its access
+    tokens; unknown tokens are ignored (idempotent)."""
 
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
+    def __init__(self, uow: UnitOfWorkFactory,
+                 revoked_logins: RevokedLogins | None = None) -> None:
         self._uow = uow
+        self._revoked_logins = revoked_logins
 
     async def __call__(self, cmd: LogoutCommand) -> None:
         async with self._uow() as uow:
@@ -29,4 +32,6 @@ class Logout:
                 return
             await uow.refresh_tokens.revoke_family(token.family_id)
             await uow.commit()
+        if self._revoked_logins is not None:
+            self._revoked_logins.revoke(token.family_id)
         security_event("session.logged_out", user_id=token.user_id, family=token.family_id)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from shopcore.application.audit import security_event
 from shopcore.application.auth.sessions import SessionTokens, issue_session
-from shopcore.application.ports import Clock, TokenSigner, UnitOfWorkFactory
+from shopcore.application.ports import Clock, RevokedLogins, TokenSigner, UnitOfWorkFactory
 from shopcore.domain.errors import Unauthenticated
 from shopcore.domain.users import hash_refresh_secret
 
@@ -20,12 +20,15 @@ class RefreshSessionCommand:
 
 
 class RefreshSession:
-    """Exchange a refresh token for a new pair; a used token kills the whole login."""
+    """Exchange a refresh token for a new pair; a used token kills the whole login: its
+    refresh tokens, and (with ``revoked_logins``) its access tokens."""
 
-    def __init__(self, uow: UnitOfWorkFactory, signer: TokenSigner, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, signer: TokenSigner, clock: Clock,
+                 revoked_logins: RevokedLogins | None = None) -> None:
         self._uow = uow
         self._signer = signer
         self._clock = clock
+        self._revoked_logins = revoked_logins
 
     async def __call__(self, cmd: RefreshSessionCommand) -> SessionTokens:
         token_hash = hash_refresh_secret(cmd.refresh_token)
@@ -37,6 +40,8 @@ class RefreshSession:
             if token.used or not await uow.refresh_tokens.mark_used(token_hash):
                 await uow.refresh_tokens.revoke_family(token.family_id)
                 await uow.commit()
+                if self._revoked_logins is not None:
+                    self._revoked_logins.revoke(token.family_id)
                 security_event("session.reuse_detected", level=logging.WARNING,
                                user_id=token.user_id, family=token.family_id)
                 raise Unauthenticated("The refresh token was already used; log in again.")

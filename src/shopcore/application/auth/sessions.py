@@ -34,7 +34,7 @@ async def issue_session(
         )
     )
     return SessionTokens(
-        access_token=signer.issue_access(user),
+        access_token=signer.issue_access(user, family_id),
         refresh_token=secret,
         expires_in=signer.access_lifetime_seconds,
         user=user,

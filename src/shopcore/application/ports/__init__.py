@@ -5,6 +5,7 @@ from shopcore.application.ports.auth import (
     OtpChallengeRepository,
     OtpGateway,
     RefreshTokenRepository,
+    RevokedLogins,
     TokenSigner,
     UserRepository,
 )
@@ -77,6 +78,7 @@ __all__ = [
     "ProductRepository",
     "RateLimiter",
     "RefreshTokenRepository",
+    "RevokedLogins",
     "StoredImage",
     "TokenSigner",
     "UnitOfWork",

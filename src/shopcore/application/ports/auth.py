@@ -80,6 +80,8 @@ class AccessClaims:
 
     user_id: str
     is_admin: bool
+    login_id: str
+    """The login (refresh-token family) the token was issued to."""
 
 
 class TokenSigner(Protocol):
@@ -88,8 +90,22 @@ class TokenSigner(Protocol):
     @property
     def access_lifetime_seconds(self) -> int: ...
 
-    def issue_access(self, user: User) -> str: ...
+    def issue_access(self, user: User, login_id: str) -> str:
+        """A signed access token for ``user``, of the login ``login_id``."""
+        ...
 
     def verify_access(self, token: str) -> AccessClaims:
         """The token's claims; raises ``Unauthenticated`` or ``TokenExpired``."""
+        ...
+
+
+class RevokedLogins(Protocol):
+    """The logins ended before their access tokens expire (a refresh token presented
+    again, a logout): their access tokens stop working."""
+
+    def is_revoked(self, login_id: str) -> bool: ...
+
+    def revoke(self, login_id: str) -> None:
+        """Called once the revocation is committed: this process refuses the login's
+        access tokens at once (other processes learn it from the database)."""
         ...

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -29,6 +32,8 @@ from shopcore.entrypoints.http.requests import ShopcoreRequest
 from shopcore.entrypoints.settings import Settings
 
 MAX_JSON_BODY = 1024 * 1024
+REVOKED_LOGINS_REFRESH_S = 1.0
+"""How often the served app reads the logins other processes ended."""
 
 API_DESCRIPTION = """An e-commerce backend: mobile-OTP login, catalog, cart, orders.
 
@@ -49,7 +54,19 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         container = build_container(settings or Settings.load())
     settings = container.settings()
 
+    refreshing: list[asyncio.Task[None]] = []
+
+    async def learn_revoked_logins() -> None:
+        # Logins ended by another process (or before this one started) are refused too.
+        revoked_logins = container.revoked_logins()
+        refreshing.append(asyncio.create_task(
+            revoked_logins.keep_refreshed(REVOKED_LOGINS_REFRESH_S)))
+
     async def close_resources() -> None:
+        for task in refreshing:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await close_container(container)
 
     app = Litestar(
@@ -62,6 +79,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
                         MediaController,
                         # payments
                         PaymentsController],
+        on_startup=[learn_revoked_logins],
         on_shutdown=[close_resources],
         exception_handlers=EXCEPTION_HANDLERS,
         request_class=ShopcoreRequest,

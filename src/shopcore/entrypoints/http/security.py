@@ -35,8 +35,9 @@ def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
 async def requires_user(
     connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
 ) -> None:
-    """Guard: a valid access token; its claims are kept on the connection."""
-    claims = container_of(connection).token_signer().verify_access(bearer_token(connection))
+    """Guard: a valid access token of a login that has not ended; its claims are kept
+    on the connection."""
+    claims = container_of(connection).authenticate_access()(bearer_token(connection))
     connection.state.claims = claims
 
 

@@ -107,7 +107,9 @@ class AuthController(Controller):
     async def refresh(
         self, data: JSONBody[RefreshTokenBody], refresh_session: NamedDependency[RefreshSession]
     ) -> RefreshedBody:
-        """A refresh token works once; presenting it again revokes the whole login."""
+        """A refresh token works once; presenting it again revokes the whole login: its
+        refresh tokens and its access tokens (refused from then on in this process,
+        within a second in the others)."""
         session = await refresh_session(RefreshSessionCommand(data.refresh_token))
         user = session.user
         return RefreshedBody(
@@ -128,7 +130,8 @@ class AuthController(Controller):
     async def logout(
         self, data: JSONBody[RefreshTokenBody], logout: NamedDependency[Logout]
     ) -> None:
-        """The refresh token and every token of its login stop working."""
+        """The refresh token and every token of its login stop working, its access
+        tokens included."""
         await logout(LogoutCommand(data.refresh_token))
 
     @get(
