@@ -93,6 +93,9 @@ def test_the_command_adds_an_order_history_once(shopcore: Shopcore, tmp_path: Pa
     again = shopcore("seed-demo", "--products", "5", "--orders", "10")
     assert again.returncode == 2 and "seeded before" in again.stderr
     assert "Traceback" not in again.stderr
+    more = shopcore("seed-demo", "--products", "5")  # the demo catalog fills an empty one
+    assert more.returncode == 2 and "already has products" in more.stderr
+    assert len(more.stderr.strip().splitlines()) == 1 and "Traceback" not in more.stderr
     if_empty = shopcore("seed-demo", "--products", "5", "--orders", "10", "--if-empty")
     assert if_empty.returncode == 0 and "nothing was added" in if_empty.stdout
     assert counts() == seeded_counts and seeded_counts[0] == 40

@@ -50,10 +50,15 @@ async def test_if_empty_does_nothing_when_products_exist(shop: InMemoryShop) -> 
     assert len(shop.images.files) == 2 * 3  # no new pictures
 
 
-async def test_seeding_again_without_if_empty_adds_more(shop: InMemoryShop) -> None:
+async def test_seeding_a_catalog_that_has_products_is_refused_and_adds_nothing(
+    shop: InMemoryShop,
+) -> None:
     await shop.seed_demo_catalog(SeedDemoCatalogCommand(products=3))
-    await shop.seed_demo_catalog(SeedDemoCatalogCommand(products=3))
-    assert len(shop.database.state.products) == 6
+    with pytest.raises(InvalidInput, match="already has products") as refused:
+        await shop.seed_demo_catalog(SeedDemoCatalogCommand(products=3))
+    assert refused.value.errors[0].field == "products"
+    assert len(shop.database.state.products) == 3
+    assert len(shop.images.files) == 2 * 3  # no new pictures
 
 
 async def test_pictures_are_discarded_when_the_insert_fails(

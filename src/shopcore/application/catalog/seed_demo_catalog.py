@@ -26,7 +26,8 @@ image URLs, cheap enough that seeding stays fast."""
 
 @dataclass(frozen=True, slots=True)
 class SeedDemoCatalogCommand:
-    """How many products to add; ``only_if_empty`` does nothing when any product exists."""
+    """How many products to put into an empty catalog; a catalog with products is
+    refused (``InvalidInput``), or left alone without an error with ``only_if_empty``."""
 
     products: int = 200
     only_if_empty: bool = False
@@ -42,8 +43,8 @@ class DemoCatalogSeeded:
 
 
 class SeedDemoCatalog:
-    """Insert demo products in bulk, in one transaction; pictures are stored first and
-    discarded again if the insert fails or is skipped."""
+    """Fill an empty catalog with demo products in bulk, in one transaction; pictures
+    are stored first and discarded again if the insert fails, is refused or skipped."""
 
     def __init__(
         self,
@@ -62,8 +63,8 @@ class SeedDemoCatalog:
     async def __call__(self, cmd: SeedDemoCatalogCommand) -> DemoCatalogSeeded:
         if not 1 <= cmd.products <= MAX_DEMO_PRODUCTS:
             raise InvalidInput("products", f"must be between 1 and {MAX_DEMO_PRODUCTS}")
-        if cmd.only_if_empty and await self._has_products():
-            return DemoCatalogSeeded(products=0, pictures=0, skipped=True)
+        if await self._has_products():
+            return _not_empty(cmd)
         stored: list[StoredImage] = []
         try:
             for number in range(min(cmd.products, PICTURED_PRODUCTS)):
@@ -75,7 +76,7 @@ class SeedDemoCatalog:
             raise
         if not inserted:
             await self._discard(stored)
-            return DemoCatalogSeeded(products=0, pictures=0, skipped=True)
+            return _not_empty(cmd)
         return DemoCatalogSeeded(products=cmd.products, pictures=len(stored))
 
     async def _has_products(self) -> bool:
@@ -85,8 +86,8 @@ class SeedDemoCatalog:
     async def _insert(self, cmd: SeedDemoCatalogCommand, pictures: Sequence[StoredImage]) -> bool:
         now = self._clock.now()
         async with self._uow() as uow:
-            if cmd.only_if_empty and await uow.products.count() > 0:
-                return False  # someone else seeded meanwhile
+            if await uow.products.count() > 0:
+                return False  # someone else added products meanwhile
             for start in range(0, cmd.products, BATCH_SIZE):
                 batch = []
                 for number in range(start, min(start + BATCH_SIZE, cmd.products)):
@@ -104,3 +105,11 @@ class SeedDemoCatalog:
     async def _discard(self, images: Sequence[StoredImage]) -> None:
         for image in images:
             await self._images.discard(image)
+
+
+def _not_empty(cmd: SeedDemoCatalogCommand) -> DemoCatalogSeeded:
+    """The answer for a catalog that has products: skipped, or refused."""
+    if cmd.only_if_empty:
+        return DemoCatalogSeeded(products=0, pictures=0, skipped=True)
+    raise InvalidInput("products", "the catalog already has products; the demo catalog "
+                                   "fills an empty one (--if-empty skips it quietly)")
