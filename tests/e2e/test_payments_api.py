@@ -11,6 +11,7 @@ import pytest
 from dependency_injector import providers
 
 from shopcore.adapters.memory.payments import FakePaymentGateway
+from shopcore.adapters.payments_off import PaymentsOffGateway
 from shopcore.domain.catalog import Product
 from shopcore.domain.money import Money
 from shopcore.domain.payments import PaymentStatus
@@ -145,6 +146,25 @@ async def test_the_provider_failing_is_a_502(api: Api, gateway: FakePaymentGatew
     problem = assert_problem(await pay(api, alice, order_id), 502, "payment_provider_failed")
     assert "fake" not in problem["detail"].lower()
     assert await payment_status(api, order_id) is None
+
+
+async def test_a_shop_without_online_payment_answers_503_and_refuses_every_webhook(
+    api: Api,
+) -> None:
+    api.container.payment_gateway.override(providers.Object(PaymentsOffGateway()))
+    alice = await api.login(ALICE)
+    order_id = await place_order(api, alice, await api.add_product())
+    problem = assert_problem(await pay(api, alice, order_id), 503, "payments_unavailable")
+    assert problem["detail"] == "This shop takes no online payment."
+    assert await payment_status(api, order_id) is None
+    body = FakePaymentGateway().webhook_body("payment.captured", "order_x", Money(100))
+    answer = await api.client.post(WEBHOOK, content=body, headers={
+        "Content-Type": "application/json", "X-Razorpay-Signature": "0" * 64})
+    assert_problem(answer, 400, "invalid_signature")
+    assert await order_status(api, alice, order_id) == "placed"
+    cancelled = await api.client.post("/api/order/cancel/", headers=alice,
+                                      json={"order_id": order_id})
+    assert cancelled.status_code == 200, cancelled.text  # nothing was paid: nothing to refund
 
 
 @pytest.mark.parametrize("forge", ["missing", "wrong secret", "tampered body"])

@@ -110,6 +110,13 @@ class PaymentProviderFailed(DomainError):
         super().__init__(detail)
 
 
+class PaymentsUnavailable(DomainError):
+    """The shop takes no online payment (no payment provider is configured)."""
+
+    def __init__(self) -> None:
+        super().__init__("This shop takes no online payment.")
+
+
 class RefundFailed(DomainError):
     """The refund of a paid order could not be started: the order stays paid (and the
     payment ``refund_pending``) and cancelling again retries the refund."""

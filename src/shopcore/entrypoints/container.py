@@ -14,6 +14,7 @@ from shopcore.adapters.memory.basics import MemoryRateLimiter
 from shopcore.adapters.memory.payments import FakePaymentGateway
 from shopcore.adapters.otp.console import ConsoleOtpGateway
 from shopcore.adapters.otp.two_factor import TwoFactorOtpGateway, build_two_factor_client
+from shopcore.adapters.payments_off import PaymentsOffGateway
 from shopcore.adapters.phone_numbers import PhonenumbersPhoneParser
 from shopcore.adapters.razorpay import RazorpayPaymentGateway
 from shopcore.adapters.read_cache import CachingGetCart, CachingProductCatalog, ReadCache
@@ -129,8 +130,11 @@ def _otp_policy(settings: Settings) -> OtpPolicy:
 
 
 def _payment_gateway(settings: Settings, client: httpx.AsyncClient) -> PaymentGateway:
-    """Razorpay when selected (settings made sure its keys are there), else the fake,
-    which takes no money (refused in production by the settings)."""
+    """Razorpay when selected (settings made sure its keys are there), none when payments
+    are off, else the fake, which takes no money (refused in production by the
+    settings)."""
+    if settings.payment_gateway == "off":
+        return PaymentsOffGateway()
     if settings.payment_gateway == "razorpay":
         assert settings.razorpay_key_id and settings.razorpay_key_secret
         assert settings.razorpay_webhook_secret

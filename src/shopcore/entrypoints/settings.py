@@ -140,26 +140,34 @@ def _parse(env: Mapping[str, str], workdir: Path) -> Settings:
     )
 
 
-PAYMENT_GATEWAYS = ("fake", "razorpay")
+PAYMENT_GATEWAYS = ("fake", "razorpay", "off")
 RAZORPAY_SETTINGS = ("RAZORPAY_KEY_ID", "RAZORPAY_KEY_SECRET", "RAZORPAY_WEBHOOK_SECRET")
 
 
 def _payment_gateway(get: Callable[[str], str | None], mode: str) -> str:
-    """``fake`` by default outside production, ``razorpay`` in production (where the
-    fake, which takes no money, is refused); razorpay needs all three of its keys."""
-    kind = get("SHOPCORE_PAYMENT_GATEWAY") or ("razorpay" if mode == "production" else "fake")
+    """``fake`` by default outside production; in production ``razorpay`` when any of its
+    keys is set, else ``off`` (the shop takes no online payment), and never the fake,
+    which takes no money. Razorpay needs all three of its keys."""
+    kind = get("SHOPCORE_PAYMENT_GATEWAY") or _default_gateway(get, mode)
     if kind not in PAYMENT_GATEWAYS:
         raise SettingsError("SHOPCORE_PAYMENT_GATEWAY",
                             f"must be one of {', '.join(PAYMENT_GATEWAYS)}")
     if kind == "fake" and mode == "production":
-        raise SettingsError("SHOPCORE_PAYMENT_GATEWAY",
-                            "must be razorpay in production (the fake gateway takes no money)")
+        raise SettingsError("SHOPCORE_PAYMENT_GATEWAY", "must be razorpay or off in "
+                                                        "production (the fake takes no money)")
     if kind == "razorpay":
         for name in RAZORPAY_SETTINGS:
             if get(name) is None:
                 raise SettingsError(name, "is required when SHOPCORE_PAYMENT_GATEWAY is "
-                                          "razorpay (the default in production)")
+                                          "razorpay (the default in production when any "
+                                          "RAZORPAY_ setting is given)")
     return kind
+
+
+def _default_gateway(get: Callable[[str], str | None], mode: str) -> str:
+    if mode != "production":
+        return "fake"
+    return "razorpay" if any(get(name) is not None for name in RAZORPAY_SETTINGS) else "off"
 
 
 IMAGE_STORES = ("filesystem", "s3")

@@ -1,5 +1,5 @@
 """Payment settings: the fake gateway outside production, Razorpay with all its keys in
-production, secrets kept out of reprs and error lines."""
+production or no online payment at all, secrets kept out of reprs and error lines."""
 
 from __future__ import annotations
 
@@ -31,6 +31,12 @@ def test_production_uses_razorpay_with_its_keys(tmp_path: Path) -> None:
     assert (settings.razorpay_key_id, settings.razorpay_key_secret,
             settings.razorpay_webhook_secret) == ("rzp_live_abc", "key-secret-123",
                                                   "webhook-secret-456")
+
+
+def test_production_without_razorpay_takes_no_online_payment(tmp_path: Path) -> None:
+    # API.md's start-up rules ask production for a secret and TWO_FACTOR_API_KEY only
+    assert load(tmp_path, **PRODUCTION).payment_gateway == "off"
+    assert load(tmp_path, SHOPCORE_PAYMENT_GATEWAY="off").payment_gateway == "off"
 
 
 def test_production_refuses_the_fake_gateway(tmp_path: Path) -> None:
@@ -65,16 +71,19 @@ def test_the_secrets_are_not_in_the_settings_repr(tmp_path: Path) -> None:
 
 async def test_the_container_serves_the_selected_gateway(tmp_path: Path) -> None:
     from shopcore.adapters.memory.payments import FakePaymentGateway
+    from shopcore.adapters.payments_off import PaymentsOffGateway
     from shopcore.adapters.razorpay import RazorpayPaymentGateway
     from shopcore.entrypoints.container import build_container
 
     razorpay = build_container(load(tmp_path, SHOPCORE_PAYMENT_GATEWAY="razorpay", **RAZORPAY))
     fake = build_container(load(tmp_path))
+    off = build_container(load(tmp_path, **PRODUCTION))
     try:
         gateway = razorpay.payment_gateway()
         assert isinstance(gateway, RazorpayPaymentGateway) and gateway.key_id == "rzp_live_abc"
         assert "key-secret-123" not in repr(gateway)
         assert isinstance(fake.payment_gateway(), FakePaymentGateway)
+        assert isinstance(off.payment_gateway(), PaymentsOffGateway)
     finally:
         await razorpay.http_client().aclose()
         await fake.http_client().aclose()

@@ -32,7 +32,7 @@ from shopcore.domain.errors import (
 )
 from shopcore.domain.ordering import CartEmpty, InsufficientStock, InvalidState
 from shopcore.domain.otp import OtpDeliveryFailed, OtpExpired, OtpInvalid, OtpLocked
-from shopcore.domain.payments import PaymentProviderFailed, RefundFailed
+from shopcore.domain.payments import PaymentProviderFailed, PaymentsUnavailable, RefundFailed
 from shopcore.domain.reviews import AlreadyReviewed, PurchaseRequired
 from shopcore.entrypoints.http.schemas.problem import FieldProblem, Problem, ShortProduct
 
@@ -64,6 +64,7 @@ DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
     IdempotencyKeyReused: (422, "idempotency_key_reused"),
     # payments
     PaymentProviderFailed: (502, "payment_provider_failed"),
+    PaymentsUnavailable: (503, "payments_unavailable"),
     RefundFailed: (502, "refund_failed"),
     InvalidWebhookSignature: (400, "invalid_signature"),
     InvalidCheckoutSignature: (400, "invalid_signature"),

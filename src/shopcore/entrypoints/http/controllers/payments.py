@@ -47,15 +47,17 @@ class PaymentsController(Controller):
           security=BEARER_SECURITY,
           dependencies={"claims": CLAIMS, "pay_for_order": use_case_after_claims("pay_for_order")},
           summary="Open (or reopen) the payment of one of the caller's orders",
-          responses=problem_responses(400, 401, 404, 409, 429, 502))
+          responses=problem_responses(400, 401, 404, 409, 429, 502, 503))
     async def pay(
         self, order_id: OrderPathId, claims: NamedDependency[AccessClaims],
         pay_for_order: NamedDependency[PayForOrder],
     ) -> CheckoutBody:
         """Only for a placed order of the caller (another user's order is 404; one that is
         not placed, 409 ``invalid_state``). Asking again returns the same payment. The
-        provider failing or timing out is 502 ``payment_provider_failed``. The order
-        becomes ``paid`` only through the provider's webhook."""
+        provider failing or timing out is 502 ``payment_provider_failed``; a shop that
+        takes no online payment (``SHOPCORE_PAYMENT_GATEWAY=off``) answers 503
+        ``payments_unavailable``. The order becomes ``paid`` only through the provider's
+        webhook."""
         return render_checkout(await pay_for_order(PayForOrderCommand(claims.user_id, order_id)))
 
     @post("/orders/{order_id:str}/pay/confirm/", status_code=HTTP_200_OK,
