@@ -273,10 +273,19 @@ async def test_a_token_issued_by_one_process_is_accepted_by_the_other(
                                     json={"refresh_token": tokens["refresh_token"]})
         replayed = await http.post(f"{first.url}/api/auth/refresh/",
                                    json={"refresh_token": tokens["refresh_token"]})
+        # The reuse seen by the first ends the login's access tokens on the second too.
+        bearer = {"Authorization": f"Bearer {refreshed.json()['access_token']}"}
+        deadline = asyncio.get_running_loop().time() + 10
+        while True:
+            after = await http.get(f"{second.url}/api/auth/me/", headers=bearer)
+            if after.status_code != 200 or asyncio.get_running_loop().time() > deadline:
+                break
+            await asyncio.sleep(0.1)
     assert me.status_code == 200, me.text
     assert me.json()["id"] == tokens["user"]["id"] and me.json()["phone"] == TOKEN_USER
     assert refreshed.status_code == 200, refreshed.text
     assert replayed.status_code == 401  # rotation is enforced across processes too
+    assert after.status_code == 401, after.text
 
 
 @pytest.fixture(scope="module")
