@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
@@ -131,3 +132,18 @@ async def test_the_answer_is_the_same_whether_or_not_the_number_has_an_account(a
     assert known.json().keys() == unknown.json().keys()
     assert set(known.headers) - {"x-request-id"} == set(unknown.headers) - {"x-request-id"}
     assert known_sql == unknown_sql  # the same work, so no timing difference to measure
+
+
+async def test_one_code_sent_by_ten_requests_at_once_logs_in_once(api: Api) -> None:
+    # On PostgreSQL all ten logged in before (found by an audit): the challenge's
+    # delete is now the proof that this request used the code.
+    phone = "+919811122233"
+    assert (await api.client.post("/api/auth/request-otp/",
+                                  json={"phone": phone})).status_code == 202
+    code = api.otp.last_code(phone)
+    answers = await asyncio.gather(*(
+        api.client.post("/api/auth/verify-otp/", json={"phone": phone, "otp": code})
+        for _ in range(10)))
+    assert sorted(answer.status_code for answer in answers) == [200] + [400] * 9
+    assert {answer.json()["code"] for answer in answers if answer.status_code == 400} == {
+        "otp_invalid"}

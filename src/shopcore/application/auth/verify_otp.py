@@ -125,7 +125,11 @@ class VerifyOtp:
                 security_event("login.failed", level=logging.WARNING, phone=phone.masked(),
                                reason="otp_expired")
                 raise
-            await uow.otp_challenges.delete(phone)
+            if not await uow.otp_challenges.delete(phone):
+                # A concurrent request with the same code used it first: once only.
+                security_event("login.failed", level=logging.WARNING, phone=phone.masked(),
+                               reason="no_challenge")
+                raise OtpInvalid(attempts_left=MAX_WRONG_ATTEMPTS)
             user = await uow.users.get_by_phone(phone)
             is_new = user is None
             if user is None:
