@@ -107,6 +107,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     uvicorn.run("shopcore.entrypoints.asgi:app", factory=True, host=args.host, port=args.port,
                 workers=args.workers, log_config=log_config(json_lines=settings.production),
                 access_log=False,
+                # The client's address is the socket peer unless SHOPCORE_TRUSTED_PROXIES
+                # says otherwise (entrypoints/http/security.py); uvicorn would otherwise
+                # believe X-Forwarded-For from 127.0.0.1.
+                proxy_headers=False,
                 timeout_graceful_shutdown=20)
     return 0
 
