@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import msgspec
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from shopcore.adapters.sql import driver, sqlite_inline
 
@@ -141,3 +143,17 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_s: float) -> None:
 def is_sqlite(engine: AsyncEngine) -> bool:
     """True when ``engine`` talks to SQLite."""
     return engine.dialect.name == "sqlite"
+
+
+@asynccontextmanager
+async def read_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection that only reads. SQLite: a ``BEGIN DEFERRED`` transaction, which
+    takes no write lock, ended by closing it. PostgreSQL: autocommit, no BEGIN and
+    ROLLBACK round trips; under READ COMMITTED each statement has its own snapshot
+    inside a transaction too, so the answers are the same."""
+    async with engine.connect() as connection:
+        if is_sqlite(engine):
+            await connection.execution_options(sqlite_begin="DEFERRED")
+        else:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+        yield connection

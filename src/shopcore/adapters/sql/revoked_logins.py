@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shopcore.adapters.revoked_logins import InProcessRevokedLogins
-from shopcore.adapters.sql.engine import is_sqlite
+from shopcore.adapters.sql.engine import read_connection
 from shopcore.adapters.sql.tables import refresh_tokens
 from shopcore.application.ports import Clock
 
@@ -42,11 +42,7 @@ class SqlRevokedLogins(InProcessRevokedLogins):
         query = (select(refresh_tokens.c.family_id).distinct()
                  .where(refresh_tokens.c.issued_at > self._now() - self._window,
                         refresh_tokens.c.revoked == true()))
-        async with self._engine.connect() as connection:
-            if is_sqlite(self._engine):
-                await connection.execution_options(sqlite_begin="DEFERRED")  # no write lock
-            else:
-                await connection.execution_options(isolation_level="AUTOCOMMIT")
+        async with read_connection(self._engine) as connection:
             rows = await connection.execute(query)
             self._elsewhere = frozenset(row.family_id for row in rows)
 

@@ -15,8 +15,8 @@ bound parameters.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 
@@ -43,7 +43,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shopcore.adapters.sql.coalesced_reads import CoalescedReads
-from shopcore.adapters.sql.engine import is_sqlite
+from shopcore.adapters.sql.engine import is_sqlite, read_connection
 from shopcore.adapters.sql.postgres_direct import PostgresDirectConnections
 from shopcore.adapters.sql.prepared import Prepared, prepare
 from shopcore.adapters.sql.queries.product_counts import kept_count
@@ -202,18 +202,8 @@ class SqlProductCatalog:
             .order_by(top.c.units_sold.desc(), top.c.product_id)
         )
 
-    @asynccontextmanager
-    async def _read(self) -> AsyncIterator[AsyncConnection]:
-        """A connection that only reads. SQLite: a ``BEGIN DEFERRED`` transaction, which
-        takes no write lock, ended by closing it. PostgreSQL: autocommit, no BEGIN and
-        ROLLBACK round trips; under READ COMMITTED each statement has its own snapshot
-        inside a transaction too, so the answers are the same."""
-        async with self._engine.connect() as connection:
-            if self._sqlite:
-                await connection.execution_options(sqlite_begin="DEFERRED")
-            else:
-                await connection.execution_options(isolation_level="AUTOCOMMIT")
-            yield connection
+    def _read(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        return read_connection(self._engine)
 
     async def _page(self, count: Select[Any], query: Select[Any], page: PageRequest
                     ) -> Page[Product]:
