@@ -8,6 +8,8 @@ from typing import Any
 from litestar.enums import ScopeType
 from litestar.types import Message, Scope
 
+from shopcore.entrypoints.http.middleware import raw_header
+
 ALLOWED_METHODS = (b"DELETE", b"GET", b"PATCH", b"POST")
 ALLOWED_HEADERS = (b"authorization", b"content-type", b"idempotency-key")
 EXPOSED_HEADERS = (b"retry-after", b"x-request-id")
@@ -34,14 +36,14 @@ def cors_hook(origins: Collection[str]) -> Callable[[Message, Scope], Awaitable[
     async def hook(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start" or scope["type"] != ScopeType.HTTP:
             return
-        origin = _header(scope, b"origin")
+        origin = raw_header(scope, b"origin")
         if origin is None:
             return
         headers: list[Any] = [*message.get("headers", ()), (b"vary", b"Origin")]
         if origin in allowed:
             headers.append((b"access-control-allow-origin", origin))
             preflight = (scope["method"] == "OPTIONS"
-                         and _header(scope, b"access-control-request-method") is not None)
+                         and raw_header(scope, b"access-control-request-method") is not None)
             if preflight and 200 <= message["status"] < 300:
                 headers.extend(_PREFLIGHT)
             elif not preflight:
@@ -49,10 +51,3 @@ def cors_hook(origins: Collection[str]) -> Callable[[Message, Scope], Awaitable[
         message["headers"] = headers
 
     return hook
-
-
-def _header(scope: Scope, name: bytes) -> bytes | None:
-    for key, value in scope.get("headers", ()):
-        if key.lower() == name:
-            return bytes(value)
-    return None

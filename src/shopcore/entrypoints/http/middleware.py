@@ -134,11 +134,17 @@ async def options_allow_hook(message: Message, scope: Scope) -> None:
         message["headers"] = headers
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
+def raw_header(scope: Scope, name: bytes) -> bytes | None:
+    """The first value of the request header ``name`` (lower case) as sent, or None."""
     for key, value in scope.get("headers", []):
         if key.lower() == name:
-            return str(value.decode("latin-1"))
+            return bytes(value)
     return None
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    value = raw_header(scope, name)
+    return None if value is None else value.decode("latin-1")
 
 
 async def _send_timeout(send: Send, seconds: float) -> None:
