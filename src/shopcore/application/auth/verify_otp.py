@@ -109,9 +109,7 @@ class VerifyOtp:
         async with self._uow() as uow:
             challenge = await uow.otp_challenges.get(phone)
             if challenge is None:
-                security_event("login.failed", level=logging.WARNING, phone=phone.masked(),
-                               reason="no_challenge")
-                raise OtpInvalid(attempts_left=MAX_WRONG_ATTEMPTS)
+                raise _no_challenge(phone)
             now = self._clock.now()
             try:
                 challenge.verify(otp, now, self._policy.pepper)
@@ -127,9 +125,7 @@ class VerifyOtp:
                 raise
             if not await uow.otp_challenges.delete(phone):
                 # A concurrent request with the same code used it first: once only.
-                security_event("login.failed", level=logging.WARNING, phone=phone.masked(),
-                               reason="no_challenge")
-                raise OtpInvalid(attempts_left=MAX_WRONG_ATTEMPTS)
+                raise _no_challenge(phone)
             user = await uow.users.get_by_phone(phone)
             is_new = user is None
             if user is None:
@@ -146,3 +142,10 @@ def _log_rejection(masked_phone: str, rejected: OtpRejected, *, was_locked: bool
         security_event("otp.locked", level=logging.WARNING, phone=masked_phone)
     reason = "otp_locked" if isinstance(rejected, OtpLocked) else "otp_invalid"
     security_event("login.failed", level=logging.WARNING, phone=masked_phone, reason=reason)
+
+
+def _no_challenge(phone: Phone) -> OtpInvalid:
+    """The refusal of a code for a phone with no challenge (logged)."""
+    security_event("login.failed", level=logging.WARNING, phone=phone.masked(),
+                   reason="no_challenge")
+    return OtpInvalid(attempts_left=MAX_WRONG_ATTEMPTS)
