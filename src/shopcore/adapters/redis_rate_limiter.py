@@ -9,16 +9,22 @@ A window starts with the first hit on a key and lasts ``window_seconds`` (the ke
 TTL); refused hits are not counted, so a client that keeps knocking does not extend
 its own ban. When Redis does not answer, ``redis.exceptions.ConnectionError`` (or
 ``TimeoutError``) propagates: the limiter fails closed rather than letting traffic
-through uncounted.
+through uncounted. The client of :func:`build_redis_client` makes a burst of callers
+wait for one of its connections; a caller that waits longer than the pool's timeout gets
+that same ``ConnectionError`` ("No connection available."), as if Redis were down.
 """
 
 from __future__ import annotations
 
 import math
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
 DEFAULT_PREFIX = "shopcore:rl:"
+MAX_CONNECTIONS = 50
+"""Connections one process opens at most: each check holds one for a round trip."""
+POOL_TIMEOUT_SECONDS = 2.0
+"""How long a caller waits for a free connection before failing as an outage does."""
 
 # KEYS[1] counter; ARGV[1] limit, ARGV[2] window in ms.
 # Returns -1 when the hit is counted, else the milliseconds left in the window.
@@ -76,3 +82,18 @@ class RedisRateLimiter:
         # The window length is part of the key: the same name counted over an hour
         # and over a minute are two different counters.
         return f"{self._prefix}{window_seconds}:{key}"
+
+
+def build_redis_client(url: str, *, max_connections: int = MAX_CONNECTIONS,
+                       pool_timeout: float = POOL_TIMEOUT_SECONDS) -> Redis:
+    """A client of the Redis at ``url`` (no connection is made until first use) on a
+    blocking pool: past ``max_connections`` busy connections, a caller waits up to
+    ``pool_timeout`` seconds for one to be free instead of failing at once (redis-py's
+    default pool refuses the 101st concurrent caller with ``MaxConnectionsError``).
+
+    The client owns its pool; the caller closes it (``await client.aclose()``).
+    """
+    pool = BlockingConnectionPool.from_url(
+        url, max_connections=max_connections, timeout=pool_timeout,
+        socket_connect_timeout=2, socket_timeout=2, health_check_interval=30)
+    return Redis.from_pool(pool)

@@ -19,7 +19,7 @@ from shopcore.adapters.phone_numbers import PhonenumbersPhoneParser
 from shopcore.adapters.razorpay import RazorpayPaymentGateway
 from shopcore.adapters.read_cache import CachingGetCart, CachingProductCatalog, ReadCache
 from shopcore.adapters.recent_carts import InProcessRecentCarts
-from shopcore.adapters.redis_rate_limiter import RedisRateLimiter
+from shopcore.adapters.redis_rate_limiter import RedisRateLimiter, build_redis_client
 from shopcore.adapters.s3_images import S3ImageStore, build_s3_client, default_public_url
 from shopcore.adapters.sql.engine import create_engine, is_sqlite
 from shopcore.adapters.sql.queries.catalog import SqlProductCatalog
@@ -101,8 +101,7 @@ def _redis_client(settings: Settings) -> Redis | None:
     """The shared Redis (no connection is made until first use), or None without one."""
     if settings.redis_url is None:
         return None
-    return Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=2,
-                          health_check_interval=30)
+    return build_redis_client(settings.redis_url)
 
 
 def _rate_limiter(settings: Settings, redis: Redis | None) -> RateLimiter:
