@@ -128,6 +128,13 @@ FAILURES: dict[str, Handler] = {
     "json lowercase success": answer(200, Status="success", Details=SESSION_ID),
     "json list": lambda request: httpx.Response(200, json=["Success"]),
     "json string": lambda request: httpx.Response(200, json="Success"),
+    "json nested 100000 deep": lambda request: httpx.Response(
+        200, content=b"[" * 100_000 + b"]" * 100_000),
+    "json details nested 100000 deep": lambda request: httpx.Response(
+        200, content=b'{"Status": "Success", "Details": ' + b"{\"a\": " * 100_000
+        + b"1" + b"}" * 100_001),
+    "json number of 100000 digits": lambda request: httpx.Response(
+        200, content=b'{"Status": "Success", "Details": ' + b"9" * 100_000 + b"}"),
     "read timeout": raising(httpx.ReadTimeout),
     "connect timeout": raising(httpx.ConnectTimeout),
     "connection error": raising(httpx.ConnectError),

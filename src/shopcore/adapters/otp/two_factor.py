@@ -107,8 +107,10 @@ class TwoFactorOtpGateway:
             return False, f"transport error ({type(error).__name__})"
         try:
             body = response.json()
-        except ValueError:  # not JSON, or not decodable text
+        except ValueError:  # not JSON, not decodable text, or a number too long to read
             return False, f"HTTP {response.status_code}, body is not JSON"
+        except RecursionError:  # arrays or objects nested beyond the decoder's depth
+            return False, f"HTTP {response.status_code}, JSON body is nested too deeply"
         if not isinstance(body, dict):
             return False, f"HTTP {response.status_code}, JSON body is not an object"
         status, details = body.get("Status"), _printable(body.get("Details"))
