@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -84,6 +85,42 @@ async def test_an_otp_challenge_is_saved_replaced_and_deleted(uow: UnitOfWorkFac
         await work.commit()
     async with uow() as work:
         assert await work.otp_challenges.get(PHONE) is None
+
+
+async def test_a_used_challenge_keeps_its_quota_window(uow: UnitOfWorkFactory) -> None:
+    used = issue_challenge(PHONE, "111111", OtpChannel.VOICE, NOW, b"k" * 32, None,
+                           counts_against_quota=True).after_use(NOW + timedelta(seconds=5))
+    async with uow() as work:
+        await work.otp_challenges.save(used)
+        await work.commit()
+    async with uow() as work:
+        stored = await work.otp_challenges.get_for_update(PHONE)
+    assert stored == used and stored.used and stored.quota_window_start == NOW
+
+
+async def test_get_for_update_holds_the_phone_even_without_a_challenge(
+    uow: UnitOfWorkFactory,
+) -> None:
+    # PostgreSQL has no row to lock here: the phone itself is held.
+    holding = asyncio.Event()
+    saved = issue_challenge(PHONE, "111111", OtpChannel.VOICE, NOW, b"k" * 32, None,
+                            counts_against_quota=True)
+
+    async def first() -> None:
+        async with uow() as work:
+            assert await work.otp_challenges.get_for_update(PHONE) is None
+            holding.set()
+            await asyncio.sleep(0.2)
+            await work.otp_challenges.save(saved)
+            await work.commit()
+
+    async def second() -> OtpChallenge | None:
+        await holding.wait()
+        async with uow() as work:
+            return await work.otp_challenges.get_for_update(PHONE)
+
+    _, seen = await asyncio.gather(first(), second())
+    assert seen == saved
 
 
 def a_token(token_hash: str, family: str = "fam-1") -> RefreshToken:

@@ -71,9 +71,11 @@ def hash_otp_code(phone: Phone, code: str, pepper: bytes) -> str:
 
 @dataclass(frozen=True, slots=True)
 class OtpChallenge:
-    """The live code of one phone, plus that phone's hourly delivery count.
+    """The code of one phone, plus that phone's hourly delivery count.
 
-    A new code replaces the previous one; the quota window carries over.
+    A new code replaces the previous one; the quota window carries over. A code that
+    logged in is kept as *used* (:meth:`after_use`): it no longer works, but its quota
+    window still counts the phone's deliveries.
     """
 
     phone: Phone
@@ -83,6 +85,12 @@ class OtpChallenge:
     failed_attempts: int = 0
     quota_window_start: datetime | None = None
     sent_in_window: int = 0
+    used_at: datetime | None = None
+
+    @property
+    def used(self) -> bool:
+        """True once the code has logged in."""
+        return self.used_at is not None
 
     @property
     def expires_at(self) -> datetime:
@@ -95,7 +103,9 @@ class OtpChallenge:
         return self.failed_attempts >= MAX_WRONG_ATTEMPTS
 
     def ensure_resend_allowed(self, now: datetime) -> None:
-        """Raise ``RateLimited`` inside the resend cooldown."""
+        """Raise ``RateLimited`` inside the resend cooldown (none after a login)."""
+        if self.used:
+            return
         wait = self.issued_at + RESEND_COOLDOWN - now
         if wait > timedelta(0):
             raise RateLimited("A code was sent moments ago; wait before asking again.",
@@ -114,8 +124,11 @@ class OtpChallenge:
         """Check ``code``; return the challenge as it must be stored next.
 
         Raises ``OtpLocked``, ``OtpExpired`` or ``OtpInvalid`` (with the attempts left);
-        the caller stores :meth:`after_failure` before letting those go.
+        the caller stores :meth:`after_failure` before letting those go. A used code is
+        refused as if there were none (``OtpInvalid`` with every attempt left).
         """
+        if self.used:
+            raise OtpInvalid(attempts_left=MAX_WRONG_ATTEMPTS)
         if self.locked:
             raise OtpLocked()
         if now >= self.expires_at:
@@ -131,6 +144,11 @@ class OtpChallenge:
     def after_failure(self) -> OtpChallenge:
         """The challenge with one more wrong attempt counted."""
         return replace(self, failed_attempts=min(self.failed_attempts + 1, MAX_WRONG_ATTEMPTS))
+
+    def after_use(self, now: datetime) -> OtpChallenge:
+        """The challenge once its code has logged in: the code stops working, the quota
+        window stays."""
+        return replace(self, used_at=now)
 
 
 def stale_challenge_cutoffs(now: datetime) -> tuple[datetime, datetime]:

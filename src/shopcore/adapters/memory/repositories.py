@@ -54,6 +54,10 @@ class MemoryOtpChallengeRepository:
     async def get(self, phone: Phone) -> OtpChallenge | None:
         return self._challenges.get(phone.e164)
 
+    async def get_for_update(self, phone: Phone) -> OtpChallenge | None:
+        # Units of work of the memory store run one at a time.
+        return self._challenges.get(phone.e164)
+
     async def save(self, challenge: OtpChallenge) -> None:
         self._challenges[challenge.phone.e164] = challenge
 

@@ -55,6 +55,7 @@ otp_challenges = Table(
     Column("failed_attempts", Integer, nullable=False, default=0),
     Column("quota_window_start", UtcDateTime, nullable=True),
     Column("sent_in_window", Integer, nullable=False, default=0),
+    Column("used_at", UtcDateTime, nullable=True),
 )
 
 refresh_tokens = Table(

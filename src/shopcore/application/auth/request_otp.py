@@ -93,7 +93,7 @@ class RequestOtp:
         window = int(QUOTA_WINDOW.total_seconds())
 
         async with self._uow() as uow:
-            previous = await uow.otp_challenges.get(phone)
+            previous = await uow.otp_challenges.get_for_update(phone)
             now = self._clock.now()
             if previous is not None:
                 previous.ensure_resend_allowed(now)
@@ -136,7 +136,7 @@ class RequestOtp:
 
     async def _restore(self, sent: OtpChallenge, previous: OtpChallenge | None) -> None:
         async with self._uow() as uow:
-            current = await uow.otp_challenges.get(sent.phone)
+            current = await uow.otp_challenges.get_for_update(sent.phone)
             if current != sent:
                 return  # a newer request has replaced it meanwhile
             if previous is None:

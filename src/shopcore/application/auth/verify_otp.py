@@ -52,11 +52,15 @@ class LoggedIn:
 class VerifyOtp:
     """Verify a code once; wrong codes count towards the lock.
 
-    Beyond each challenge's own lock, failed verifications (a wrong, expired or locked
-    code, or no code at all) are counted per client IP: past
+    Verifications of one phone take turns (the challenge is read for update), so
+    concurrent wrong codes are each counted and a code logs in once. Beyond each
+    challenge's own lock, failed verifications (a wrong, expired, used or locked code,
+    or no code at all) are counted per client IP: past
     ``OtpPolicy.verify_failures_per_ip`` in ``FAILURE_WINDOW`` the IP is answered
     ``RateLimited`` without the code being looked at, so guessing across many phones
-    from one network stops too. Successful logins are not counted (many users share a
+    from one network stops too. Each verification holds one of the IP's failures while
+    its code is checked and gives it back if the code logs in: concurrent guesses cannot
+    overrun the limit, and successful logins are not counted (many users share a
     carrier's address). It is not counted per phone: that would let anyone lock a
     victim out of their account.
     """
@@ -82,33 +86,26 @@ class VerifyOtp:
     async def __call__(self, cmd: VerifyOtpCommand) -> LoggedIn:
         phone = self._phones.parse(cmd.phone)
         key, window = f"otp-verify:ip:{cmd.client_ip}", int(FAILURE_WINDOW.total_seconds())
-        await self._ensure_failures_left(key, window, phone, cmd.client_ip)
+        retry_after = await self._limiter.hit(key, self._policy.verify_failures_per_ip, window)
+        if retry_after is not None:
+            security_event("login.throttled", level=logging.WARNING, phone=phone.masked(),
+                           client_ip=cmd.client_ip)
+            raise RateLimited("Too many wrong codes from this network; try again later.",
+                              retry_after)
+        failed = False
         try:
             return await self._verify(phone, cmd.otp)
         except OtpRejected:
-            await self._limiter.hit(key, self._policy.verify_failures_per_ip, window)
+            failed = True
             raise
-
-    async def _ensure_failures_left(self, key: str, window: int, phone: Phone,
-                                    client_ip: str) -> None:
-        """``RateLimited`` once the IP has used up its failures; counts nothing.
-
-        Failures are counted after they happen, so concurrent logins from one address
-        never hold a count while their codes are being checked.
-        """
-        retry_after = await self._limiter.hit(key, self._policy.verify_failures_per_ip, window)
-        if retry_after is None:
-            await self._limiter.undo(key, window)  # only a look
-            return
-        security_event("login.throttled", level=logging.WARNING, phone=phone.masked(),
-                       client_ip=client_ip)
-        raise RateLimited("Too many wrong codes from this network; try again later.",
-                          retry_after)
+        finally:
+            if not failed:
+                await self._limiter.undo(key, window)
 
     async def _verify(self, phone: Phone, otp: str) -> LoggedIn:
         async with self._uow() as uow:
-            challenge = await uow.otp_challenges.get(phone)
-            if challenge is None:
+            challenge = await uow.otp_challenges.get_for_update(phone)
+            if challenge is None or challenge.used:
                 raise _no_challenge(phone)
             now = self._clock.now()
             try:
@@ -123,9 +120,7 @@ class VerifyOtp:
                 security_event("login.failed", level=logging.WARNING, phone=phone.masked(),
                                reason="otp_expired")
                 raise
-            if not await uow.otp_challenges.delete(phone):
-                # A concurrent request with the same code used it first: once only.
-                raise _no_challenge(phone)
+            await uow.otp_challenges.save(challenge.after_use(now))
             user = await uow.users.get_by_phone(phone)
             is_new = user is None
             if user is None:
@@ -145,7 +140,7 @@ def _log_rejection(masked_phone: str, rejected: OtpRejected, *, was_locked: bool
 
 
 def _no_challenge(phone: Phone) -> OtpInvalid:
-    """The refusal of a code for a phone with no challenge (logged)."""
+    """The refusal of a code for a phone with no live challenge (logged)."""
     security_event("login.failed", level=logging.WARNING, phone=phone.masked(),
                    reason="no_challenge")
     return OtpInvalid(attempts_left=MAX_WRONG_ATTEMPTS)

@@ -33,6 +33,12 @@ class OtpChallengeRepository(Protocol):
 
     async def get(self, phone: Phone) -> OtpChallenge | None: ...
 
+    async def get_for_update(self, phone: Phone) -> OtpChallenge | None:
+        """The phone's challenge, with the phone held by this unit of work until it ends:
+        another unit of work's ``get_for_update`` of the phone waits, then reads what
+        this one committed (also when the phone has no challenge yet)."""
+        ...
+
     async def save(self, challenge: OtpChallenge) -> None:
         """Insert or replace the challenge of ``challenge.phone``."""
         ...

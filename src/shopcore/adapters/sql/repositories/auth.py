@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shopcore.adapters.sql.tables import otp_challenges, refresh_tokens, users
@@ -53,11 +53,23 @@ _SAVE_CHALLENGE = OnConflictInsert(
     update=[column.name for column in otp_challenges.c if column.name != "phone"])
 
 
+# Two int4 keys: a key space apart from the migrations' single bigint key (migrate.py).
+_HOLD_PHONE = text(f"SELECT pg_advisory_xact_lock({0x6F7470}, hashtext(:phone))")
+
+
 class SqlOtpChallengeRepository:
-    """One live challenge per phone in ``otp_challenges``."""
+    """One challenge per phone in ``otp_challenges``."""
 
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
+
+    async def get_for_update(self, phone: Phone) -> OtpChallenge | None:
+        # PostgreSQL: an advisory lock on the phone, held until the transaction ends
+        # (a row lock cannot hold a phone without a challenge), then a read with a
+        # snapshot taken after it. SQLite: BEGIN IMMEDIATE already serialises writers.
+        if self._connection.dialect.name == "postgresql":
+            await self._connection.execute(_HOLD_PHONE, {"phone": phone.e164})
+        return await self.get(phone)
 
     async def get(self, phone: Phone) -> OtpChallenge | None:
         row = (await self._connection.execute(
@@ -72,6 +84,7 @@ class SqlOtpChallengeRepository:
             failed_attempts=row.failed_attempts,
             quota_window_start=row.quota_window_start,
             sent_in_window=row.sent_in_window,
+            used_at=row.used_at,
         )
 
     async def save(self, challenge: OtpChallenge) -> None:
@@ -83,6 +96,7 @@ class SqlOtpChallengeRepository:
             "failed_attempts": challenge.failed_attempts,
             "quota_window_start": challenge.quota_window_start,
             "sent_in_window": challenge.sent_in_window,
+            "used_at": challenge.used_at,
         })
 
     async def delete(self, phone: Phone) -> bool:
