@@ -100,10 +100,7 @@ class ReadCache:
 
 
 class CachingProductCatalog:
-    """``ProductCatalog`` answering repeated reads from a :class:`ReadCache`.
-
-    Best sellers over a window of days are not cached (each request's window starts at
-    its own ``now``)."""
+    """``ProductCatalog`` answering repeated reads from a :class:`ReadCache`."""
 
     def __init__(self, inner: ProductCatalog, cache: ReadCache) -> None:
         self._inner = inner
@@ -122,13 +119,10 @@ class CachingProductCatalog:
                                      lambda: self._inner.search(terms, page))
 
     async def most_bought(self, limit: int, since: datetime | None) -> Sequence[BestSeller]:
-        if since is not None:
-            return await self._inner.most_bought(limit, since)
-
         async def load() -> Sequence[BestSeller]:
-            return tuple(await self._inner.most_bought(limit, None))
+            return tuple(await self._inner.most_bought(limit, since))
 
-        return await self._cache.get(("most_bought", limit), load)
+        return await self._cache.get(("most_bought", limit, since), load)
 
 
 class CachingGetCart(GetCart):

@@ -4,10 +4,11 @@ and never an answer that was read before the latest write."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 import pytest
 
-from shopcore.adapters.read_cache import ReadCache
+from shopcore.adapters.read_cache import CachingProductCatalog, ReadCache
 
 
 class Clock:
@@ -111,3 +112,20 @@ async def test_when_the_shared_load_fails_each_waiter_loads_on_its_own() -> None
     with pytest.raises(OSError):
         await first
     assert await second == "ok"
+
+
+async def test_best_sellers_of_one_window_are_loaded_once() -> None:
+    class Catalog:
+        def __init__(self) -> None:
+            self.asked: list[tuple[int, datetime | None]] = []
+
+        async def most_bought(self, limit: int, since: datetime | None) -> list[str]:
+            self.asked.append((limit, since))
+            return [f"best since {since}"]
+
+    inner = Catalog()
+    catalog = CachingProductCatalog(inner, ReadCache(1.0))  # type: ignore[arg-type]
+    week, month = datetime(2026, 11, 22, tzinfo=UTC), datetime(2026, 10, 30, tzinfo=UTC)
+    for since in (week, week, month, None, month, None):
+        assert await catalog.most_bought(10, since) == (f"best since {since}",)
+    assert inner.asked == [(10, week), (10, month), (10, None)]

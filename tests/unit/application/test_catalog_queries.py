@@ -113,3 +113,13 @@ async def test_the_window_starts_days_before_now(shop: InMemoryShop) -> None:
     assert len(await shop.most_bought_products(MostBoughtQuery(days=30))) == 1
     shop.clock.advance(seconds=1)
     assert len(await shop.most_bought_products(MostBoughtQuery(days=30))) == 0
+
+
+async def test_the_window_starts_at_a_whole_second(shop: InMemoryShop) -> None:
+    # The requests of one second ask the same question (the read cache shares it).
+    product = await create(shop, "p")
+    order(shop, product, 1)  # at a whole second
+    shop.clock.advance(days=30, microseconds=999_999)
+    assert len(await shop.most_bought_products(MostBoughtQuery(days=30))) == 1
+    shop.clock.advance(microseconds=1)
+    assert len(await shop.most_bought_products(MostBoughtQuery(days=30))) == 0

@@ -26,6 +26,8 @@ class MostBoughtProducts:
 
     Archived products are left out (they cannot be bought any more); the list then
     holds the next best sellers, so it still has ``limit`` entries when there are enough.
+    A window of days starts at a whole second, so the requests of one second ask the
+    catalog the same question (and a caching catalog answers them once).
     """
 
     def __init__(self, catalog: ProductCatalog, clock: Clock) -> None:
@@ -40,5 +42,6 @@ class MostBoughtProducts:
             errors.append(FieldError("days", f"must be between 1 and {MAX_DAYS}"))
         if errors:
             raise InvalidInput.many(errors)
-        since = None if query.days is None else self._clock.now() - timedelta(days=query.days)
+        since = None if query.days is None else \
+            self._clock.now().replace(microsecond=0) - timedelta(days=query.days)
         return await self._catalog.most_bought(query.limit, since)
