@@ -103,12 +103,14 @@ def request_id_of(scope: Scope) -> str:
 async def security_headers_hook(message: Message, scope: Scope) -> None:
     """App-wide ``before_send`` hook: every answer carries the request id and the security
     headers, also those given before any route was matched (404, 405, a body refused while
-    being read); answers to authenticated requests are never cached."""
+    being read); answers to authenticated requests are never cached (said once: the
+    answers carrying tokens say it themselves)."""
     if message["type"] != "http.response.start" or scope["type"] != ScopeType.HTTP:
         return
-    headers: list[Any] = [*message.get("headers", ()),
+    given = message.get("headers", ())
+    headers: list[Any] = [*given,
                           (b"x-request-id", request_id_of(scope).encode()), *SECURITY_HEADERS]
-    if _header(scope, b"authorization") is not None:
+    if _header(scope, b"authorization") is not None and _NO_STORE not in given:
         headers.append(_NO_STORE)
     message["headers"] = headers
 

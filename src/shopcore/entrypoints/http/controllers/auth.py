@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request
+from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
@@ -36,6 +37,15 @@ from shopcore.entrypoints.http.security import (
     client_ip,
     requires_user,
 )
+
+TOKEN_ANSWER_HEADERS = [
+    ResponseHeader(name="Cache-Control", value="no-store",
+                   description="The answer carries tokens: no cache may store it "
+                               "(RFC 6749 §5.1)."),
+    ResponseHeader(name="Pragma", value="no-cache",
+                   description="The same, for HTTP/1.0 caches."),
+]
+"""Sent with, and documented on, every answer that carries tokens."""
 
 
 class AuthController(Controller):
@@ -73,6 +83,7 @@ class AuthController(Controller):
         status_code=HTTP_200_OK,
         dependencies={"verify_otp": use_case("verify_otp")},
         summary="Verify a login code and receive tokens",
+        response_headers=TOKEN_ANSWER_HEADERS,
         responses=problem_responses(400, 413, 422, 429),
     )
     async def verify_otp(
@@ -102,6 +113,7 @@ class AuthController(Controller):
         status_code=HTTP_200_OK,
         dependencies={"refresh_session": use_case("refresh_session")},
         summary="Rotate a refresh token",
+        response_headers=TOKEN_ANSWER_HEADERS,
         responses=problem_responses(400, 401, 413, 422),
     )
     async def refresh(
