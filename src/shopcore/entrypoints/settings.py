@@ -206,11 +206,17 @@ def _split(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
+def _is_ascii_digits(text: str) -> bool:
+    """Only 0-9: ``str.isdigit`` also takes ``²``, ``٣`` and ``１``, which ``int`` refuses
+    or reads as another number."""
+    return text.isascii() and text.isdigit()
+
+
 def _integer(get: Callable[[str], str | None], name: str, default: int, low: int, high: int) -> int:
     raw = get(name)
     if raw is None:
         return default
-    if not raw.isdigit():
+    if not _is_ascii_digits(raw):
         raise SettingsError(name, f"must be a whole number between {low} and {high}")
     value = int(raw)
     if not low <= value <= high:
@@ -264,8 +270,8 @@ def _test_numbers(value: str | None) -> dict[str, str]:
         if (
             not sep
             or not phone.startswith("+")
-            or not phone[1:].isdigit()
-            or not (code.isdigit() and len(code) == 6)
+            or not _is_ascii_digits(phone[1:])
+            or not (_is_ascii_digits(code) and len(code) == 6)
         ):
             raise SettingsError(
                 "SHOPCORE_OTP_TEST_NUMBERS", "must be comma-separated +E164:6-digit-code pairs"
