@@ -41,6 +41,7 @@ from shopcore.entrypoints.settings import (
     PAYMENT_GATEWAYS,
     Settings,
     SettingsError,
+    trusted_proxy_entries,
 )
 
 __all__ = ["SettingsValues", "Shop", "bootstrap"]
@@ -221,7 +222,8 @@ def _library_settings(
     return dataclasses.replace(
         chosen, database_url=_async_database_url(chosen.database_url),
         secret_key=secret_key, media_dir=Path(chosen.media_dir),
-        otp_test_numbers=dict(chosen.otp_test_numbers))
+        otp_test_numbers=dict(chosen.otp_test_numbers),
+        trusted_proxies=trusted_proxy_entries(chosen.trusted_proxies, "trusted_proxies"))
 
 
 def _check_payments(settings: Settings, *, production: bool, own_gateway: bool) -> None:

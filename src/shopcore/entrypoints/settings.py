@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dotenv import dotenv_values
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+
+from shopcore.entrypoints.trusted_proxies import NotAProxyEntry, proxy_entry
 
 ENVIRONMENTS = ("development", "test", "production")
 DEV_SECRET_FILE = ".shopcore-secret"
@@ -43,6 +45,8 @@ class Settings:
     otp_per_phone_hourly: int = 5
     otp_per_ip_hourly: int = 50
     trusted_proxies: frozenset[str] = frozenset()
+    """Addresses and CIDR networks (IPv4 or IPv6) of the reverse proxies whose
+    ``X-Forwarded-For`` is believed, e.g. ``{"10.0.0.10", "10.1.0.0/16", "fd00::/8"}``."""
     currency: str = "INR"
     db_pool_size: int = 20
     request_timeout_seconds: int = 30
@@ -114,7 +118,7 @@ def _parse(env: Mapping[str, str], workdir: Path) -> Settings:
         redis_url=_redis_url(get("SHOPCORE_REDIS_URL")),
         otp_per_phone_hourly=_integer(get, "SHOPCORE_OTP_PER_PHONE_HOURLY", 5, 1, 1000),
         otp_per_ip_hourly=_integer(get, "SHOPCORE_OTP_PER_IP_HOURLY", 50, 1, 1_000_000),
-        trusted_proxies=frozenset(_split(get("SHOPCORE_TRUSTED_PROXIES"))),
+        trusted_proxies=_trusted_proxies(get("SHOPCORE_TRUSTED_PROXIES")),
         currency=_currency(get("SHOPCORE_CURRENCY") or "INR"),
         db_pool_size=_integer(get, "SHOPCORE_DB_POOL_SIZE", 20, 1, 500),
         request_timeout_seconds=_integer(get, "SHOPCORE_REQUEST_TIMEOUT", 30, 1, 600),
@@ -210,6 +214,24 @@ def _is_ascii_digits(text: str) -> bool:
     """Only 0-9: ``str.isdigit`` also takes ``²``, ``٣`` and ``１``, which ``int`` refuses
     or reads as another number."""
     return text.isascii() and text.isdigit()
+
+
+def trusted_proxy_entries(entries: Iterable[str], name: str) -> frozenset[str]:
+    """``entries`` in their normal form (see :func:`~shopcore.entrypoints.trusted_proxies.
+    proxy_entry`), or ``SettingsError`` for ``name`` at the first that is neither an IP
+    address nor a CIDR network."""
+    normal: set[str] = set()
+    for entry in entries:
+        try:
+            normal.add(proxy_entry(entry))
+        except NotAProxyEntry as error:
+            raise SettingsError(name, "must list IP addresses or CIDR networks such as "
+                                      f"10.0.0.10, 10.0.0.0/8 or fd00::/8: {error}") from None
+    return frozenset(normal)
+
+
+def _trusted_proxies(value: str | None) -> frozenset[str]:
+    return trusted_proxy_entries(_split(value), "SHOPCORE_TRUSTED_PROXIES")
 
 
 def _integer(get: Callable[[str], str | None], name: str, default: int, low: int, high: int) -> int:

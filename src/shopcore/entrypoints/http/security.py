@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ipaddress import ip_address
 from typing import Any
 
 from litestar import Request
@@ -13,6 +12,7 @@ from litestar.handlers.base import BaseRouteHandler
 from shopcore.application.ports import AccessClaims
 from shopcore.domain.errors import Forbidden, Unauthenticated
 from shopcore.entrypoints.container import Container
+from shopcore.entrypoints.trusted_proxies import client_address
 
 BEARER_SECURITY: list[dict[str, list[str]]] = [{"BearerToken": []}]
 
@@ -64,21 +64,8 @@ CLAIMS = Provide(current_claims, sync_to_thread=False)
 
 def client_ip(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     """The client's address: the socket peer, or for a trusted proxy the nearest
-    untrusted address of ``X-Forwarded-For``."""
+    untrusted address of ``X-Forwarded-For``, read from every line of the header
+    (:func:`~shopcore.entrypoints.trusted_proxies.client_address`)."""
     peer = connection.client.host if connection.client else "unknown"
     trusted = container_of(connection).settings().trusted_proxies
-    if peer not in trusted:
-        return peer
-    forwarded = [p.strip() for p in connection.headers.get("x-forwarded-for", "").split(",")]
-    for hop in reversed([p for p in forwarded if p]):
-        if hop not in trusted and _is_ip(hop):
-            return hop
-    return peer
-
-
-def _is_ip(value: str) -> bool:
-    try:
-        ip_address(value)
-    except ValueError:
-        return False
-    return True
+    return client_address(peer, connection.headers.getall("x-forwarded-for", []), trusted)
