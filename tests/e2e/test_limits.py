@@ -257,6 +257,25 @@ async def test_concurrent_logins_from_one_address_are_not_throttled(make_api: Ma
     assert [answer.status_code for answer in answers] == [200] * len(phones)
 
 
+async def test_logins_and_guesses_at_once_from_one_address_check_only_the_limit_of_guesses(
+    make_api: MakeApi,
+) -> None:
+    # Logins wait for the guesses being checked instead of being refused; guesses
+    # beyond the limit are never checked, and once it is spent logins wait too.
+    api = await make_api(otp_verify_failures_per_ip=3)
+    phones = [f"+91987650003{n}" for n in range(8)]
+    for phone in phones:
+        await api.client.post("/api/auth/request-otp/", json={"phone": phone})
+    logins = [{"phone": phone, "otp": api.otp.last_code(phone)} for phone in phones]
+    guesses = [{"phone": f"+91987650004{n}", "otp": "000000"} for n in range(8)]
+    answers = await asyncio.gather(*(
+        api.client.post("/api/auth/verify-otp/", json=body)
+        for pair in zip(logins, guesses, strict=True) for body in pair))
+    login_answers, guess_answers = answers[0::2], answers[1::2]
+    assert sorted(a.status_code for a in guess_answers) == [400] * 3 + [429] * 5
+    assert {a.status_code for a in login_answers} <= {200, 429}
+
+
 # writes per user
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -30,6 +31,28 @@ from shopcore.domain.users import User
 
 FAILURE_WINDOW = timedelta(minutes=10)
 """Failed verifications from one client IP are counted over this window."""
+
+_HOLD_WAIT_S = 0.01
+_HOLD_TRIES = 200
+"""How long a verification waits, at most, for the codes of its IP still being checked
+(~2 s): they are decided within milliseconds."""
+
+
+@dataclass(frozen=True, slots=True)
+class _FailureKeys:
+    """The rate-limit keys of one client IP: its failures plus the codes being checked
+    (``held``), and its failures alone (``failed``)."""
+
+    client_ip: str
+    window: int = int(FAILURE_WINDOW.total_seconds())
+
+    @property
+    def held(self) -> str:
+        return f"otp-verify:ip:{self.client_ip}"
+
+    @property
+    def failed(self) -> str:
+        return f"otp-verify-failed:ip:{self.client_ip}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +84,8 @@ class VerifyOtp:
     from one network stops too. Each verification holds one of the IP's failures while
     its code is checked and gives it back if the code logs in: concurrent guesses cannot
     overrun the limit, and successful logins are not counted (many users share a
-    carrier's address). It is not counted per phone: that would let anyone lock a
+    carrier's address; concurrent ones wait a moment for the others' codes instead of
+    being refused). It is not counted per phone: that would let anyone lock a
     victim out of their account.
     """
 
@@ -85,22 +109,45 @@ class VerifyOtp:
 
     async def __call__(self, cmd: VerifyOtpCommand) -> LoggedIn:
         phone = self._phones.parse(cmd.phone)
-        key, window = f"otp-verify:ip:{cmd.client_ip}", int(FAILURE_WINDOW.total_seconds())
-        retry_after = await self._limiter.hit(key, self._policy.verify_failures_per_ip, window)
-        if retry_after is not None:
-            security_event("login.throttled", level=logging.WARNING, phone=phone.masked(),
-                           client_ip=cmd.client_ip)
-            raise RateLimited("Too many wrong codes from this network; try again later.",
-                              retry_after)
+        keys = _FailureKeys(cmd.client_ip)
+        await self._hold_a_failure(keys, phone, cmd.client_ip)
         failed = False
         try:
             return await self._verify(phone, cmd.otp)
         except OtpRejected:
             failed = True
+            await self._limiter.hit(keys.failed, self._policy.verify_failures_per_ip,
+                                    keys.window)
             raise
         finally:
             if not failed:
-                await self._limiter.undo(key, window)
+                await self._limiter.undo(keys.held, keys.window)
+
+    async def _hold_a_failure(self, keys: _FailureKeys, phone: Phone, client_ip: str) -> None:
+        """Count one failure of the IP while its code is checked (given back if the code
+        logs in); ``RateLimited`` once its failures are used up.
+
+        While the IP's failures are held by codes still being checked rather than spent
+        by wrong ones, wait for them to be decided: concurrent logins from one address
+        go through, concurrent guesses stop at the limit.
+        """
+        limit, tries = self._policy.verify_failures_per_ip, 0
+        while (retry_after := await self._limiter.hit(keys.held, limit, keys.window)) is not None:
+            tries += 1
+            if tries == _HOLD_TRIES or await self._failures_spent(keys):
+                security_event("login.throttled", level=logging.WARNING, phone=phone.masked(),
+                               client_ip=client_ip)
+                raise RateLimited("Too many wrong codes from this network; try again later.",
+                                  retry_after)
+            await asyncio.sleep(_HOLD_WAIT_S)
+
+    async def _failures_spent(self, keys: _FailureKeys) -> bool:
+        """True when wrong codes alone have used up the IP's failures (counts nothing)."""
+        if await self._limiter.hit(keys.failed, self._policy.verify_failures_per_ip,
+                                   keys.window) is not None:
+            return True
+        await self._limiter.undo(keys.failed, keys.window)
+        return False
 
     async def _verify(self, phone: Phone, otp: str) -> LoggedIn:
         async with self._uow() as uow:
