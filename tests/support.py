@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sqlalchemy import event, select, text
+from sqlalchemy import column, event, select, table, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shopcore.adapters.sql.engine import create_engine
-from shopcore.adapters.sql.tables import metadata, order_lines, orders, users
+from shopcore.adapters.sql.tables import metadata, order_lines, orders, products, users
 
 
 async def truncate_all(engine: AsyncEngine) -> None:
@@ -92,6 +92,27 @@ async def insert_order(
              "name": f"product {product_id}", "unit_price_minor": 100, "quantity": quantity}
             for position, (product_id, quantity) in enumerate(lines)])
     return order_id
+
+
+PRODUCTS_SINCE_0002 = table("products", *(
+    column(c.name, c.type) for c in products.c if not c.name.startswith("search_")))
+"""The columns ``products`` has had since migration 0002 (the search words came in 0021)."""
+
+
+async def insert_old_products(engine: AsyncEngine, categories: Sequence[str], *,
+                              created_at: datetime) -> list[int]:
+    """One product per entry of ``categories`` ("product 0", "product 1", ...) inserted
+    with the columns of migration 0002 only: for migration tests, on a schema older than
+    ``tables.py`` (the product repository writes the columns of today's)."""
+    async with engine.begin() as connection:
+        result = await connection.execute(PRODUCTS_SINCE_0002.insert().returning(
+            PRODUCTS_SINCE_0002.c.id), [
+            {"name": f"product {number}", "description": "", "price_minor": 1000,
+             "category": category, "stock": 1000, "archived": False, "image_url": None,
+             "thumbnail_url": None, "created_at": created_at, "updated_at": created_at,
+             "rating_count": 0, "rating_total": 0}
+            for number, category in enumerate(categories)])
+        return sorted(row.id for row in result)
 
 
 BUYER_ID = "test-buyer"

@@ -28,7 +28,7 @@ from shopcore.domain.catalog import ProductDraft
 from shopcore.domain.money import Money
 from tests.integration.test_order_concurrency import ADDRESS, Shop, settle
 from tests.postgres_databases import downgrade, on_both_engines
-from tests.support import insert_order
+from tests.support import insert_old_products, insert_order
 
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 CATEGORIES = ("books", "garden", "mobile", "toys")
@@ -191,7 +191,8 @@ def inr(rupees: int) -> Money:
 
 async def _migration_round_trip(engine: AsyncEngine) -> None:
     await upgrade_database(engine, "0010")
-    ids = await _add(engine, ["books", "books", "toys", "garden", "toys", "books"])
+    ids = await insert_old_products(
+        engine, ["books", "books", "toys", "garden", "toys", "books"], created_at=NOW)
     await insert_order(engine, [(ids[0], 1)], created_at=NOW)  # an order changes nothing
     await _set(engine, [ids[1], ids[3]], archived=True)
     await upgrade_database(engine)
@@ -204,7 +205,7 @@ async def _migration_round_trip(engine: AsyncEngine) -> None:
         await connection.commit()
         tables = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
     assert "product_counts" not in tables
-    await _add(engine, ["books"])  # no trigger is left behind to write to it
+    await insert_old_products(engine, ["books"], created_at=NOW)  # no trigger writes to it
     await upgrade_database(engine)
     assert await _kept(engine) == {"books": 3, "toys": 2, "garden": 1}
 

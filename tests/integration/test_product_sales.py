@@ -29,7 +29,7 @@ from shopcore.application.shopping.place_order import PlaceOrderCommand
 from shopcore.domain.catalog import ProductDraft
 from shopcore.domain.ordering import OrderStatus
 from tests.integration.test_order_concurrency import ADDRESS, Shop, settle
-from tests.support import insert_order, statements_run
+from tests.support import insert_old_products, insert_order, statements_run
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 
@@ -162,7 +162,7 @@ async def test_the_migration_counts_the_orders_placed_before_it(tmp_path: Path) 
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
     try:
         await upgrade_database(engine, "0009")
-        ids = await add_products(engine, 3)
+        ids = await insert_old_products(engine, ["misc"] * 3, created_at=NOW)
         await insert_order(engine, [(ids[0], 2), (ids[1], 1)], created_at=NOW)
         await insert_order(engine, [(ids[0], 5)], created_at=NOW - timedelta(days=1))
         await insert_order(engine, [(ids[2], 7)], status="cancelled", created_at=NOW)

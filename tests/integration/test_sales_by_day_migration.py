@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shopcore.adapters.sql.migrate import upgrade_database
 from shopcore.adapters.sql.tables import orders
 from shopcore.domain.ordering import OrderStatus
-from tests.integration.test_product_sales import add_products, sales_aggregates, sales_tables
+from tests.integration.test_product_sales import sales_aggregates, sales_tables
 from tests.postgres_databases import downgrade, on_both_engines
-from tests.support import insert_order
+from tests.support import insert_old_products, insert_order
 
 NOW = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
 
@@ -26,7 +26,7 @@ async def test_the_sales_by_day_migration_round_trip_on_both_engines(tmp_path: P
 
 async def _round_trip(engine: AsyncEngine) -> None:
     await upgrade_database(engine, "0017")
-    first, second = await add_products(engine, 2)
+    first, second = await insert_old_products(engine, ["misc"] * 2, created_at=NOW)
     await insert_order(engine, [(first, 2), (second, 1)], created_at=NOW)
     await insert_order(engine, [(first, 3)], created_at=NOW - timedelta(days=1))
     before = await sales_tables(engine)
