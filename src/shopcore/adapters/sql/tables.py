@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -23,6 +26,7 @@ from sqlalchemy import (
 )
 
 from shopcore.adapters.sql.types import UtcDateTime
+from shopcore.domain.search import search_text
 
 metadata = MetaData(
     naming_convention={
@@ -71,6 +75,7 @@ refresh_tokens = Table(
     Index("ix_refresh_tokens_issued", "issued_at"),
 )
 
+
 products = Table(
     "products",
     metadata,
@@ -87,6 +92,13 @@ products = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     Column("rating_count", Integer, nullable=False),
     Column("rating_total", Integer, nullable=False),
+    # The words of name, category and description (``search_text``): what the search
+    # indexes hold (migration 0021). Every write of a searched column sets them too
+    # (``with_search_text``). NULL: written by code that does not know them (the
+    # release before, plain SQL); the index then reads the raw text.
+    Column("search_name", Text, nullable=True),
+    Column("search_category", Text, nullable=True),
+    Column("search_description", Text, nullable=True),
     CheckConstraint("stock >= 0", name="stock_not_negative"),
     CheckConstraint("price_minor >= 0", name="price_not_negative"),
     Index("ix_products_listing", "archived", "created_at", "id"),
@@ -94,10 +106,23 @@ products = Table(
     Index("ix_products_price", "archived", "price_minor", "id"),
     Index("ix_products_name", "archived", "name", "id"),
 )
-"""Search indexes live beside this table, per engine, created by migration 0002:
-SQLite: the FTS5 table ``products_fts`` of the visible products (external content: the
-view ``products_visible``, kept in sync by triggers; migrations 0002 and 0015);
+"""Search indexes live beside this table, per engine, built from the ``search_*``
+columns (migration 0021) and kept in sync by the database: SQLite: the FTS5 table
+``products_fts`` of the visible products (external content: the view
+``products_visible``, kept in sync by triggers; migrations 0002, 0015, 0021);
 PostgreSQL: the generated ``search_vector`` tsvector column with a GIN index."""
+
+SEARCHED: Mapping[str, str] = {"name": "search_name", "category": "search_category",
+                               "description": "search_description"}
+"""Each searched column of ``products`` and the column holding its words."""
+
+
+def with_search_text(values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` of a ``products`` row with the words of each searched column among
+    them: what an INSERT, or an UPDATE of name, category or description, writes."""
+    return {**values, **{SEARCHED[name]: search_text(value)
+                         for name, value in values.items() if name in SEARCHED}}
+
 
 orders = Table(
     "orders",

@@ -9,8 +9,11 @@ On SQLite the read transaction is ``BEGIN DEFERRED``, so reads never wait for (o
 take) the write lock. Search uses the engine's own index: the FTS5 table
 ``products_fts`` of the visible products on SQLite, the ``search_vector`` tsvector
 column (GIN index) on PostgreSQL; both are kept in sync by the database in the writing
-transaction. Only word tokens of the user's query reach the search syntax, always as
-bound parameters.
+transaction. Both index the words that ``shopcore.domain.search`` made of the product's
+text (the ``search_*`` columns, migration 0021), as the engine finds them: neither
+engine's own tokenizer cuts or folds anything, so a term matches what it matches on
+the in-memory catalog. Only the words of the user's query reach the search syntax,
+always as bound parameters.
 """
 
 from __future__ import annotations
@@ -25,9 +28,11 @@ from sqlalchemy import (
     Integer,
     Select,
     Subquery,
+    Text,
     TextClause,
     bindparam,
     case,
+    cast,
     column,
     exists,
     false,
@@ -40,6 +45,7 @@ from sqlalchemy import (
     true,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shopcore.adapters.sql.coalesced_reads import CoalescedReads
@@ -71,7 +77,7 @@ _FTS = table("products_fts", column("rowid", Integer))
 """SQLite's FTS5 index of the visible products (migrations 0002 and 0015, not in
 ``metadata``)."""
 _SEARCH_VECTOR: ColumnElement[Any] = literal_column("products.search_vector")
-"""PostgreSQL's generated tsvector column of ``products`` (migration 0002)."""
+"""PostgreSQL's generated tsvector column of ``products`` (migrations 0002 and 0021)."""
 
 
 class SqlProductCatalog:
@@ -317,7 +323,9 @@ class _SearchDialect(Protocol):
 class _Fts5Search:
     """SQLite: each term a quoted prefix phrase (``"smart"*``), all of them required.
 
-    ``products_fts`` indexes the visible products only (migration 0015), so the matches
+    ``products_fts`` indexes the stored words of the visible products only (migrations
+    0015 and 0021; its ``ascii`` tokenizer splits them at the spaces between them and
+    splits a term nowhere, as terms hold letters, digits and marks), so the matches
     are counted and ranked in the index alone and ``products`` is read for the page.
     The matches are collected first, in a materialised CTE: SQLite's planner may
     otherwise probe the index once per row of an outer query.
@@ -357,7 +365,7 @@ class _Fts5Search:
 
     @staticmethod
     def _expression(terms: Sequence[str]) -> str:
-        return " ".join(f'"{term}"*' for term in terms)  # terms hold letters/digits only
+        return " ".join(f'"{term}"*' for term in terms)  # letters, digits and marks only
 
     @staticmethod
     def _match(key: str, expression: str) -> TextClause:
@@ -365,8 +373,13 @@ class _Fts5Search:
 
 
 class _TsvectorSearch:
-    """PostgreSQL: ``to_tsquery('simple', 'smart:* & phone:*')`` over ``search_vector``,
-    whose weights are A (name), B (category) and C (description)."""
+    """PostgreSQL: the ``tsquery`` ``'smart':* & 'phone':*`` over ``search_vector``,
+    whose weights are A (name), B (category) and C (description).
+
+    The query is the text of a ``tsquery`` value, cast: each term a lexeme as it is, as
+    ``search_vector`` holds each stored word (migration 0021). ``to_tsquery`` would run
+    the terms through the text-search parser, which may cut them differently (by the
+    database's locale) or make one term several lexemes."""
 
     def page(self, terms: Sequence[str], limit: int, offset: int) -> Select[Any]:
         matching = self._tsquery(terms)
@@ -383,5 +396,6 @@ class _TsvectorSearch:
 
     @staticmethod
     def _tsquery(terms: Sequence[str], weight: str = "") -> ColumnElement[Any]:
-        expression = " & ".join(f"{term}:*{weight}" for term in terms)  # letters/digits
-        return func.to_tsquery(literal_column("'simple'"), expression)
+        # terms hold letters, digits and marks only: quoting them is all they need
+        expression = " & ".join(f"'{term}':*{weight}" for term in terms)
+        return cast(literal(expression, Text), TSQUERY)

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shopcore.adapters.sql.driver import DriverStatement
-from shopcore.adapters.sql.tables import products
+from shopcore.adapters.sql.tables import products, with_search_text
 from shopcore.application.ports import ProductImport
 from shopcore.domain.catalog import Product, ProductDraft
 from shopcore.domain.money import Money
@@ -61,12 +61,13 @@ class SqlProductRepository:
         thumbnail_url: str | None = None,
     ) -> Product:
         result = await self._connection.execute(
-            products.insert().values(
-                name=draft.name, description=draft.description, price_minor=draft.price.minor,
-                category=draft.category, stock=draft.stock, archived=False,
-                image_url=image_url, thumbnail_url=thumbnail_url, created_at=now,
-                updated_at=now, rating_count=0, rating_total=0,
-            ).returning(products.c.id))
+            products.insert().values(with_search_text({
+                "name": draft.name, "description": draft.description,
+                "price_minor": draft.price.minor, "category": draft.category,
+                "stock": draft.stock, "archived": False, "image_url": image_url,
+                "thumbnail_url": thumbnail_url, "created_at": now, "updated_at": now,
+                "rating_count": 0, "rating_total": 0,
+            })).returning(products.c.id))
         return draft.to_product(result.scalar_one(), now, image_url=image_url,
                                 thumbnail_url=thumbnail_url)
 
@@ -78,11 +79,12 @@ class SqlProductRepository:
         # executemany does: the PostgreSQL trigger keeping product_counts (migration 0011)
         # then adds to each category's counter once per statement, not once per product.
         await self._connection.execute(products.insert().returning(products.c.id), [
-            {"name": item.draft.name, "description": item.draft.description,
-             "price_minor": item.draft.price.minor, "category": item.draft.category,
-             "stock": item.draft.stock, "archived": False, "image_url": item.image_url,
-             "thumbnail_url": item.thumbnail_url, "created_at": item.created_at,
-             "updated_at": item.created_at, "rating_count": 0, "rating_total": 0}
+            with_search_text({
+                "name": item.draft.name, "description": item.draft.description,
+                "price_minor": item.draft.price.minor, "category": item.draft.category,
+                "stock": item.draft.stock, "archived": False, "image_url": item.image_url,
+                "thumbnail_url": item.thumbnail_url, "created_at": item.created_at,
+                "updated_at": item.created_at, "rating_count": 0, "rating_total": 0})
             for item in items])
 
     async def count(self) -> int:
@@ -98,11 +100,12 @@ class SqlProductRepository:
 
     async def update(self, product: Product) -> None:
         await self._connection.execute(
-            update(products).where(products.c.id == product.id).values(
-                name=product.name, description=product.description,
-                price_minor=product.price.minor, category=product.category,
-                stock=product.stock, archived=product.archived, image_url=product.image_url,
-                thumbnail_url=product.thumbnail_url, updated_at=product.updated_at))
+            update(products).where(products.c.id == product.id).values(with_search_text({
+                "name": product.name, "description": product.description,
+                "price_minor": product.price.minor, "category": product.category,
+                "stock": product.stock, "archived": product.archived,
+                "image_url": product.image_url, "thumbnail_url": product.thumbnail_url,
+                "updated_at": product.updated_at})))
 
     async def reserve_stock(self, product_id: int, quantity: int) -> bool:
         if not is_storable_id(product_id):
@@ -129,7 +132,7 @@ PRODUCT_COLUMNS = (
     products.c.thumbnail_url, products.c.created_at, products.c.updated_at,
     products.c.rating_count, products.c.rating_total,
 )
-"""Every column of a product except the engine-specific search index."""
+"""Every column of a product except its search words and the engine-specific index."""
 
 # Built once (SQLAlchemy computes a statement's cache key once): they are in the path
 # of adding to a cart and placing an order.
