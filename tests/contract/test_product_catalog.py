@@ -233,6 +233,66 @@ async def test_search_follows_creates_updates_and_archives(catalog_store: Catalo
     assert await found(catalog_store, "grind") == []
 
 
+# One definition of a word on every store (shopcore.domain.search): Indic words keep
+# their vowel signs and viramas, nuktas and Latin accents are folded, punctuation and
+# "_" separate words. Each name appears once per list, compared as sets: the stores
+# order the products of one tier by their own relevance scores.
+MOBILE = "मोबाइल फ\u093cोन"  # "mobile phone", the nukta as a combining mark
+COVER = "फोन कवर"  # "phone cover", without nukta
+MUG = "Café Crème Mug"
+TORCH = "Crème brûlée torch"
+JACK = "Headphone jack adapter 3.5mm"
+SUPPORT = "Support bundle"
+ROUTER = "Wi-Fi router"
+WATCH = "Smart_Watch"
+WORLDWIDE = [
+    (MOBILE, "मोबाइल", "स्मार्टफोन 5G, दो सिम"),
+    (COVER, "accessories", "सिलिकॉन"),
+    (MUG, "kitchen", "Holds 350 ml"),
+    (TORCH, "kitchen", "Butane"),
+    (JACK, "audio", "3.5 mm to USB-C"),
+    (SUPPORT, "services", "Mail support@example.com or visit https://help.example.com/wi-fi"),
+    (ROUTER, "network", "dual_band 2.4/5 GHz"),
+    (WATCH, "wearables", ""),
+]
+
+
+@pytest.mark.parametrize(("q", "expected"), [
+    # Hindi: whole words, with or without nukta, and prefixes of them
+    ("फोन", {MOBILE, COVER}),
+    ("\u095eोन", {MOBILE, COVER}),  # फ़ as one character
+    ("फ\u093cोन", {MOBILE, COVER}),  # फ + nukta
+    ("फो", {MOBILE, COVER}),
+    ("फ", {MOBILE, COVER}),
+    ("मोबाइल फोन", {MOBILE}),
+    ("स्मार्ट", {MOBILE}),  # the start of a word with a virama
+    ("कवर", {COVER}),
+    ("सिम", {MOBILE}),
+    # accented Latin: either way round, any case
+    ("cafe", {MUG}), ("CAFÉ", {MUG}), ("café", {MUG}), ("Cafe\u0301", {MUG}),
+    ("creme", {MUG, TORCH}), ("CRÈME", {MUG, TORCH}), ("crème brûlée", {TORCH}),
+    ("brul", {TORCH}),
+    # numbers, e-mail addresses, URLs, hyphens, underscores: words between separators
+    ("3.5", {JACK}), ("3.5mm", {JACK}), ("3,5", {JACK}), ("350", {MUG}),
+    ("support@example.com", {SUPPORT}), ("example.com", {SUPPORT}),
+    ("https://help.example.com", {SUPPORT}), ("help.example", {SUPPORT}),
+    ("wi-fi", {ROUTER, SUPPORT}), ("Wi Fi", {ROUTER, SUPPORT}), ("wifi", set()),
+    ("usb-c", {JACK}), ("dual_band", {ROUTER}), ("2.4 ghz", {ROUTER}),
+    ("smart_watch", {WATCH}), ("smart watch", {WATCH}), ("smart", {WATCH}),
+    # mixed scripts and punctuation
+    ("फोन 5g", {MOBILE}), ("café-350", {MUG}), ("mobile फोन", set()),
+    ("@@", set()), ("..", set()),
+])
+async def test_every_store_finds_the_same_words_in_every_script(
+    catalog_store: CatalogStore, q: str, expected: set[str]
+) -> None:
+    for name, category, description in WORLDWIDE:
+        await add(catalog_store, name, category=category, description=description)
+    names = await found(catalog_store, q)
+    assert len(names) == len(set(names))
+    assert set(names) == expected
+
+
 async def test_a_query_without_words_matches_nothing(catalog_store: CatalogStore) -> None:
     await add(catalog_store, "Anything")
     empty = await catalog_store.catalog.search(SearchTerms.parse("%*_"), FIRST_PAGE)
