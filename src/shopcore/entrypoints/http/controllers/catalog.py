@@ -123,8 +123,11 @@ class ProductsController(Controller):
     ) -> PageBody[ProductBody]:
         """Ranked by relevance: products whose name holds every word first, then those
         whose category does, then description matches. Case-insensitive, word-prefix
-        aware (``smart`` finds "Smartphone"); punctuation and search operators typed by
-        the user are only separators."""
+        aware (``smart`` finds "Smartphone"), accent-insensitive for Latin, Greek and
+        Cyrillic letters (``cafe`` finds "Café"); the vowel signs of Indic scripts are
+        part of a word and the nukta is ignored (``फोन`` finds "फ़ोन"). A word is a run
+        of letters, digits and combining marks: punctuation and search operators typed
+        by the user are only separators (``wi-fi`` is ``wi`` and ``fi``)."""
         found = await search_products(SearchProductsQuery(q=q, page=page, page_size=page_size))
         return render_page(request, found, render_product)
 
