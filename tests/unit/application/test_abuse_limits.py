@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from shopcore.application.auth import verify_otp
 from shopcore.application.auth.request_otp import RequestOtpCommand
 from shopcore.application.auth.verify_otp import FAILURE_WINDOW, VerifyOtpCommand
 from shopcore.application.shopping.add_to_wishlist import (
@@ -104,3 +105,23 @@ async def test_concurrent_logins_from_one_address_leave_no_failure_counted(
         await wrong_guess(shop, phone)
     with pytest.raises(RateLimited):
         await wrong_guess(shop, "+919876500099")
+
+
+async def test_failures_held_too_long_by_codes_being_checked_end_in_429(
+    shop: InMemoryShop, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Codes of the address that stay "being checked" (a process that died mid-check)
+    # hold its failures: a login waits for them a bounded time, then is refused.
+    monkeypatch.setattr(verify_otp, "_HOLD_WAIT_S", 0)
+    held = verify_otp._FailureKeys(IP)
+    for _ in range(20):
+        assert await shop.rate_limiter.hit(held.held, 20, held.window) is None
+    phone = "+919812345678"
+    await shop.request_otp(RequestOtpCommand(phone, client_ip=IP))
+    with pytest.raises(RateLimited):
+        await shop.verify_otp(VerifyOtpCommand(phone, shop.otp_gateway.last_code(phone),
+                                               client_ip=IP))
+    await shop.rate_limiter.undo(held.held, held.window)  # one of them was decided
+    logged_in = await shop.verify_otp(VerifyOtpCommand(
+        phone, shop.otp_gateway.last_code(phone), client_ip=IP))
+    assert logged_in.is_new
