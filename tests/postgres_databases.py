@@ -32,11 +32,12 @@ async def _admin(sql: str) -> None:
         await engine.dispose()
 
 
-async def create_database(label: str = "fresh") -> str:
-    """Create a new empty database; its URL (fails loudly without PostgreSQL)."""
+async def create_database(label: str = "fresh", options: str = "") -> str:
+    """Create a new empty database (``options``: those of ``CREATE DATABASE``, such as its
+    locale); its URL (fails loudly without PostgreSQL)."""
     name = f"shopcore_{label}_{uuid.uuid4().hex[:12]}"
     try:
-        await _admin(f'CREATE DATABASE "{name}"')
+        await _admin(f'CREATE DATABASE "{name}" {options}')
     except OSError as error:
         pytest.fail(f"PostgreSQL is unreachable at {POSTGRES_ADMIN_URL}: {error}", pytrace=False)
     return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)

@@ -618,6 +618,31 @@ async def test_orders_are_listed_newest_first_per_user_and_paged(uow: UnitOfWork
     assert list(page_three.items) == [mine[0]] and not page_three.has_next
 
 
+SAME_MOMENT_IDS = ["order-a", "order-B", "Order-c", "order-ä", "order-10", "order-9",
+                   "order_x", "order-x", "ORDER-Z", "order Z", "order-É", "order-e"]
+
+
+async def test_orders_of_one_moment_go_by_descending_id_in_code_point_order(
+    uow_every_collation: UnitOfWorkFactory,
+) -> None:
+    # Order ids are opaque text: whatever the database's locale, ties go the way
+    # Python compares the ids (code point order), not by a language's rules.
+    uow = uow_every_collation
+    first, _ = await setup(uow, 5, 5)
+    async with uow() as work:
+        for order_id in SAME_MOMENT_IDS:
+            await work.orders.add(an_order(order_id, ALICE, first))
+        await work.commit()
+    expected = sorted(SAME_MOMENT_IDS, reverse=True)
+    async with uow() as work:
+        whole = await work.orders.list_for_user(ALICE, PageRequest(1, 100))
+        pages = [await work.orders.list_for_user(ALICE, PageRequest(number, 5))
+                 for number in (1, 2, 3)]
+    assert [order.id for order in whole.items] == expected
+    assert [order.id for page in pages for order in page.items] == expected
+    assert [page.count for page in pages] == [12, 12, 12]
+
+
 async def test_has_purchased_counts_only_orders_that_are_not_cancelled(
     uow: UnitOfWorkFactory,
 ) -> None:

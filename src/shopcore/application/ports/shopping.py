@@ -214,8 +214,9 @@ class OrderRepository(Protocol):
         ...
 
     async def list_for_user(self, user_id: str, page: PageRequest) -> Page[Order]:
-        """The user's orders, newest first, with their lines (a constant number of
-        queries whatever the page size)."""
+        """The user's orders, newest first (those of one moment by descending id, in
+        code point order, as Python compares the ids), with their lines (a constant
+        number of queries whatever the page size)."""
         ...
 
     async def has_purchased(self, user_id: str, product_id: int) -> bool:

@@ -475,9 +475,13 @@ class SqlOrderRepository:
         count = (await self._connection.execute(
             select(func.count()).select_from(orders).where(orders.c.user_id == user_id)
         )).scalar_one()
+        # Ties go by the ids' code points on every store: on PostgreSQL by the "C"
+        # collation, not by the database's (a locale's rules, such as en_US's).
+        order_id = orders.c.id if self._connection.dialect.name == "sqlite" \
+            else orders.c.id.collate("C")
         rows = (await self._connection.execute(
             _ORDER_SELECT.where(orders.c.user_id == user_id)
-            .order_by(orders.c.created_at.desc(), orders.c.id.desc())
+            .order_by(orders.c.created_at.desc(), order_id.desc())
             .limit(page.page_size).offset(page.offset))).all()
         return Page(items=await self._with_lines(rows), count=count, request=page)
 

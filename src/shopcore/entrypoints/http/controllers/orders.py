@@ -96,7 +96,9 @@ class OrdersController(Controller):
         page: PageNumber = 1,
         page_size: PageSize = 20,
     ) -> PageBody[OrderBody]:
-        """Paginated; only the caller's own orders."""
+        """Paginated; only the caller's own orders. Orders placed at the same moment
+        go by descending id, the ids compared character by character (Unicode code
+        points), whatever the database's locale."""
         found = await list_orders(ListOrdersQuery(claims.user_id, PageRequest(page, page_size)))
         return render_page(request, found, render_order)
 
