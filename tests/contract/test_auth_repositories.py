@@ -157,6 +157,47 @@ async def test_revoke_family_revokes_every_token_of_that_family_only(
     assert {h: t.revoked for h, t in states.items() if t} == {"a": True, "b": True, "c": False}
 
 
+async def test_get_for_update_holds_the_login_against_the_revocation_of_its_family(
+    uow: UnitOfWorkFactory,
+) -> None:
+    # A refresh holding the login issues the next token; a logout of the same login
+    # waits for it and then revokes that token too (an UPDATE that merely waited for
+    # the first token's row lock would not see a token inserted after it began).
+    async with uow() as work:
+        await work.users.add(a_user())
+        await work.refresh_tokens.add(a_token("first"))
+        await work.commit()
+    holding = asyncio.Event()
+
+    async def refresh() -> None:
+        async with uow() as work:
+            token = await work.refresh_tokens.get_for_update("first")
+            assert token is not None and not token.used
+            holding.set()
+            await asyncio.sleep(0.2)
+            assert await work.refresh_tokens.mark_used("first")
+            await work.refresh_tokens.add(a_token("next"))
+            await work.commit()
+
+    async def logout() -> RefreshToken | None:
+        await holding.wait()
+        async with uow() as work:
+            seen = await work.refresh_tokens.get_for_update("first")
+            assert seen is not None
+            await work.refresh_tokens.revoke_family(seen.family_id)
+            await work.commit()
+        return seen
+
+    _, seen = await asyncio.gather(refresh(), logout())
+    assert seen is not None and seen.used  # read after the refresh committed
+    async with uow() as work:
+        states = {name: await work.refresh_tokens.get(name) for name in ("first", "next")}
+    assert {name: token.revoked for name, token in states.items() if token} == {
+        "first": True, "next": True}
+    async with uow() as work:
+        assert await work.refresh_tokens.get_for_update("unknown") is None
+
+
 async def test_delete_expired_removes_the_tokens_expired_by_then_only(
     uow: UnitOfWorkFactory,
 ) -> None:

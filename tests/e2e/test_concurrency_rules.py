@@ -403,6 +403,53 @@ async def test_a_refresh_token_sent_at_once_rotates_once_and_ends_the_login(
         assert_problem(me, 401, "unauthorized")
 
 
+async def test_a_logout_racing_a_refresh_leaves_no_refresh_token_alive(
+    make_api: MakeApi,
+) -> None:
+    api = await make_api()
+    logins = [await login_pair(api, f"+9195000{n:05d}") for n in range(10)]
+    answers = await asyncio.gather(*(
+        call for login in logins for call in (
+            api.client.post("/api/auth/refresh/", json={"refresh_token": login["refresh_token"]}),
+            api.client.post("/api/auth/logout/", json={"refresh_token": login["refresh_token"]}),
+        )))
+    refreshes, logouts = answers[0::2], answers[1::2]
+    assert statuses(logouts) == {204: len(logins)}
+    assert set(statuses(refreshes)) <= {200, 401}
+    for login in logins:
+        assert await live_tokens_of(api, login["refresh_token"]) == 0
+    for rotated in (a.json() for a in refreshes if a.status_code == 200):
+        assert_problem(await api.client.post(
+            "/api/auth/refresh/", json={"refresh_token": rotated["refresh_token"]}),
+            401, "unauthorized")
+
+
+async def test_a_reused_token_racing_the_next_refresh_leaves_no_refresh_token_alive(
+    make_api: MakeApi,
+) -> None:
+    # A stolen, already-used token comes back while the rightful client refreshes with
+    # the token that replaced it: the login ends, including what that refresh issued.
+    api = await make_api()
+    chains = []
+    for n in range(10):
+        login = await login_pair(api, f"+9194000{n:05d}")
+        rotated = (await api.client.post(
+            "/api/auth/refresh/", json={"refresh_token": login["refresh_token"]})).json()
+        chains.append((login["refresh_token"], rotated["refresh_token"]))
+    answers = await asyncio.gather(*(
+        api.client.post("/api/auth/refresh/", json={"refresh_token": token})
+        for chain in chains for token in chain))
+    reused, current = answers[0::2], answers[1::2]
+    assert statuses(reused) == {401: len(chains)}
+    assert set(statuses(current)) <= {200, 401}
+    for first, _ in chains:
+        assert await live_tokens_of(api, first) == 0
+    for rotated in (a.json() for a in current if a.status_code == 200):
+        assert_problem(await api.client.post(
+            "/api/auth/refresh/", json={"refresh_token": rotated["refresh_token"]}),
+            401, "unauthorized")
+
+
 # an admin's changes to a product while it is being ordered
 
 

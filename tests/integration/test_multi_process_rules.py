@@ -189,6 +189,28 @@ async def test_a_refresh_token_sent_to_both_processes_at_once_rotates_once_and_e
     assert live == 0
 
 
+async def test_logouts_racing_refreshes_on_the_other_process_leave_no_token_alive(
+    cluster: Cluster,
+) -> None:
+    shop = Shop(cluster)
+    urls = [server.url for server in cluster.servers[:2]]
+    try:
+        async with httpx.AsyncClient(timeout=60, limits=LIMITS) as http:
+            logins = [await login(http, urls[0], phone) for phone in PHONES[10:20]]
+            answers = await asyncio.gather(*(
+                http.post(f"{url}/api/auth/{route}/",
+                          json={"refresh_token": tokens["refresh_token"]})
+                for n, tokens in enumerate(logins)
+                for url, route in zip(urls[n % 2:] + urls[:n % 2], ("refresh", "logout"),
+                                      strict=True)))
+            live = [await shop.live_tokens(str(tokens["refresh_token"])) for tokens in logins]
+    finally:
+        await shop.close()
+    assert set(statuses(answers[0::2])) <= {200, 401}
+    assert statuses(answers[1::2]) == {204: len(logins)}
+    assert live == [0] * len(logins)
+
+
 async def test_writes_over_both_processes_stop_at_the_per_minute_limit(
     cluster: Cluster,
 ) -> None:

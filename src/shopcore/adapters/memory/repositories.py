@@ -87,6 +87,10 @@ class MemoryRefreshTokenRepository:
     async def get(self, token_hash: str) -> RefreshToken | None:
         return self._tokens.get(token_hash)
 
+    async def get_for_update(self, token_hash: str) -> RefreshToken | None:
+        # Units of work of the memory store run one at a time.
+        return self._tokens.get(token_hash)
+
     async def mark_used(self, token_hash: str) -> bool:
         token = self._tokens.get(token_hash)
         if token is None or token.used:

@@ -27,7 +27,10 @@ class Logout:
 
     async def __call__(self, cmd: LogoutCommand) -> None:
         async with self._uow() as uow:
-            token = await uow.refresh_tokens.get(hash_refresh_secret(cmd.refresh_token))
+            # Its login held: a refresh of it in progress commits the token it issues
+            # first, and the revocation covers it.
+            token = await uow.refresh_tokens.get_for_update(
+                hash_refresh_secret(cmd.refresh_token))
             if token is None:
                 return
             await uow.refresh_tokens.revoke_family(token.family_id)

@@ -33,7 +33,8 @@ class RefreshSession:
     async def __call__(self, cmd: RefreshSessionCommand) -> SessionTokens:
         token_hash = hash_refresh_secret(cmd.refresh_token)
         async with self._uow() as uow:
-            token = await uow.refresh_tokens.get(token_hash)
+            # Its login held: a concurrent refresh or logout of it waits for this one.
+            token = await uow.refresh_tokens.get_for_update(token_hash)
             now = self._clock.now()
             if token is None or token.revoked or now >= token.expires_at:
                 raise Unauthenticated("The refresh token is not valid.")

@@ -62,6 +62,12 @@ class RefreshTokenRepository(Protocol):
 
     async def get(self, token_hash: str) -> RefreshToken | None: ...
 
+    async def get_for_update(self, token_hash: str) -> RefreshToken | None:
+        """The token, with its login (family) held by this unit of work until it ends:
+        another unit of work's ``get_for_update`` of a token of the same login waits,
+        then reads what this one committed (its tokens used, revoked or issued since)."""
+        ...
+
     async def mark_used(self, token_hash: str) -> bool:
         """Mark an unused token used; ``False`` if it was already used (reuse)."""
         ...

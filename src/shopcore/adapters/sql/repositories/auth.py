@@ -55,6 +55,7 @@ _SAVE_CHALLENGE = OnConflictInsert(
 
 # Two int4 keys: a key space apart from the migrations' single bigint key (migrate.py).
 _HOLD_PHONE = text(f"SELECT pg_advisory_xact_lock({0x6F7470}, hashtext(:phone))")
+_HOLD_FAMILY = text(f"SELECT pg_advisory_xact_lock({0x726674}, hashtext(:family))")
 
 
 class SqlOtpChallengeRepository:
@@ -130,6 +131,18 @@ class SqlRefreshTokenRepository:
             select(refresh_tokens).where(refresh_tokens.c.token_hash == token_hash)
         )).one_or_none()
         return RefreshToken(**row._mapping) if row else None
+
+    async def get_for_update(self, token_hash: str) -> RefreshToken | None:
+        # PostgreSQL: an advisory lock on the token's family, held until the transaction
+        # ends (row locks cannot hold a family against the insert of its next token, nor
+        # make an UPDATE of the family see one inserted after the statement began), then
+        # the token read again with a snapshot taken after it. SQLite: BEGIN IMMEDIATE
+        # already serialises writers.
+        token = await self.get(token_hash)
+        if token is None or self._connection.dialect.name != "postgresql":
+            return token
+        await self._connection.execute(_HOLD_FAMILY, {"family": token.family_id})
+        return await self.get(token_hash)
 
     async def mark_used(self, token_hash: str) -> bool:
         result = await self._connection.execute(
