@@ -95,8 +95,10 @@ async def insert_order(
 
 
 PRODUCTS_SINCE_0002 = table("products", *(
-    column(c.name, c.type) for c in products.c if not c.name.startswith("search_")))
-"""The columns ``products`` has had since migration 0002 (the search words came in 0021)."""
+    column(c.name, c.type) for c in products.c
+    if not c.name.startswith("search_") and c.name != "sort_name"))
+"""The columns ``products`` has had since migration 0002 (the search words came in 0021,
+the name's sort key in 0022)."""
 
 
 async def insert_old_products(engine: AsyncEngine, categories: Sequence[str], *,

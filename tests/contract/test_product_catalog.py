@@ -83,6 +83,76 @@ async def test_name_ordering_ignores_ascii_case(catalog_store: CatalogStore) -> 
     assert ordered == ["Apple", "apple", "banana", "cherry"]
 
 
+# Names sort by their folded letters (shopcore.domain.catalog.name_sort_key): case,
+# the accents of Latin, Greek and Cyrillic letters and the nukta ignored, then code
+# point order; equal keys by ascending id. The same on every store, in every locale.
+NAMES_AS_ADDED = [
+    "Zebra", "éclair", "apple", "Äpfel", "Éclair", "APPLE", "eclair", "Straße", "strasse",
+    "İstanbul", "istanbul", "Ωmega", "Яблоко", "फ़ोन", "zebra", "Apple", "apfel",
+    "e\u0301clair", "ﬁsh", "Fish", "Ёлка", "Елка", "ısparta",
+]
+NAMES_ASCENDING = [
+    "Äpfel", "apfel", "apple", "APPLE", "Apple", "éclair", "Éclair", "eclair",
+    "e\u0301clair", "ﬁsh", "Fish", "İstanbul", "istanbul", "Straße", "strasse", "Zebra",
+    "zebra", "ısparta", "Ωmega", "Ёлка", "Елка", "Яблоко", "फ़ोन",
+]
+NAMES_DESCENDING = [
+    "फ़ोन", "Яблоко", "Ёлка", "Елка", "Ωmega", "ısparta", "Zebra", "zebra", "Straße",
+    "strasse", "İstanbul", "istanbul", "ﬁsh", "Fish", "éclair", "Éclair", "eclair",
+    "e\u0301clair", "apple", "APPLE", "Apple", "Äpfel", "apfel",
+]
+
+
+@pytest.mark.parametrize(("ordering", "expected"), [
+    (ProductOrdering.NAME, NAMES_ASCENDING), (ProductOrdering.NAME_DESC, NAMES_DESCENDING),
+], ids=["name", "-name"])
+async def test_names_sort_by_their_letters_ignoring_case_and_accents_in_every_locale(
+    catalog_store_every_collation: CatalogStore, ordering: ProductOrdering,
+    expected: list[str],
+) -> None:
+    store = catalog_store_every_collation
+    for name in NAMES_AS_ADDED:
+        await add(store, name, category="food" if name.isascii() else "world")
+    by_name = ProductFilters(ordering=ordering)
+    assert await names(store, by_name, PageRequest(1, 100)) == expected
+    paged = [await store.catalog.list_products(by_name, PageRequest(number, 5))
+             for number in range(1, 6)]
+    assert [p.name for page in paged for p in page.items] == expected
+    assert [(page.count, page.has_next, page.has_previous) for page in paged] == [
+        (23, True, False), (23, True, True), (23, True, True), (23, True, True),
+        (23, False, True)]
+    food = ProductFilters(category="food", ordering=ordering)
+    assert await names(store, food, PageRequest(1, 100)) == [
+        name for name in expected if name.isascii()]
+
+
+async def test_long_names_sort_by_their_first_200_folded_characters(
+    catalog_store_every_collation: CatalogStore,
+) -> None:
+    store = catalog_store_every_collation
+    sharp_s = await add(store, "ß" * 200)  # "ss" * 200: its key is "s" * 200
+    capital = await add(store, "S" * 200)  # the same key: after it, by id
+    earlier = await add(store, "s" * 199 + "r")
+    arabic = await add(store, "\ufdfa" * 200)  # 18 characters each, folded
+    by_name = ProductFilters(ordering=ProductOrdering.NAME)
+    listed = (await store.catalog.list_products(by_name, FIRST_PAGE)).items
+    assert [p.id for p in listed] == [earlier.id, sharp_s.id, capital.id, arabic.id]
+    assert listed[0] == earlier and listed[3] == arabic
+
+
+async def test_a_renamed_product_moves_in_the_name_order(
+    catalog_store_every_collation: CatalogStore,
+) -> None:
+    store = catalog_store_every_collation
+    zebra = await add(store, "Zebra")
+    await add(store, "Mango")
+    async with store.uow() as work:
+        await work.products.update(ProductChanges.create(name="Éléphant").apply(zebra, NOW))
+        await work.commit()
+    by_name = ProductFilters(ordering=ProductOrdering.NAME)
+    assert await names(store, by_name) == ["Éléphant", "Mango"]
+
+
 async def test_filters_combine_and_price_bounds_are_inclusive(
     catalog_store: CatalogStore,
 ) -> None:

@@ -16,9 +16,11 @@ from shopcore.domain.catalog import (
     DESCRIPTION_MAX_LENGTH,
     MAX_STOCK,
     NAME_MAX_LENGTH,
+    SORT_NAME_MAX_LENGTH,
     Product,
     ProductChanges,
     ProductDraft,
+    name_sort_key,
     normalise_category,
 )
 from shopcore.domain.errors import (
@@ -119,6 +121,7 @@ __all__ = [
     "QUOTA_WINDOW",
     "REFRESH_TOKEN_LIFETIME",
     "RESEND_COOLDOWN",
+    "SORT_NAME_MAX_LENGTH",
     "Adjustment",
     "AlreadyReviewed",
     "Cart",
@@ -169,6 +172,7 @@ __all__ = [
     "issue_challenge",
     "new_otp_code",
     "new_refresh_secret",
+    "name_sort_key",
     "normalise_category",
     "parse_admin_status",
     "round_half_up",

@@ -7,12 +7,16 @@ from datetime import datetime
 from decimal import Decimal
 
 from shopcore.domain.money import Money, round_half_up
+from shopcore.domain.search import fold
 from shopcore.domain.validation import FieldChecks
 
 NAME_MAX_LENGTH = 200
 DESCRIPTION_MAX_LENGTH = 5000
 CATEGORY_MAX_LENGTH = 100
 MAX_STOCK = 1_000_000_000
+SORT_NAME_MAX_LENGTH = 200
+"""A name's sort key is cut to this many characters (folding may lengthen a name: "ß"
+is "ss", "ﬃ" is "ffi"), which bounds an index entry."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +180,22 @@ class ProductChanges:
             stock=product.stock if self.stock is None else self.stock,
             updated_at=now,
         )
+
+
+def name_sort_key(name: str) -> str:
+    """What the product list's name orderings compare: the name folded as search folds
+    it (``shopcore.domain.search.fold``: NFKD, case folded, without the accents of
+    Latin, Greek and Cyrillic letters, nuktas and invisible format characters), cut to
+    ``SORT_NAME_MAX_LENGTH`` characters, compared by code point.
+
+    So "apple", "Apple" and "APPLE" are equal, "Éclair" sorts with "eclair" (before
+    "Zebra"), "Straße" with "strasse", "İstanbul" with "istanbul", "Ёлка" with "Елка";
+    letters without a decomposition ("ı", "ø", "ł", "æ") and other scripts sort by
+    their code points, after the Latin letters. Names with equal keys go by ascending
+    id. The same on every store and in every locale: the SQL stores keep this key in
+    ``products.sort_name`` (migration 0022), compared byte by byte (UTF-8 bytes sort
+    as code points)."""
+    return fold(name)[:SORT_NAME_MAX_LENGTH]
 
 
 def normalise_category(category: str) -> str:

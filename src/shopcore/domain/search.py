@@ -73,14 +73,14 @@ class _Tables:
     a bitmap, several times faster than with the ranges of ``astral_word``."""
     astral_word: re.Pattern[str]
     folding: dict[int, str | None]
-    """What ``str.translate`` drops (to None) or makes a space ("_")."""
+    """What ``str.translate`` drops (to None): see :func:`fold`."""
 
 
 @cache
 def _tables() -> _Tables:
     """The word patterns and the folding table, built once (~50 ms)."""
     kept_marks: list[int] = []
-    folding: dict[int, str | None] = {ord("_"): " "}
+    folding: dict[int, str | None] = {}
     for code in itertools.chain(*_PLANES_WITH_MARKS):
         category = unicodedata.category(chr(code))
         if category == "Cf" and code != _ZERO_WIDTH_SPACE:
@@ -92,7 +92,7 @@ def _tables() -> _Tables:
                 folding[code] = None
             else:
                 kept_marks.append(code)
-    # \w: letters, digits and "_" (which folding has made a space)
+    # \w: letters, digits and "_" (which _fold has made a space)
     basic = _char_ranges([code for code in kept_marks if code <= 0xFFFF])
     astral = _char_ranges([code for code in kept_marks if code > 0xFFFF])
     return _Tables(re.compile(rf"[\w{basic}]+"), re.compile(rf"[\w{basic}{astral}]+"),
@@ -137,14 +137,21 @@ class SearchTerms:
         return not self.terms
 
 
-def _fold(text: str) -> str:
-    """``text`` folded for search (see the module's documentation): NFKD, case folded,
-    without generic diacritics, nuktas, format characters and variation selectors, and
-    with spaces for ``_``."""
+def fold(text: str) -> str:
+    """``text`` folded as search compares it (see the module's documentation): NFKD,
+    case folded, without generic diacritics, nuktas, format characters and variation
+    selectors. "Crème", "CRÈME" and "creme" are all "creme"; punctuation and spaces
+    stay. The order of product names is that of their folded text, too
+    (``shopcore.domain.catalog.name_sort_key``)."""
     if text.isascii():
-        return text.lower().replace("_", " ")
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
     return decomposed.translate(_tables().folding)
+
+
+def _fold(text: str) -> str:
+    """``text`` folded for search: :func:`fold`, with spaces for ``_``."""
+    return fold(text).replace("_", " ")
 
 
 def words(text: str) -> list[str]:

@@ -6,7 +6,14 @@ from decimal import Decimal
 
 import pytest
 
-from shopcore.domain.catalog import MAX_STOCK, Product, ProductChanges, ProductDraft
+from shopcore.domain.catalog import (
+    MAX_STOCK,
+    SORT_NAME_MAX_LENGTH,
+    Product,
+    ProductChanges,
+    ProductDraft,
+    name_sort_key,
+)
 from shopcore.domain.errors import InvalidInput
 from shopcore.domain.money import Money
 
@@ -218,3 +225,25 @@ def test_changing_the_description_to_empty_is_a_change() -> None:
     changes = ProductChanges.create(description="")
     assert not changes.is_empty
     assert changes.apply(a_product(), LATER).description == ""
+
+
+# the name orderings' key
+
+
+@pytest.mark.parametrize(("name", "key"), [
+    ("Apple", "apple"), ("APPLE", "apple"), ("Éclair", "eclair"), ("e\u0301clair", "eclair"),
+    ("Äpfel", "apfel"), ("Straße", "strasse"), ("İstanbul", "istanbul"),
+    ("ısparta", "ısparta"), ("Ωmega", "ωmega"), ("Ёлка", "елка"), ("ﬁsh", "fish"),
+    ("Ｆull", "full"), ("फ़ोन", "फोन"), ("soft\u00adhyphen", "softhyphen"),
+    ("C++ & Co.", "c++ & co."), ("wi_fi", "wi_fi"), ("10 items", "10 items"),
+])
+def test_a_names_sort_key_ignores_case_accents_and_nuktas_and_keeps_the_rest(
+    name: str, key: str,
+) -> None:
+    assert name_sort_key(name) == key
+
+
+def test_a_sort_key_is_cut_to_its_maximum_length() -> None:
+    assert name_sort_key("ß" * 200) == "s" * SORT_NAME_MAX_LENGTH
+    assert len(name_sort_key("\ufdfa" * 200)) == SORT_NAME_MAX_LENGTH  # 18 characters each
+    assert len(name_sort_key("\ufdfa" * 200).encode()) < 2700  # a PostgreSQL index entry

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from shopcore.application.pagination import Page, PageRequest
 from shopcore.application.ports import BestSeller, ProductFilters, ProductImport
-from shopcore.domain.catalog import Product, ProductDraft
+from shopcore.domain.catalog import Product, ProductDraft, name_sort_key
 from shopcore.domain.ordering import OrderStatus
 from shopcore.domain.search import SearchTerms, words
 
@@ -82,15 +82,6 @@ class MemoryProductRepository:
             self._products[product_id] = replace(
                 product, rating_count=product.rating_count + count_delta,
                 rating_total=product.rating_total + total_delta)
-
-
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-
-
-def name_sort_key(name: str) -> str:
-    """Names sort case-insensitively for ASCII letters, then by code point: the order
-    the SQL catalog gets from ``lower(name)`` (byte order, "C" collation)."""
-    return name.translate(_ASCII_LOWER)
 
 
 class MemoryProductCatalog:

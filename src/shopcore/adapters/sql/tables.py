@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 
 from shopcore.adapters.sql.types import UtcDateTime
+from shopcore.domain.catalog import name_sort_key
 from shopcore.domain.search import search_text
 
 metadata = MetaData(
@@ -94,17 +95,24 @@ products = Table(
     Column("rating_total", Integer, nullable=False),
     # The words of name, category and description (``search_text``): what the search
     # indexes hold (migration 0021). Every write of a searched column sets them too
-    # (``with_search_text``). NULL: written by code that does not know them (the
+    # (``with_derived_text``). NULL: written by code that does not know them (the
     # release before, plain SQL); the index then reads the raw text.
     Column("search_name", Text, nullable=True),
     Column("search_category", Text, nullable=True),
     Column("search_description", Text, nullable=True),
+    # What the name orderings sort by: ``name_sort_key(name)`` (migration 0022), written
+    # with every write of the name (``with_derived_text``), compared byte by byte (the
+    # "C" collation on PostgreSQL, SQLite's BINARY), so in code point order whatever
+    # the database's locale. '': written by code that does not know it (the release
+    # before, plain SQL); such a product sorts first until it is saved again.
+    Column("sort_name", Text().with_variant(Text(collation="C"), "postgresql"),
+           nullable=False, server_default=text("''")),
     CheckConstraint("stock >= 0", name="stock_not_negative"),
     CheckConstraint("price_minor >= 0", name="price_not_negative"),
     Index("ix_products_listing", "archived", "created_at", "id"),
     Index("ix_products_category", "archived", "category", "id"),
     Index("ix_products_price", "archived", "price_minor", "id"),
-    Index("ix_products_name", "archived", "name", "id"),
+    Index("ix_products_sort_name", "archived", "sort_name", "id"),
 )
 """Search indexes live beside this table, per engine, built from the ``search_*``
 columns (migration 0021) and kept in sync by the database: SQLite: the FTS5 table
@@ -119,9 +127,19 @@ SEARCHED: Mapping[str, str] = {"name": "search_name", "category": "search_catego
 
 def with_search_text(values: Mapping[str, Any]) -> dict[str, Any]:
     """``values`` of a ``products`` row with the words of each searched column among
-    them: what an INSERT, or an UPDATE of name, category or description, writes."""
+    them."""
     return {**values, **{SEARCHED[name]: search_text(value)
                          for name, value in values.items() if name in SEARCHED}}
+
+
+def with_derived_text(values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` of a ``products`` row with the columns made from its text among them:
+    the words of each searched column, and the name's sort key when the name is there.
+    What an INSERT, or an UPDATE of name, category or description, writes."""
+    derived = with_search_text(values)
+    if "name" in values:
+        derived["sort_name"] = name_sort_key(values["name"])
+    return derived
 
 
 orders = Table(

@@ -84,7 +84,8 @@ class ProductRepository(Protocol):
 
 
 class ProductOrdering(enum.StrEnum):
-    """The orders a product list can be sorted in; ties always go by ascending id."""
+    """The orders a product list can be sorted in; ties always go by ascending id. The
+    name orderings compare ``shopcore.domain.catalog.name_sort_key`` of the names."""
 
     PRICE = "price"
     PRICE_DESC = "-price"

@@ -242,10 +242,11 @@ class SqlProductCatalog:
         if ordering.field == "price":
             column = products.c.price_minor
         elif ordering.field == "name":
-            # Case-insensitive for ASCII letters, then code point order, on both engines
-            # (PostgreSQL's "C" collation is byte order, as SQLite's default is).
-            name = products.c.name if self._sqlite else products.c.name.collate("C")
-            column = func.lower(name)
+            # name_sort_key(name), stored (migration 0022) and read in the order of
+            # ix_products_sort_name: byte order, on PostgreSQL by the column's "C"
+            # collation, named here too so that no database's default can replace it.
+            column = products.c.sort_name if self._sqlite \
+                else products.c.sort_name.collate("C")
         else:
             column = products.c.created_at
         return column.desc() if ordering.descending else column.asc()

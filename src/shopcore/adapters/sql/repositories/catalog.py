@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shopcore.adapters.sql.driver import DriverStatement
-from shopcore.adapters.sql.tables import products, with_search_text
+from shopcore.adapters.sql.tables import products, with_derived_text
 from shopcore.application.ports import ProductImport
 from shopcore.domain.catalog import Product, ProductDraft
 from shopcore.domain.money import Money
@@ -61,7 +61,7 @@ class SqlProductRepository:
         thumbnail_url: str | None = None,
     ) -> Product:
         result = await self._connection.execute(
-            products.insert().values(with_search_text({
+            products.insert().values(with_derived_text({
                 "name": draft.name, "description": draft.description,
                 "price_minor": draft.price.minor, "category": draft.category,
                 "stock": draft.stock, "archived": False, "image_url": image_url,
@@ -79,7 +79,7 @@ class SqlProductRepository:
         # executemany does: the PostgreSQL trigger keeping product_counts (migration 0011)
         # then adds to each category's counter once per statement, not once per product.
         await self._connection.execute(products.insert().returning(products.c.id), [
-            with_search_text({
+            with_derived_text({
                 "name": item.draft.name, "description": item.draft.description,
                 "price_minor": item.draft.price.minor, "category": item.draft.category,
                 "stock": item.draft.stock, "archived": False, "image_url": item.image_url,
@@ -100,7 +100,7 @@ class SqlProductRepository:
 
     async def update(self, product: Product) -> None:
         await self._connection.execute(
-            update(products).where(products.c.id == product.id).values(with_search_text({
+            update(products).where(products.c.id == product.id).values(with_derived_text({
                 "name": product.name, "description": product.description,
                 "price_minor": product.price.minor, "category": product.category,
                 "stock": product.stock, "archived": product.archived,

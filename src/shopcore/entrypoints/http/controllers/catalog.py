@@ -97,12 +97,25 @@ class ProductsController(Controller):
         in_stock: Annotated[bool | None, QueryParameter(
             description="true: only products in stock; false: only sold-out ones")] = None,
         ordering: Annotated[ProductOrdering, QueryParameter(
-            description="Sort order; ties go by ascending id")] = ProductOrdering.CREATED_AT_DESC,
+            description="Sort order; ties go by ascending id. The name orderings ignore "
+                        "case and accents (see the operation's description)",
+        )] = ProductOrdering.CREATED_AT_DESC,
         page: PageNumber = 1,
         page_size: PageSize = 20,
     ) -> PageBody[ProductBody]:
         """Visible products, paginated; ``next``/``previous`` keep the filters. A bad filter
-        value is a 422 naming it."""
+        value is a 422 naming it. Price bounds are inclusive.
+
+        Every ordering breaks ties by ascending id. ``name`` and ``-name`` compare the
+        names' letters, ignoring case, the accents of Latin, Greek and Cyrillic letters
+        and the Indic nukta, as search does ("Éclair" sorts with "eclair" before
+        "Zebra", "Straße" with "strasse", "İstanbul" with "istanbul"), then character by
+        character by Unicode code point: digits before letters, letters without an
+        accent to remove ("ı", "ø", "æ") and other scripts after the Latin letters. Names
+        equal in this comparison ("Apple", "apple") go by ascending id; so do names
+        equal in their first 200 characters as compared (where "ß" is "ss"). The order
+        is the same in every deployment: it follows neither a language's nor the
+        database's collation."""
         found = await list_products(ListProductsQuery(
             category=category, min_price=min_price, max_price=max_price, in_stock=in_stock,
             ordering=ordering.value, page=page, page_size=page_size))
