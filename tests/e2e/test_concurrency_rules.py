@@ -545,3 +545,30 @@ async def test_archiving_a_product_while_it_is_ordered_keeps_every_unit_accounte
     late = await api.login("+919300099999")
     assert (await api.client.post("/api/cart/add/", headers=late,
                                   json={"product_id": product.id})).status_code == 404
+
+
+# idempotency keys
+
+
+async def test_one_key_sent_at_once_with_two_bodies_makes_one_order(make_api: MakeApi) -> None:
+    api = await make_api()
+    alice = await api.login()
+    (product,) = await products(api, 1, stock=50)
+    assert (await api.client.post("/api/cart/add/", headers=alice, json={
+        "product_id": product.id, "quantity": 3})).status_code == 200
+    bodies = [{"shipping_address": {**ADDRESS, "city": city}} for city in ("Pune", "Delhi")]
+    answers = await asyncio.gather(*(
+        api.client.post("/api/order/place/", json=bodies[n % 2],
+                        headers={**alice, "Idempotency-Key": "one-tap"})
+        for n in range(AT_ONCE)))
+    (placed,) = [a.json() for a in answers if a.status_code == 201]
+    same = 0 if placed["shipping_address"]["city"] == "Pune" else 1
+    for n, answer in enumerate(answers):
+        if answer.status_code == 201:
+            continue
+        if n % 2 == same:
+            assert answer.status_code == 200 and answer.json()["id"] == placed["id"]
+        else:
+            assert_problem(answer, 422, "idempotency_key_reused")
+    listed = (await api.client.get("/api/orders/", headers=alice)).json()
+    assert listed["count"] == 1 and (await api.stored(product)).stock == 47
