@@ -37,7 +37,8 @@ class PageRequest:
 
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
-    """One page of results and the total number of matches."""
+    """One page of results and the total number of matches, both as of one moment: a
+    store reads them together, so a write never shows in one and not the other."""
 
     items: Sequence[T]
     count: int

@@ -1,8 +1,10 @@
 """The SQL read-side catalog: list, detail, full-text search and best sellers.
 
-Every method runs at most two statements (a count and a page, the days with sales and
-a window's best sellers, or one query) on a connection of its own; a search counts its
-matches in the statement that ranks them. A product by id is read without the engine
+Every method runs at most two statements (the days with sales and a window's best
+sellers, or one query) on a connection of its own; a list reads its page and its count
+in one statement (``paging.read_page``: on PostgreSQL two statements would each have a
+snapshot of their own), and so does a search, which counts its matches in the
+statement that ranks them. A product by id is read without the engine
 (``sqlite_direct``, ``postgres_direct``); on PostgreSQL the ids asked for together share
 one statement (``coalesced_reads``).
 On SQLite the read transaction is ``BEGIN DEFERRED``, so reads never wait for (or
@@ -50,6 +52,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shopcore.adapters.sql.coalesced_reads import CoalescedReads
 from shopcore.adapters.sql.engine import is_sqlite, read_connection
+from shopcore.adapters.sql.paging import read_page
 from shopcore.adapters.sql.postgres_direct import PostgresDirectConnections
 from shopcore.adapters.sql.prepared import Prepared, prepare
 from shopcore.adapters.sql.queries.product_counts import kept_count
@@ -214,11 +217,7 @@ class SqlProductCatalog:
     async def _page(self, count: Select[Any], query: Select[Any], page: PageRequest
                     ) -> Page[Product]:
         async with self._read() as connection:
-            total = int(await connection.scalar(count) or 0)
-            rows: Sequence[Any] = []
-            if page.offset < total:  # no second query for a page past the end
-                rows = (await connection.execute(
-                    query.limit(page.page_size).offset(page.offset))).all()
+            rows, total = await read_page(connection, query, count, page)
         return Page(items=tuple(product_from_row(row, self._currency) for row in rows),
                     count=total, request=page)
 

@@ -48,6 +48,7 @@ from shopcore.adapters.placing import (
 )
 from shopcore.adapters.sql.concurrency import was_refused
 from shopcore.adapters.sql.driver import DriverStatement
+from shopcore.adapters.sql.paging import read_page
 from shopcore.adapters.sql.repositories.catalog import (
     PRODUCT_COLUMNS,
     SqlProductRepository,
@@ -472,17 +473,16 @@ class SqlOrderRepository:
         return bool(result.rowcount == 1)
 
     async def list_for_user(self, user_id: str, page: PageRequest) -> Page[Order]:
-        count = (await self._connection.execute(
-            select(func.count()).select_from(orders).where(orders.c.user_id == user_id)
-        )).scalar_one()
         # Ties go by the ids' code points on every store: on PostgreSQL by the "C"
         # collation, not by the database's (a locale's rules, such as en_US's).
         order_id = orders.c.id if self._connection.dialect.name == "sqlite" \
             else orders.c.id.collate("C")
-        rows = (await self._connection.execute(
+        rows, count = await read_page(  # the page and its count as of one moment
+            self._connection,
             _ORDER_SELECT.where(orders.c.user_id == user_id)
-            .order_by(orders.c.created_at.desc(), order_id.desc())
-            .limit(page.page_size).offset(page.offset))).all()
+            .order_by(orders.c.created_at.desc(), order_id.desc()),
+            select(func.count()).select_from(orders).where(orders.c.user_id == user_id),
+            page)
         return Page(items=await self._with_lines(rows), count=count, request=page)
 
     async def has_purchased(self, user_id: str, product_id: int) -> bool:
@@ -643,15 +643,14 @@ class SqlReviewRepository:
     async def list_for_product(self, product_id: int, page: PageRequest) -> Page[Review]:
         if not is_storable_id(product_id):
             return Page(items=[], count=0, request=page)
-        count = (await self._connection.execute(
-            select(func.count()).select_from(reviews).where(reviews.c.product_id == product_id)
-        )).scalar_one()
-        rows = await self._connection.execute(
+        rows, count = await read_page(  # the page and its count as of one moment
+            self._connection,
             select(reviews, users.c.phone)
             .join(users, users.c.id == reviews.c.user_id)
             .where(reviews.c.product_id == product_id)
-            .order_by(reviews.c.created_at.desc(), reviews.c.id.desc())
-            .limit(page.page_size).offset(page.offset))
+            .order_by(reviews.c.created_at.desc(), reviews.c.id.desc()),
+            select(func.count()).select_from(reviews).where(reviews.c.product_id == product_id),
+            page)
         return Page(items=[_review(row, row.phone) for row in rows], count=count, request=page)
 
 
