@@ -1,9 +1,11 @@
 """The product list reads each ordering's page through the index kept in that order, on
 SQLite and PostgreSQL, and stops at the page: the name orderings through
 ``ix_products_sort_name`` (migration 0022; they sorted every visible product by
-``lower(name)`` before), price and time through their own. The descending orderings
-read their index backwards and sort only the ties by id (SQLite's "RIGHT PART",
-PostgreSQL's incremental sort)."""
+``lower(name)`` before), price and time through their own; a category's list through
+the index of that category in that order (migration 0023; it walked the whole order
+skipping other categories before). The descending orderings read their index
+backwards and sort only the ties by id (SQLite's "RIGHT PART", PostgreSQL's
+incremental sort)."""
 
 from __future__ import annotations
 
@@ -33,7 +35,8 @@ async def add_named_catalog(engine: AsyncEngine, count: int = 3000) -> None:
     async with engine.begin() as connection:
         await connection.execute(insert(products), [with_derived_text({
             "name": f"{WORDS[n % len(WORDS)]} {n * 7919 % count}", "description": "",
-            "price_minor": 100 * (n % 97), "category": ("toys", "food")[n % 2],
+            "price_minor": 100 * (n % 97),
+            "category": "rare" if n % 100 == 1 else ("toys", "food")[n % 2],
             "stock": n % 3, "archived": n % 50 == 0,
             "created_at": NOW - timedelta(minutes=n % 500), "updated_at": NOW,
             "rating_count": 0, "rating_total": 0}) for n in range(count)])
@@ -46,6 +49,7 @@ async def plan_of_list(engine: AsyncEngine, filters: ProductFilters) -> str:
     with statements_run(engine) as seen:
         page = await SqlProductCatalog(engine).list_products(filters, PageRequest(1, 20))
     assert len(page.items) == 20
+    assert filters.category is None or {p.category for p in page.items} == {filters.category}
     (statement, parameters, _), = [run for run in seen if "LIMIT" in run.sql]
     async with engine.connect() as connection:
         rows = (await connection.exec_driver_sql(explain_prefix(engine) + statement,
@@ -68,3 +72,21 @@ async def test_every_ordering_reads_its_page_through_its_index(
             in plan, plan
         assert "Seq Scan on products" not in plan, plan
         assert not re.search(r"(^|->)\s*Sort\s+\(", plan, re.MULTILINE), plan  # not a full sort
+
+
+@pytest.mark.parametrize("category", ["toys", "rare"])
+@pytest.mark.parametrize("ordering", list(ProductOrdering), ids=str)
+async def test_a_categorys_list_reads_its_page_through_the_categorys_index(
+    engine: AsyncEngine, ordering: ProductOrdering, category: str,
+) -> None:
+    await add_named_catalog(engine)
+    plan = await plan_of_list(engine, ProductFilters(category=category, ordering=ordering))
+    index = INDEX_OF_FIELD[ordering.field].replace("ix_products", "ix_products_category")
+    if engine.dialect.name == "sqlite":
+        assert f"SEARCH products USING INDEX {index} (archived=? AND category=?)" in plan, plan
+        assert "USE TEMP B-TREE FOR ORDER BY" not in plan, plan
+    else:
+        assert f"Index Scan{' Backward' if ordering.descending else ''} using {index}" \
+            in plan, plan
+        assert "Seq Scan on products" not in plan, plan
+        assert not re.search(r"(^|->)\s*Sort\s+\(", plan, re.MULTILINE), plan

@@ -109,10 +109,14 @@ products = Table(
            nullable=False, server_default=text("''")),
     CheckConstraint("stock >= 0", name="stock_not_negative"),
     CheckConstraint("price_minor >= 0", name="price_not_negative"),
+    # The list's orderings, over every visible product and within a category
+    # (migrations 0002, 0022 and 0023).
     Index("ix_products_listing", "archived", "created_at", "id"),
-    Index("ix_products_category", "archived", "category", "id"),
     Index("ix_products_price", "archived", "price_minor", "id"),
     Index("ix_products_sort_name", "archived", "sort_name", "id"),
+    Index("ix_products_category_listing", "archived", "category", "created_at", "id"),
+    Index("ix_products_category_price", "archived", "category", "price_minor", "id"),
+    Index("ix_products_category_sort_name", "archived", "category", "sort_name", "id"),
 )
 """Search indexes live beside this table, per engine, built from the ``search_*``
 columns (migration 0021) and kept in sync by the database: SQLite: the FTS5 table
