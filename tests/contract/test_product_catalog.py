@@ -215,6 +215,101 @@ async def test_products_read_back_with_every_field(catalog_store: CatalogStore) 
     assert shown.created_at == NOW and shown.created_at.tzinfo is not None
 
 
+@pytest.mark.parametrize("ordering", list(ProductOrdering), ids=str)
+async def test_equal_prices_times_and_names_page_by_ascending_id(
+    catalog_store: CatalogStore, ordering: ProductOrdering,
+) -> None:
+    # 41 products alike in every sorted field: three pages of 20, 20 and 1, by id
+    added = [await add(catalog_store, "Twin", price="5.00") for _ in range(41)]
+    filters = ProductFilters(ordering=ordering)
+    pages = [await catalog_store.catalog.list_products(filters, PageRequest(number, 20))
+             for number in (1, 2, 3, 4)]
+    assert [p.id for page in pages for p in page.items] == [p.id for p in added]
+    assert [(len(page.items), page.count, page.has_next, page.has_previous)
+            for page in pages] == [(20, 41, True, False), (20, 41, True, True),
+                                   (1, 41, False, True), (0, 41, False, True)]
+
+
+async def test_prices_at_the_limits_are_listed_filtered_and_ordered(
+    catalog_store: CatalogStore,
+) -> None:
+    await add(catalog_store, "dearest", price="99999999.99")
+    await add(catalog_store, "free", price="0")
+    await add(catalog_store, "cent", price="0.01")
+    await add(catalog_store, "also dearest", price="99999999.99")
+    everything = ProductFilters(min_price=Money(0), max_price=Money(9_999_999_999),
+                                ordering=ProductOrdering.PRICE_DESC)
+    assert await names(catalog_store, everything) == ["dearest", "also dearest", "cent", "free"]
+    free = ProductFilters(max_price=Money(0))
+    assert await names(catalog_store, free) == ["free"]
+    dearest = ProductFilters(min_price=Money(9_999_999_999), ordering=ProductOrdering.PRICE)
+    assert await names(catalog_store, dearest) == ["dearest", "also dearest"]
+    assert await names(catalog_store, ProductFilters(min_price=Money(1), max_price=Money(0))) \
+        == []
+
+
+CATEGORIES = ["électronique", "e\u0301lectronique", "straße", "strasse", "i̇stanbul",
+              "ελληνικά", "हिन्दी", "home  garden", "home garden", "x" * 100]
+
+
+@pytest.mark.parametrize("category", CATEGORIES)
+async def test_a_category_in_any_script_is_matched_and_counted_exactly(
+    catalog_store: CatalogStore, category: str,
+) -> None:
+    # Categories are stored as ProductDraft normalises them (stripped, lower()); a
+    # filter matches the stored text exactly: no store folds accents, ß or spaces, nor
+    # composes "e" and a combining accent into "é". The count is the kept one.
+    for number, stored in enumerate(CATEGORIES):
+        await add(catalog_store, f"{number}", category=stored)
+        await add(catalog_store, f"{number} again", category=stored)
+    filters = ProductFilters(category=category, ordering=ProductOrdering.NAME)
+    page = await catalog_store.catalog.list_products(filters, FIRST_PAGE)
+    number = CATEGORIES.index(category)
+    assert [p.name for p in page.items] == [f"{number}", f"{number} again"]
+    assert page.count == 2 and {p.category for p in page.items} == {category}
+
+
+async def test_products_archived_between_pages_shift_the_later_pages_alike(
+    catalog_store: CatalogStore,
+) -> None:
+    added = [await add(catalog_store, f"p{number:02d}", category="toys", minutes=number)
+             for number in range(25)]
+    for filters in (ProductFilters(ordering=ProductOrdering.CREATED_AT),
+                    ProductFilters(category="toys", ordering=ProductOrdering.CREATED_AT),
+                    ProductFilters(in_stock=True, ordering=ProductOrdering.CREATED_AT)):
+        first = await catalog_store.catalog.list_products(filters, PageRequest(1, 10))
+        assert [p.name for p in first.items] == [f"p{n:02d}" for n in range(10)]
+    await archive(catalog_store, added[3])
+    await archive(catalog_store, added[12])
+    for filters in (ProductFilters(ordering=ProductOrdering.CREATED_AT),
+                    ProductFilters(category="toys", ordering=ProductOrdering.CREATED_AT),
+                    ProductFilters(in_stock=True, ordering=ProductOrdering.CREATED_AT)):
+        second = await catalog_store.catalog.list_products(filters, PageRequest(2, 10))
+        third = await catalog_store.catalog.list_products(filters, PageRequest(3, 10))
+        assert [p.name for p in second.items] == [
+            f"p{n:02d}" for n in (*range(11, 12), *range(13, 22))]
+        assert [p.name for p in third.items] == ["p22", "p23", "p24"]
+        assert (second.count, second.has_next, third.count, third.has_next) == (
+            23, True, 23, False)
+
+
+@pytest.mark.parametrize(("count", "total", "average"), [
+    (1, 5, "5.00"), (2, 9, "4.50"), (3, 14, "4.67"), (3, 13, "4.33"), (8, 35, "4.38"),
+    (8, 33, "4.13"), (200, 601, "3.01"), (400, 1002, "2.51"), (7, 7, "1.00"), (0, 0, None),
+])
+async def test_rating_averages_round_half_up_to_two_decimals_on_every_store(
+    catalog_store: CatalogStore, count: int, total: int, average: str | None,
+) -> None:
+    product = await add(catalog_store, "Rated")
+    async with catalog_store.uow() as work:
+        await work.products.adjust_rating(product.id, count, total)
+        await work.commit()
+    shown = await catalog_store.catalog.get_visible(product.id)
+    listed = (await catalog_store.catalog.list_products(EVERYTHING, FIRST_PAGE)).items[0]
+    assert shown is not None and shown == listed
+    assert (None if shown.rating_average is None else str(shown.rating_average)) == average
+
+
 # search
 
 
@@ -418,3 +513,42 @@ async def test_archived_products_are_left_out_of_most_bought(
     since = None if days is None else NOW - timedelta(days=days)
     sellers = await catalog_store.catalog.most_bought(1, since)
     assert [(s.product.name, s.units_sold) for s in sellers] == [("kept", 1)]
+
+
+MIDNIGHT = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
+AROUND_MIDNIGHT = [  # (name, created_at) of one order each
+    ("before", MIDNIGHT - timedelta(microseconds=1)),
+    ("at", MIDNIGHT),
+    ("just after", MIDNIGHT + timedelta(microseconds=1)),
+    ("end of day", MIDNIGHT + timedelta(days=1, microseconds=-1)),
+    ("next day", MIDNIGHT + timedelta(days=1)),
+    ("days later", MIDNIGHT + timedelta(days=3, hours=5)),
+]
+
+
+@pytest.mark.parametrize(("since", "expected"), [
+    (MIDNIGHT, ["at", "just after", "end of day", "next day", "days later"]),
+    (MIDNIGHT - timedelta(microseconds=1), [name for name, _ in AROUND_MIDNIGHT]),
+    (MIDNIGHT + timedelta(microseconds=1), ["just after", "end of day", "next day",
+                                            "days later"]),
+    (MIDNIGHT + timedelta(hours=12), ["end of day", "next day", "days later"]),
+    (MIDNIGHT + timedelta(days=1), ["next day", "days later"]),
+    (MIDNIGHT - timedelta(days=30), [name for name, _ in AROUND_MIDNIGHT]),
+    (MIDNIGHT + timedelta(days=3, hours=5), ["days later"]),
+    (MIDNIGHT + timedelta(days=9), []),
+], ids=["midnight", "1us before", "1us after", "noon", "next midnight", "30 days",
+        "at the last", "after all"])
+async def test_a_window_starts_exactly_at_its_moment_across_day_boundaries(
+    catalog_store: CatalogStore, since: datetime, expected: list[str],
+) -> None:
+    # SQL stores add whole UTC days from the daily sales to the orders of the window's
+    # first, partial day; memory reads every order: the same products either way.
+    for name, created_at in AROUND_MIDNIGHT:
+        product = await add(catalog_store, name)
+        await catalog_store.record_order([(product.id, 2)], created_at=created_at)
+    cancelled = await add(catalog_store, "cancelled")
+    await catalog_store.record_order([(cancelled.id, 50)], status="cancelled",
+                                     created_at=MIDNIGHT + timedelta(hours=1))
+    sellers = await catalog_store.catalog.most_bought(100, since)
+    assert [s.product.name for s in sellers] == expected  # ties (2 units) by product id
+    assert {(s.units_sold, s.orders) for s in sellers} <= {(2, 1)}

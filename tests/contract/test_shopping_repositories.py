@@ -11,6 +11,7 @@ import pytest
 from shopcore.application.pagination import PageRequest
 from shopcore.application.ports import UnitOfWorkFactory
 from shopcore.application.ports.shopping import IdempotencyKeyTaken, IdempotencyRecord
+from shopcore.application.shopping.get_cart import GetCart, GetCartQuery
 from shopcore.domain.cart import CartLine
 from shopcore.domain.catalog import Product, ProductDraft
 from shopcore.domain.money import Money
@@ -746,3 +747,73 @@ async def test_deleting_a_review_returns_it_once_and_allows_a_new_one(
     async with uow() as work:
         page = await work.reviews.list_for_product(product.id, PageRequest())
     assert list(page.items) == [again] and again.rating == 1
+
+
+# ties and totals: the same answer on every store
+
+
+async def test_cart_lines_added_at_one_moment_go_by_product_id(uow: UnitOfWorkFactory) -> None:
+    products = await setup(uow, 5, 5, 5, 5)
+    async with uow() as work:
+        for product in reversed(products):
+            await work.carts.set_quantity(ALICE, product.id, 1, NOW)
+        await work.commit()
+    async with uow() as work:
+        cart = await work.carts.get(ALICE)
+        lines = await work.carts.lines_with_products(ALICE)
+    ids = [product.id for product in products]
+    assert [line.product_id for line in cart.lines] == ids
+    assert [row.line.product_id for row in lines] == ids
+
+
+async def test_a_cart_of_the_dearest_products_totals_exactly_with_its_availability(
+    uow: UnitOfWorkFactory,
+) -> None:
+    first, second, third = await setup(uow, 99, 98, 99)
+    async with uow() as work:
+        for product in (first, second, third):
+            await work.products.update(replace(product, price=Money(9_999_999_999)))
+        await work.products.update(replace(third, price=Money(9_999_999_999)).archive(NOW))
+        for product in (first, second, third):
+            await work.carts.set_quantity(ALICE, product.id, 99, NOW)
+        await work.commit()
+    cart = await GetCart(uow)(GetCartQuery(ALICE))
+    assert [(line.product_id, line.available, str(line.line_total.amount))
+            for line in cart.lines] == [(first.id, True, "9899999999.01"),
+                                        (second.id, False, "9899999999.01"),
+                                        (third.id, False, "9899999999.01")]
+    assert (cart.total_quantity, str(cart.subtotal.amount), str(cart.total.amount)) == (
+        297, "29699999997.03", "29699999997.03")
+
+
+async def test_wishlist_items_added_at_one_moment_go_by_descending_product_id(
+    uow: UnitOfWorkFactory,
+) -> None:
+    products = await setup(uow, 5, 5, 5, 5)
+    async with uow() as work:
+        for product in products:
+            await work.wishlists.add(ALICE, product.id, NOW)
+        await work.commit()
+    async with uow() as work:
+        entries = await work.wishlists.list_with_products(ALICE)
+    assert [entry.product.id for entry in entries] == [p.id for p in reversed(products)]
+
+
+async def test_reviews_written_at_one_moment_go_by_descending_id_in_pages(
+    uow: UnitOfWorkFactory,
+) -> None:
+    (product,) = await setup(uow, 5)
+    users = [(f"user-{number}", Phone(f"+9198000000{number:02d}")) for number in range(7)]
+    async with uow() as work:
+        for user_id, phone in users:
+            await work.users.add(User(user_id, phone, False, NOW))
+        written = [await work.reviews.add(ReviewDraft.create(1 + n % 5), product.id, user_id,
+                                          phone, NOW) for n, (user_id, phone) in enumerate(users)]
+        await work.commit()
+    async with uow() as work:
+        pages = [await work.reviews.list_for_product(product.id, PageRequest(number, 3))
+                 for number in (1, 2, 3, 4)]
+    assert [review.id for page in pages for review in page.items] == sorted(
+        (review.id for review in written), reverse=True)
+    assert [(len(page.items), page.count, page.has_next) for page in pages] == [
+        (3, 7, True), (3, 7, True), (1, 7, False), (0, 7, False)]
