@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -100,20 +100,42 @@ def app_settings(database_url: str, media_dir: Path, **overrides: object) -> Set
     return Settings(**values)  # type: ignore[arg-type]
 
 
-@pytest.fixture
-async def api(database_url: str, engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[Api]:
-    """The app on an empty database, OTPs recorded instead of delivered.
+MakeApi = Callable[..., Awaitable[Api]]
 
-    The app runs in the test's own event loop (httpx's ASGI transport), so tests may
+
+@pytest.fixture
+async def make_api(database_url: str, engine: AsyncEngine, tmp_path: Path
+                   ) -> AsyncIterator[MakeApi]:
+    """Apps on the test's database, OTPs recorded instead of delivered: ``make()`` for
+    the default settings, ``make(writes_per_minute=3)`` to override some, ``peer=``
+    for requests coming from that socket address. Each app is closed after the test.
+
+    The apps run in the test's own event loop (httpx's ASGI transport), so tests may
     also call the container's use cases and unit of work directly.
     """
-    container = build_container(app_settings(database_url, tmp_path / "media"))
-    gateway = RecordingOtpGateway()
-    container.otp_gateway.override(providers.Object(gateway))
-    transport = httpx.ASGITransport(app=create_app(container=container))
+    opened: list[tuple[Container, httpx.AsyncClient]] = []
+
+    async def make(*, peer: str | None = None, **overrides: object) -> Api:
+        container = build_container(app_settings(database_url, tmp_path / "media",
+                                                 **overrides))
+        gateway = RecordingOtpGateway()
+        container.otp_gateway.override(providers.Object(gateway))
+        app = create_app(container=container)
+        transport = httpx.ASGITransport(app=app) if peer is None else \
+            httpx.ASGITransport(app=app, client=(peer, 40000))
+        client = httpx.AsyncClient(transport=transport, base_url="http://testserver.local")
+        opened.append((container, client))
+        return Api(client=client, otp=gateway, container=container, engine=engine)
+
     try:
-        async with httpx.AsyncClient(transport=transport,
-                                     base_url="http://testserver.local") as client:
-            yield Api(client=client, otp=gateway, container=container, engine=engine)
+        yield make
     finally:
-        await close_container(container)
+        for container, client in opened:
+            await client.aclose()
+            await close_container(container)
+
+
+@pytest.fixture
+async def api(make_api: MakeApi) -> Api:
+    """The app on an empty database with the default test settings."""
+    return await make_api()

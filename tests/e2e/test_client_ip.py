@@ -5,45 +5,25 @@ app takes them for the same client."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shopcore.entrypoints.container import build_container, close_container
-from shopcore.entrypoints.http.app import create_app
-from tests.e2e.conftest import app_settings
+from tests.e2e.conftest import MakeApi
 
 Proxied = Callable[[str, frozenset[str]], Awaitable[httpx.AsyncClient]]
 PHONES = (f"+9198765{n:05d}" for n in itertools.count())
 
 
 @pytest.fixture
-async def behind_proxy(database_url: str, engine: AsyncEngine, tmp_path: Path
-                       ) -> AsyncIterator[Proxied]:
+def behind_proxy(make_api: MakeApi) -> Proxied:
     """A client whose socket peer is ``peer``, of an app trusting ``proxies``."""
-    opened: list[tuple[Any, httpx.AsyncClient]] = []
-
     async def make(peer: str, proxies: frozenset[str]) -> httpx.AsyncClient:
-        container = build_container(app_settings(
-            database_url, tmp_path / "media", trusted_proxies=proxies,
-            otp_verify_failures_per_ip=1))
-        client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=create_app(container=container),
-                                          client=(peer, 40000)),
-            base_url="http://testserver.local")
-        opened.append((container, client))
-        return client
+        api = await make_api(peer=peer, trusted_proxies=proxies, otp_verify_failures_per_ip=1)
+        return api.client
 
-    try:
-        yield make
-    finally:
-        for container, client in opened:
-            await client.aclose()
-            await close_container(container)
+    return make
 
 
 async def wrong_code(client: httpx.AsyncClient, *forwarded_for: str) -> int:

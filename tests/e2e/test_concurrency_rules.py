@@ -12,29 +12,22 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from dependency_injector import providers
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shopcore.adapters.memory.basics import RecordingOtpGateway
 from shopcore.adapters.sql.tables import refresh_tokens, reviews
 from shopcore.application.shopping.add_to_wishlist import MAX_WISHLIST_ITEMS
 from shopcore.domain.cart import MAX_CART_LINES, MAX_LINE_QUANTITY
 from shopcore.domain.catalog import Product, ProductDraft
 from shopcore.domain.users import hash_refresh_secret
-from shopcore.entrypoints.container import build_container, close_container
-from shopcore.entrypoints.http.app import create_app
-from tests.e2e.conftest import Api, app_settings
+from tests.e2e.conftest import Api, MakeApi
 from tests.e2e.test_shopping_api import ADDRESS, NOW, assert_problem
 from tests.redis_service import REDIS_URL, connected_redis, delete_keys
 
-MakeApi = Callable[..., Awaitable[Api]]
 Headers = dict[str, str]
 AT_ONCE = 30
 """Requests sent at the same moment by most tests."""
@@ -43,28 +36,10 @@ UNLIMITED: dict[str, object] = {"writes_per_minute": 1_000_000,
 
 
 @pytest.fixture
-async def make_api(database_url: str, engine: AsyncEngine, tmp_path: Path
-                   ) -> AsyncIterator[MakeApi]:
-    """Like the ``api`` fixture, with settings overridden (by default without the write
-    and OTP quotas, so that setting a test up is not throttled)."""
-    opened: list[tuple[Any, httpx.AsyncClient]] = []
-
-    async def make(**overrides: object) -> Api:
-        settings = app_settings(database_url, tmp_path / "media", **{**UNLIMITED, **overrides})
-        container = build_container(settings)
-        gateway = RecordingOtpGateway()
-        container.otp_gateway.override(providers.Object(gateway))
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(
-            container=container)), base_url="http://testserver.local")
-        opened.append((container, client))
-        return Api(client=client, otp=gateway, container=container, engine=engine)
-
-    try:
-        yield make
-    finally:
-        for container, client in opened:
-            await client.aclose()
-            await close_container(container)
+def make_api(make_api: MakeApi) -> MakeApi:
+    """Apps like conftest's, by default without the write and OTP quotas (setting a test
+    up is not throttled)."""
+    return lambda **overrides: make_api(**{**UNLIMITED, **overrides})
 
 
 @pytest.fixture

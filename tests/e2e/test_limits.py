@@ -5,22 +5,16 @@ Each answers its problem (413, 422 or 429 with ``Retry-After``) and changes noth
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
-from dependency_injector import providers
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shopcore.adapters.memory.basics import RecordingOtpGateway
 from shopcore.application.shopping.add_to_wishlist import MAX_WISHLIST_ITEMS
 from shopcore.domain.cart import MAX_CART_LINES
 from shopcore.domain.catalog import ProductDraft
-from shopcore.entrypoints.container import build_container, close_container
-from shopcore.entrypoints.http.app import MAX_JSON_BODY, create_app
-from tests.e2e.conftest import TEST_CODE, TEST_NUMBER, Api, app_settings
+from shopcore.entrypoints.http.app import MAX_JSON_BODY
+from tests.e2e.conftest import TEST_CODE, TEST_NUMBER, Api, MakeApi
 from tests.e2e.test_shopping_api import (
     ADDRESS,
     ALICE,
@@ -28,31 +22,6 @@ from tests.e2e.test_shopping_api import (
     NOW,
     assert_problem,
 )
-
-MakeApi = Callable[..., Awaitable[Api]]
-
-
-@pytest.fixture
-async def make_api(database_url: str, engine: AsyncEngine, tmp_path: Path
-                   ) -> AsyncIterator[MakeApi]:
-    """Like the ``api`` fixture, with settings overridden (``writes_per_minute=3``)."""
-    opened: list[tuple[Any, httpx.AsyncClient]] = []
-
-    async def make(**overrides: object) -> Api:
-        container = build_container(app_settings(database_url, tmp_path / "media", **overrides))
-        gateway = RecordingOtpGateway()
-        container.otp_gateway.override(providers.Object(gateway))
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(
-            container=container)), base_url="http://testserver.local")
-        opened.append((container, client))
-        return Api(client=client, otp=gateway, container=container, engine=engine)
-
-    try:
-        yield make
-    finally:
-        for container, client in opened:
-            await client.aclose()
-            await close_container(container)
 
 
 def fields_of(problem: dict[str, Any]) -> set[str]:
