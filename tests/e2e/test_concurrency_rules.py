@@ -439,6 +439,11 @@ async def carts_of_one(api: Api, count: int, product: Product) -> list[Headers]:
     return users
 
 
+async def place_order(api: Api, who: Headers) -> httpx.Response:
+    return await api.client.post("/api/order/place/", headers=who,
+                                 json={"shipping_address": ADDRESS})
+
+
 def units_ordered(answers: list[httpx.Response]) -> int:
     return sum(line["quantity"] for a in answers if a.status_code == 201
                for line in a.json()["items"])
@@ -452,7 +457,7 @@ async def test_an_admin_changing_the_price_while_others_order_loses_no_unit(
     (product,) = await products(api, 1, stock=20)
     shoppers = await carts_of_one(api, AT_ONCE, product)
     answers = await asyncio.gather(
-        *(api.client.post("/api/order/place/", headers=who, json={"shipping_address": ADDRESS})
+        *(place_order(api, who)
           for who in shoppers),
         *(api.client.patch(f"/api/products/{product.id}/", headers=admin,
                            json={"price": f"{11 + n}.00", "name": f"Renamed {n}"})
@@ -477,10 +482,10 @@ async def test_an_admin_setting_the_stock_while_others_order_never_oversells(
     shoppers = await carts_of_one(api, AT_ONCE, product)
     patch = api.client.patch(f"/api/products/{product.id}/", headers=admin, json={"stock": 5})
     answers = await asyncio.gather(
-        *(api.client.post("/api/order/place/", headers=who, json={"shipping_address": ADDRESS})
+        *(place_order(api, who)
           for who in shoppers[:AT_ONCE // 2]),
         patch,
-        *(api.client.post("/api/order/place/", headers=who, json={"shipping_address": ADDRESS})
+        *(place_order(api, who)
           for who in shoppers[AT_ONCE // 2:]))
     patched = answers[AT_ONCE // 2]
     orders = answers[:AT_ONCE // 2] + answers[AT_ONCE // 2 + 1:]
@@ -503,10 +508,10 @@ async def test_archiving_a_product_while_it_is_ordered_keeps_every_unit_accounte
     shoppers = await carts_of_one(api, AT_ONCE, product)
     half = AT_ONCE // 2
     answers = await asyncio.gather(
-        *(api.client.post("/api/order/place/", headers=who, json={"shipping_address": ADDRESS})
+        *(place_order(api, who)
           for who in shoppers[:half]),
         api.client.delete(f"/api/products/{product.id}/", headers=admin),
-        *(api.client.post("/api/order/place/", headers=who, json={"shipping_address": ADDRESS})
+        *(place_order(api, who)
           for who in shoppers[half:]))
     archived, orders = answers[half], answers[:half] + answers[half + 1:]
     assert archived.status_code == 204
