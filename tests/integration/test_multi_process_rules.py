@@ -13,7 +13,7 @@ import asyncio
 import os
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 
 import httpx
@@ -111,6 +111,22 @@ class Shop:
         await self.engine.dispose()
 
 
+@pytest.fixture
+async def shop(cluster: Cluster) -> AsyncIterator[Shop]:
+    """The database of the cluster, for setting a test up and reading what it left."""
+    opened = Shop(cluster)
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+@pytest.fixture
+def urls(cluster: Cluster) -> list[str]:
+    """The two serving processes' base URLs."""
+    return [server.url for server in cluster.servers[:2]]
+
+
 async def login(http: httpx.AsyncClient, base: str, phone: str) -> dict[str, object]:
     answer = await http.post(f"{base}/api/auth/request-otp/", json={"phone": phone})
     assert answer.status_code == 202, answer.text
@@ -129,101 +145,76 @@ def statuses(answers: list[httpx.Response]) -> Counter[int]:
 
 
 async def test_a_cart_filled_over_both_processes_at_once_stops_at_100_products(
-    cluster: Cluster,
+    shop: Shop, urls: list[str],
 ) -> None:
-    shop = Shop(cluster)
-    urls = [server.url for server in cluster.servers[:2]]
-    try:
-        async with httpx.AsyncClient(timeout=60, limits=LIMITS) as http:
-            tokens = await login(http, urls[0], PHONES[0])
-            kept, wanted = await shop.products(95), await shop.products(20)
-            await shop.fill_cart(str(tokens["user"]["id"]), kept)  # type: ignore[index]
-            answers = await asyncio.gather(*(
-                http.post(f"{urls[n % 2]}/api/cart/add/", headers=bearer(tokens),
-                          json={"product_id": product_id})
-                for n, product_id in enumerate(wanted)))
-            cart = (await http.get(f"{urls[1]}/api/cart/", headers=bearer(tokens))).json()
-    finally:
-        await shop.close()
+    async with httpx.AsyncClient(timeout=60, limits=LIMITS) as http:
+        tokens = await login(http, urls[0], PHONES[0])
+        kept, wanted = await shop.products(95), await shop.products(20)
+        await shop.fill_cart(str(tokens["user"]["id"]), kept)  # type: ignore[index]
+        answers = await asyncio.gather(*(
+            http.post(f"{urls[n % 2]}/api/cart/add/", headers=bearer(tokens),
+                      json={"product_id": product_id})
+            for n, product_id in enumerate(wanted)))
+        cart = (await http.get(f"{urls[1]}/api/cart/", headers=bearer(tokens))).json()
     assert statuses(answers) == {200: 5, 422: 15}
     assert len(cart["items"]) == 100
 
 
-async def test_one_buyers_reviews_over_both_processes_make_one(cluster: Cluster) -> None:
-    shop = Shop(cluster)
-    urls = [server.url for server in cluster.servers[:2]]
-    try:
-        (product_id,) = await shop.products(1)
-        async with httpx.AsyncClient(timeout=60, limits=LIMITS) as http:
-            buyer = bearer(await login(http, urls[0], PHONES[1]))
-            assert (await http.post(f"{urls[0]}/api/cart/add/", headers=buyer,
-                                    json={"product_id": product_id})).status_code == 200
-            assert (await http.post(f"{urls[1]}/api/order/place/", headers=buyer,
-                                    json={"shipping_address": SHIPPING})).status_code == 201
-            answers = await asyncio.gather(*(
-                http.post(f"{urls[n % 2]}/api/products/{product_id}/reviews/", headers=buyer,
-                          json={"rating": 1 + n % 5}) for n in range(20)))
-            product = (await http.get(f"{urls[0]}/api/products/{product_id}/")).json()
-    finally:
-        await shop.close()
+async def test_one_buyers_reviews_over_both_processes_make_one(shop: Shop, urls: list[str]) -> None:
+    (product_id,) = await shop.products(1)
+    async with httpx.AsyncClient(timeout=60, limits=LIMITS) as http:
+        buyer = bearer(await login(http, urls[0], PHONES[1]))
+        assert (await http.post(f"{urls[0]}/api/cart/add/", headers=buyer,
+                                json={"product_id": product_id})).status_code == 200
+        assert (await http.post(f"{urls[1]}/api/order/place/", headers=buyer,
+                                json={"shipping_address": SHIPPING})).status_code == 201
+        answers = await asyncio.gather(*(
+            http.post(f"{urls[n % 2]}/api/products/{product_id}/reviews/", headers=buyer,
+                      json={"rating": 1 + n % 5}) for n in range(20)))
+        product = (await http.get(f"{urls[0]}/api/products/{product_id}/")).json()
     assert statuses(answers) == {201: 1, 409: 19}
     (kept,) = [a.json()["rating"] for a in answers if a.status_code == 201]
     assert product["rating"] == {"average": f"{kept}.00", "count": 1}
 
 
 async def test_a_refresh_token_sent_to_both_processes_at_once_rotates_once_and_ends_the_login(
-    cluster: Cluster,
+    shop: Shop, urls: list[str],
 ) -> None:
-    shop = Shop(cluster)
-    urls = [server.url for server in cluster.servers[:2]]
-    try:
-        async with httpx.AsyncClient(timeout=60, limits=LIMITS) as http:
-            tokens = await login(http, urls[0], PHONES[2])
-            answers = await asyncio.gather(*(
-                http.post(f"{urls[n % 2]}/api/auth/refresh/",
-                          json={"refresh_token": tokens["refresh_token"]}) for n in range(20)))
-            live = await shop.live_tokens(str(tokens["refresh_token"]))
-    finally:
-        await shop.close()
+    async with httpx.AsyncClient(timeout=60, limits=LIMITS) as http:
+        tokens = await login(http, urls[0], PHONES[2])
+        answers = await asyncio.gather(*(
+            http.post(f"{urls[n % 2]}/api/auth/refresh/",
+                      json={"refresh_token": tokens["refresh_token"]}) for n in range(20)))
+        live = await shop.live_tokens(str(tokens["refresh_token"]))
     assert statuses(answers) == {200: 1, 401: 19}
     assert live == 0
 
 
 async def test_logouts_racing_refreshes_on_the_other_process_leave_no_token_alive(
-    cluster: Cluster,
+    shop: Shop, urls: list[str],
 ) -> None:
-    shop = Shop(cluster)
-    urls = [server.url for server in cluster.servers[:2]]
-    try:
-        async with httpx.AsyncClient(timeout=60, limits=LIMITS) as http:
-            logins = [await login(http, urls[0], phone) for phone in PHONES[10:20]]
-            answers = await asyncio.gather(*(
-                http.post(f"{url}/api/auth/{route}/",
-                          json={"refresh_token": tokens["refresh_token"]})
-                for n, tokens in enumerate(logins)
-                for url, route in zip(urls[n % 2:] + urls[:n % 2], ("refresh", "logout"),
-                                      strict=True)))
-            live = [await shop.live_tokens(str(tokens["refresh_token"])) for tokens in logins]
-    finally:
-        await shop.close()
+    async with httpx.AsyncClient(timeout=60, limits=LIMITS) as http:
+        logins = [await login(http, urls[0], phone) for phone in PHONES[10:20]]
+        answers = await asyncio.gather(*(
+            http.post(f"{url}/api/auth/{route}/",
+                      json={"refresh_token": tokens["refresh_token"]})
+            for n, tokens in enumerate(logins)
+            for url, route in zip(urls[n % 2:] + urls[:n % 2], ("refresh", "logout"),
+                                  strict=True)))
+        live = [await shop.live_tokens(str(tokens["refresh_token"])) for tokens in logins]
     assert set(statuses(answers[0::2])) <= {200, 401}
     assert statuses(answers[1::2]) == {204: len(logins)}
     assert live == [0] * len(logins)
 
 
 async def test_writes_over_both_processes_stop_at_the_per_minute_limit(
-    cluster: Cluster,
+    shop: Shop, urls: list[str],
 ) -> None:
-    shop = Shop(cluster)
-    urls = [server.url for server in cluster.servers[:2]]
-    try:
-        products = await shop.products(2)
-        async with httpx.AsyncClient(timeout=60, limits=LIMITS) as http:
-            writer = bearer(await login(http, urls[0], PHONES[4]))
-            answers = await asyncio.gather(*(
-                http.post(f"{urls[n % 2]}/api/wishlist/", headers=writer,
-                          json={"product_id": products[n % 2]})
-                for n in range(WRITES_PER_MINUTE + 50)))
-    finally:
-        await shop.close()
+    products = await shop.products(2)
+    async with httpx.AsyncClient(timeout=60, limits=LIMITS) as http:
+        writer = bearer(await login(http, urls[0], PHONES[4]))
+        answers = await asyncio.gather(*(
+            http.post(f"{urls[n % 2]}/api/wishlist/", headers=writer,
+                      json={"product_id": products[n % 2]})
+            for n in range(WRITES_PER_MINUTE + 50)))
     assert statuses(answers) == {201: 2, 200: WRITES_PER_MINUTE - 2, 429: 50}
