@@ -54,8 +54,15 @@ _SAVE_CHALLENGE = OnConflictInsert(
 
 
 # Two int4 keys: a key space apart from the migrations' single bigint key (migrate.py).
-_HOLD_PHONE = text(f"SELECT pg_advisory_xact_lock({0x6F7470}, hashtext(:phone))")
-_HOLD_FAMILY = text(f"SELECT pg_advisory_xact_lock({0x726674}, hashtext(:family))")
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:space, hashtext(:key))")
+_PHONES, _LOGINS = 0x6F7470, 0x726674
+"""The lock spaces of the phones (OTP challenges) and of the logins (refresh tokens)."""
+
+
+async def _hold(connection: AsyncConnection, space: int, key: str) -> None:
+    """PostgreSQL: hold ``key`` of ``space`` until the transaction ends (an advisory lock;
+    another transaction holding it waits)."""
+    await connection.execute(_ADVISORY_LOCK, {"space": space, "key": key})
 
 
 class SqlOtpChallengeRepository:
@@ -69,7 +76,7 @@ class SqlOtpChallengeRepository:
         # (a row lock cannot hold a phone without a challenge), then a read with a
         # snapshot taken after it. SQLite: BEGIN IMMEDIATE already serialises writers.
         if self._connection.dialect.name == "postgresql":
-            await self._connection.execute(_HOLD_PHONE, {"phone": phone.e164})
+            await _hold(self._connection, _PHONES, phone.e164)
         return await self.get(phone)
 
     async def get(self, phone: Phone) -> OtpChallenge | None:
@@ -141,7 +148,7 @@ class SqlRefreshTokenRepository:
         token = await self.get(token_hash)
         if token is None or self._connection.dialect.name != "postgresql":
             return token
-        await self._connection.execute(_HOLD_FAMILY, {"family": token.family_id})
+        await _hold(self._connection, _LOGINS, token.family_id)
         return await self.get(token_hash)
 
     async def mark_used(self, token_hash: str) -> bool:
