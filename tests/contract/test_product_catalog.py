@@ -9,7 +9,7 @@ import pytest
 
 from shopcore.application.pagination import PageRequest
 from shopcore.application.ports import ProductFilters, ProductOrdering
-from shopcore.domain.catalog import Product, ProductChanges, ProductDraft
+from shopcore.domain.catalog import Product, ProductChanges, ProductDraft, normalise_category
 from shopcore.domain.money import Money
 from shopcore.domain.search import SearchTerms
 from tests.contract.conftest import CatalogStore
@@ -248,17 +248,18 @@ async def test_prices_at_the_limits_are_listed_filtered_and_ordered(
         == []
 
 
-CATEGORIES = ["électronique", "e\u0301lectronique", "straße", "strasse", "i̇stanbul",
-              "ελληνικά", "हिन्दी", "home  garden", "home garden", "x" * 100]
+CATEGORIES = ["électronique", "electronique", "straße", "strasse", "i̇stanbul",
+              "ελληνικά", "हिन्दी", "home garden", "home-garden", "x" * 100]
 
 
 @pytest.mark.parametrize("category", CATEGORIES)
 async def test_a_category_in_any_script_is_matched_and_counted_exactly(
     catalog_store: CatalogStore, category: str,
 ) -> None:
-    # Categories are stored as ProductDraft normalises them (stripped, lower()); a
-    # filter matches the stored text exactly: no store folds accents, ß or spaces, nor
-    # composes "e" and a combining accent into "é". The count is the kept one.
+    # Categories are stored as ProductDraft normalises them (normalise_category:
+    # stripped, lower(), inner whitespace runs one space, NFC); a filter matches the
+    # stored text exactly: no store folds accents, ß or hyphens. The count is the kept
+    # one.
     for number, stored in enumerate(CATEGORIES):
         await add(catalog_store, f"{number}", category=stored)
         await add(catalog_store, f"{number} again", category=stored)
@@ -267,6 +268,33 @@ async def test_a_category_in_any_script_is_matched_and_counted_exactly(
     number = CATEGORIES.index(category)
     assert [p.name for p in page.items] == [f"{number}", f"{number} again"]
     assert page.count == 2 and {p.category for p in page.items} == {category}
+
+
+SPELLINGS = [("électronique", ["\u00e9lectronique", "e\u0301lectronique", " \u00c9lectronique ",
+                                "E\u0301LECTRONIQUE"]),
+             ("home garden", ["home garden", "Home  Garden", "home\u00a0\u2003garden"]),
+             ("ελληνικά", ["ελληνικά", "ελληνικα\u0301", "ΕΛΛΗΝΙΚΆ"])]
+
+
+@pytest.mark.parametrize(("stored", "spellings"), SPELLINGS, ids=["nfc", "spaces", "greek"])
+async def test_a_category_written_in_several_spellings_is_one_category(
+    catalog_store: CatalogStore, stored: str, spellings: list[str],
+) -> None:
+    # Precomposed or decomposed accents, case and runs of spaces make one category:
+    # one stored text, one count, and a filter of any spelling (normalised as
+    # ListProducts does) lists every product.
+    for number, spelling in enumerate(spellings):
+        await add(catalog_store, f"{number}", category=spelling)
+    await add(catalog_store, "other", category="electronique")
+    for spelling in spellings:
+        filters = ProductFilters(category=normalise_category(spelling),
+                                 ordering=ProductOrdering.NAME)
+        page = await catalog_store.catalog.list_products(filters, FIRST_PAGE)
+        assert [p.name for p in page.items] == [f"{n}" for n in range(len(spellings))]
+        assert page.count == len(spellings)
+        assert {p.category for p in page.items} == {stored}
+    everything = await catalog_store.catalog.list_products(EVERYTHING, FIRST_PAGE)
+    assert everything.count == len(spellings) + 1
 
 
 async def test_products_archived_between_pages_shift_the_later_pages_alike(

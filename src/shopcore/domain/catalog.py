@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -89,7 +91,7 @@ class ProductDraft:
     ) -> ProductDraft:
         """Check every field; raise one ``InvalidInput`` naming every bad one.
 
-        The category is normalised to lower case.
+        The category is normalised by :func:`normalise_category`.
         """
         checks = FieldChecks()
         draft = cls(
@@ -198,9 +200,28 @@ def name_sort_key(name: str) -> str:
     return fold(name)[:SORT_NAME_MAX_LENGTH]
 
 
+_SPACE_RUNS = re.compile(r"[^\S\x00-\x1f\x7f-\x9f]+")
+"""A run of whitespace other than control characters (tabs and line breaks stay, for
+the category's check to refuse)."""
+
+
 def normalise_category(category: str) -> str:
-    """The stored form of a category (stripped, lower case), also for filtering."""
-    return category.strip().lower()
+    """The stored form of a category, also what a category filter compares: stripped,
+    lower case (``str.lower``), each run of inner whitespace one space, in Unicode NFC.
+
+    So "Électronique", "e" + U+0301 "lectronique" (the same word, decomposed) and
+    " électronique " are one category, "électronique"; "Home \u00a0 Garden" is "home
+    garden". Not case folded: "Straße" stays "straße" (what is shown), not "strasse",
+    and accents are kept ("electronique" is another category). Whitespace runs are
+    collapsed because two spellings that differ only in the spaces between their words
+    look alike to whoever types or reads them. Tabs and line breaks are left in place
+    (the category's check refuses control characters). NFC is applied last, so the
+    result is NFC and normalising it again changes nothing. NFC may lengthen a text (a
+    few composition exclusions), so lengths are checked on this form.
+
+    Migration 0024 brought the categories stored before to this form (its own copy of
+    this rule: a later change here needs a migration of its own)."""
+    return unicodedata.normalize("NFC", _SPACE_RUNS.sub(" ", category.strip().lower()))
 
 
 def _name(checks: FieldChecks, value: object) -> str:
@@ -213,8 +234,9 @@ def _description(checks: FieldChecks, value: object) -> str:
 
 
 def _category(checks: FieldChecks, value: object) -> str:
-    lowered = value.lower() if isinstance(value, str) else value  # lower() may lengthen
-    return checks.text("category", lowered, max_length=CATEGORY_MAX_LENGTH)
+    # Checked once normalised: lower() and NFC may lengthen a text.
+    normalised = normalise_category(value) if isinstance(value, str) else value
+    return checks.text("category", normalised, max_length=CATEGORY_MAX_LENGTH)
 
 
 def _stock(checks: FieldChecks, value: object) -> int:

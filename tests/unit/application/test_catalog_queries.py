@@ -48,6 +48,18 @@ async def test_the_list_filters_orders_and_pages(shop: InMemoryShop) -> None:
     assert [p.name for p in page.items] == ["d", "c"] and page.count == 3 and page.has_next
 
 
+async def test_a_category_filter_finds_every_spelling_of_the_category(
+    shop: InMemoryShop,
+) -> None:
+    await create(shop, "a", category="\u00e9lectronique")  # precomposed
+    await create(shop, "b", category="e\u0301lectronique")  # "e" + combining acute
+    await create(shop, "c", category="Électronique")
+    await create(shop, "d", category="electronique")  # another category
+    for spelling in ("\u00e9lectronique", "e\u0301lectronique", " \u00c9LECTRONIQUE "):
+        page = await shop.list_products(ListProductsQuery(category=spelling, ordering="name"))
+        assert [p.name for p in page.items] == ["a", "b", "c"] and page.count == 3
+
+
 async def test_every_bad_filter_is_named(shop: InMemoryShop) -> None:
     with pytest.raises(InvalidInput) as error:
         await shop.list_products(ListProductsQuery(

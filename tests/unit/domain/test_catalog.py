@@ -13,6 +13,7 @@ from shopcore.domain.catalog import (
     ProductChanges,
     ProductDraft,
     name_sort_key,
+    normalise_category,
 )
 from shopcore.domain.errors import InvalidInput
 from shopcore.domain.money import Money
@@ -142,6 +143,46 @@ def test_draft_description_is_0_to_5000_characters(description: object, ok: bool
 def test_draft_category_is_1_to_100_characters_after_lowercasing(
     category: object, ok: bool
 ) -> None:
+    check_field("category", ok, category=category)
+
+
+@pytest.mark.parametrize(("raw", "stored"), [
+    ("\u00e9lectronique", "\u00e9lectronique"),
+    ("e\u0301lectronique", "\u00e9lectronique"),  # decomposed: composed to U+00E9
+    ("  E\u0301LECTRONIQUE ", "\u00e9lectronique"),
+    ("Home  Garden", "home garden"),  # a run of inner whitespace is one space
+    ("home\u00a0\u2003 garden", "home garden"),
+    ("Straße", "straße"),  # lower(), not casefold(): ß stays
+    ("ΕΛΛΗΝΙΚΆ", "ελληνικ\u03ac"),
+    ("ελληνικα\u0301", "ελληνικ\u03ac"),
+    ("\u1f71", "\u03ac"),  # a singleton decomposition: NFC's own form
+    ("İstanbul", "i\u0307stanbul"),  # no precomposed "i" with a dot: stays two
+    ("electronique", "electronique"),  # accents are not folded away
+    ("tab\tkept", "tab\tkept"),  # control characters are left for the check to refuse
+])
+def test_a_category_is_stored_stripped_lower_case_single_spaced_in_nfc(
+    raw: str, stored: str,
+) -> None:
+    assert normalise_category(raw) == stored
+    assert normalise_category(stored) == stored
+
+
+def test_every_spelling_of_a_category_makes_the_same_draft_and_change() -> None:
+    spellings = ["\u00e9lectronique", "e\u0301lectronique", " \u00c9LECTRONIQUE",
+                 "E\u0301lectronique "]
+    assert {ProductDraft.create("Pen", "", 10, spelling).category
+            for spelling in spellings} == {"\u00e9lectronique"}
+    assert {ProductChanges.create(category=spelling).category
+            for spelling in spellings} == {"\u00e9lectronique"}
+
+
+@pytest.mark.parametrize(("category", "ok"), [
+    ("e\u0301" * 100, True),  # 200 characters typed, 100 stored
+    ("a" + "  " * 49 + "b", True),
+    ("\u0958" * 100, False),  # NFC lengthens: U+0915 U+093C, 200 characters
+    ("home\tgarden", False), ("home\ngarden", False),
+])
+def test_a_category_is_checked_in_its_stored_form(category: object, ok: bool) -> None:
     check_field("category", ok, category=category)
 
 

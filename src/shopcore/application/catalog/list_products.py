@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from shopcore.application.pagination import MAX_PAGE, MAX_PAGE_SIZE, Page, PageRequest
 from shopcore.application.ports import ProductCatalog, ProductFilters, ProductOrdering
-from shopcore.domain.catalog import CATEGORY_MAX_LENGTH, Product
+from shopcore.domain.catalog import CATEGORY_MAX_LENGTH, Product, normalise_category
 from shopcore.domain.money import Money
 from shopcore.domain.validation import FieldChecks
 
@@ -34,7 +34,7 @@ class ListProducts:
     async def __call__(self, query: ListProductsQuery) -> Page[Product]:
         checks = FieldChecks()
         category = None if query.category is None else checks.text(
-            "category", query.category.lower(), max_length=CATEGORY_MAX_LENGTH)
+            "category", normalise_category(query.category), max_length=CATEGORY_MAX_LENGTH)
         min_price = self._price(checks, "min_price", query.min_price)
         max_price = self._price(checks, "max_price", query.max_price)
         orderings = {ordering.value: ordering for ordering in ProductOrdering}

@@ -109,8 +109,9 @@ class ProductOrdering(enum.StrEnum):
 class ProductFilters:
     """Which visible products a list shows, and in which order.
 
-    ``category`` is compared in its stored (normalised) form; the price bounds are
-    inclusive; ``in_stock`` None means "either".
+    ``category`` is compared in its stored form, exactly (the caller normalises it with
+    ``shopcore.domain.catalog.normalise_category``, as ``ListProducts`` does); the
+    price bounds are inclusive; ``in_stock`` None means "either".
     """
 
     category: str | None = None
