@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
 import httpx
@@ -444,6 +444,18 @@ async def place_order(api: Api, who: Headers) -> httpx.Response:
                                  json={"shipping_address": ADDRESS})
 
 
+async def orders_around(api: Api, shoppers: list[Headers],
+                        action: Awaitable[httpx.Response],
+                        ) -> tuple[httpx.Response, list[httpx.Response]]:
+    """Half the shoppers' orders, ``action``, then the other half's, all sent at once:
+    the action's answer and the orders' answers."""
+    half = len(shoppers) // 2
+    answers = await asyncio.gather(*(place_order(api, who) for who in shoppers[:half]),
+                                   action,
+                                   *(place_order(api, who) for who in shoppers[half:]))
+    return answers[half], answers[:half] + answers[half + 1:]
+
+
 def units_ordered(answers: list[httpx.Response]) -> int:
     return sum(line["quantity"] for a in answers if a.status_code == 201
                for line in a.json()["items"])
@@ -480,15 +492,8 @@ async def test_an_admin_setting_the_stock_while_others_order_never_oversells(
     admin = await api.login_admin()
     (product,) = await products(api, 1, stock=10)
     shoppers = await carts_of_one(api, AT_ONCE, product)
-    patch = api.client.patch(f"/api/products/{product.id}/", headers=admin, json={"stock": 5})
-    answers = await asyncio.gather(
-        *(place_order(api, who)
-          for who in shoppers[:AT_ONCE // 2]),
-        patch,
-        *(place_order(api, who)
-          for who in shoppers[AT_ONCE // 2:]))
-    patched = answers[AT_ONCE // 2]
-    orders = answers[:AT_ONCE // 2] + answers[AT_ONCE // 2 + 1:]
+    patched, orders = await orders_around(api, shoppers, api.client.patch(
+        f"/api/products/{product.id}/", headers=admin, json={"stock": 5}))
     assert patched.status_code == 200, patched.text
     assert set(statuses(orders)) <= {201, 409}
     stock = (await api.stored(product)).stock
@@ -506,14 +511,8 @@ async def test_archiving_a_product_while_it_is_ordered_keeps_every_unit_accounte
     admin = await api.login_admin()
     (product,) = await products(api, 1, stock=100)
     shoppers = await carts_of_one(api, AT_ONCE, product)
-    half = AT_ONCE // 2
-    answers = await asyncio.gather(
-        *(place_order(api, who)
-          for who in shoppers[:half]),
-        api.client.delete(f"/api/products/{product.id}/", headers=admin),
-        *(place_order(api, who)
-          for who in shoppers[half:]))
-    archived, orders = answers[half], answers[:half] + answers[half + 1:]
+    archived, orders = await orders_around(
+        api, shoppers, api.client.delete(f"/api/products/{product.id}/", headers=admin))
     assert archived.status_code == 204
     assert set(statuses(orders)) <= {201, 409}
     for refused in (a for a in orders if a.status_code == 409):
