@@ -156,3 +156,12 @@ def test_word_characters_are_letters_digits_and_kept_marks_everywhere() -> None:
         if any(bool(pattern.fullmatch(char)) != expected for pattern in patterns):
             wrong.append(hex(code))
     assert wrong == []
+
+
+@pytest.mark.parametrize("code", range(128))
+def test_ascii_text_is_cut_as_the_tables_cut_it(code: int) -> None:
+    # words() cuts folded ASCII text without building the tables: the same words.
+    for text in (f"Ab{chr(code)}9z", chr(code), f"{chr(code)}{chr(code)}x_Y"):
+        folded = search._fold(text)
+        assert search._ASCII_WORD.findall(folded) == search._tables().word.findall(folded)
+        assert search.words(text) == search._tables().word.findall(folded)
