@@ -143,10 +143,11 @@ def redis_keys_of_this_run() -> list[bytes]:
         client.close()
 
 
-def delete_redis_keys_of_this_run() -> None:
+def delete_redis_keys(prefix: str = REDIS_PREFIX) -> None:
+    """Delete the keys of one test run (those starting with ``prefix``) from REDIS_URL."""
     client = Redis.from_url(REDIS_URL)
     try:
-        keys = list(client.scan_iter(match=f"{REDIS_PREFIX}*", count=500))
+        keys = list(client.scan_iter(match=f"{prefix}*", count=500))
         if keys:
             client.delete(*keys)
     finally:
@@ -184,7 +185,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     finally:
         shop.stop_all()
         _run(drop_database(url))
-        delete_redis_keys_of_this_run()
+        delete_redis_keys()
 
 
 # --- helpers -----------------------------------------------------------------------------

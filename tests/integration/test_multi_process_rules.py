@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from redis import Redis
 from sqlalchemy import func, select
 
 from shopcore.adapters.sql.engine import create_engine
@@ -26,10 +25,9 @@ from shopcore.adapters.sql.tables import refresh_tokens
 from shopcore.adapters.sql.unit_of_work import SqlUnitOfWork
 from shopcore.domain.catalog import ProductDraft
 from shopcore.domain.users import hash_refresh_secret
-from tests.integration.test_multi_process import Cluster, _run
+from tests.integration.test_multi_process import REDIS_URL, Cluster, _run, delete_redis_keys
 from tests.postgres_databases import create_database, drop_database
 
-REDIS_URL = os.environ.get("SHOPCORE_TEST_REDIS_MULTI_URL", "redis://127.0.0.1:6379/5")
 CODE = "123456"
 PHONES = [f"+91981000{i:04d}" for i in range(40)]
 SHIPPING = {"name": "Asha Rao", "line1": "12 MG Road", "city": "Pune", "state": "MH",
@@ -67,13 +65,7 @@ def cluster(request: pytest.FixtureRequest,
         shop.stop_all()
         if request.param == "postgresql":
             _run(drop_database(url))
-        redis = Redis.from_url(REDIS_URL)
-        try:
-            keys = list(redis.scan_iter(match=f"{prefix}*", count=500))
-            if keys:
-                redis.delete(*keys)
-        finally:
-            redis.close()
+        delete_redis_keys(prefix)
 
 
 class Shop:
