@@ -61,8 +61,8 @@ class MemoryOtpChallengeRepository:
     async def save(self, challenge: OtpChallenge) -> None:
         self._challenges[challenge.phone.e164] = challenge
 
-    async def delete(self, phone: Phone) -> bool:
-        return self._challenges.pop(phone.e164, None) is not None
+    async def delete(self, phone: Phone) -> None:
+        self._challenges.pop(phone.e164, None)
 
     async def delete_stale(self, issued_before: datetime, window_started_before: datetime
                            ) -> int:

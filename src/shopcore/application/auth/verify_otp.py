@@ -153,7 +153,9 @@ class VerifyOtp:
         async with self._uow() as uow:
             challenge = await uow.otp_challenges.get_for_update(phone)
             if challenge is None or challenge.used:
-                raise _no_challenge(phone)
+                security_event("login.failed", level=logging.WARNING, phone=phone.masked(),
+                               reason="no_challenge")
+                raise OtpInvalid(attempts_left=MAX_WRONG_ATTEMPTS)
             now = self._clock.now()
             try:
                 challenge.verify(otp, now, self._policy.pepper)
@@ -184,10 +186,3 @@ def _log_rejection(masked_phone: str, rejected: OtpRejected, *, was_locked: bool
         security_event("otp.locked", level=logging.WARNING, phone=masked_phone)
     reason = "otp_locked" if isinstance(rejected, OtpLocked) else "otp_invalid"
     security_event("login.failed", level=logging.WARNING, phone=masked_phone, reason=reason)
-
-
-def _no_challenge(phone: Phone) -> OtpInvalid:
-    """The refusal of a code for a phone with no live challenge (logged)."""
-    security_event("login.failed", level=logging.WARNING, phone=phone.masked(),
-                   reason="no_challenge")
-    return OtpInvalid(attempts_left=MAX_WRONG_ATTEMPTS)

@@ -43,10 +43,7 @@ class OtpChallengeRepository(Protocol):
         """Insert or replace the challenge of ``challenge.phone``."""
         ...
 
-    async def delete(self, phone: Phone) -> bool:
-        """Delete the phone's challenge; False when there was none (another request
-        deleted it first)."""
-        ...
+    async def delete(self, phone: Phone) -> None: ...
 
     async def delete_stale(self, issued_before: datetime, window_started_before: datetime
                            ) -> int:

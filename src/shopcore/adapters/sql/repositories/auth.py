@@ -107,10 +107,9 @@ class SqlOtpChallengeRepository:
             "used_at": challenge.used_at,
         })
 
-    async def delete(self, phone: Phone) -> bool:
-        result = await self._connection.execute(
+    async def delete(self, phone: Phone) -> None:
+        await self._connection.execute(
             delete(otp_challenges).where(otp_challenges.c.phone == phone.e164))
-        return int(result.rowcount) == 1
 
     async def delete_stale(self, issued_before: datetime, window_started_before: datetime
                            ) -> int:
