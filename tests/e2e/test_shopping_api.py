@@ -315,6 +315,29 @@ async def test_line2_and_country_are_echoed(api: Api) -> None:
     assert answer.json()["shipping_address"]["line2"] == "Flat 4B"
 
 
+async def test_the_address_is_echoed_exactly_as_sent(api: Api) -> None:
+    alice = await api.login(ALICE)
+    await add_to_cart(api, alice, await api.add_product())
+    sent = {"name": " Asha  Rao", "line1": "12, MG Road ", "line2": "  Flat 4B",
+            "city": "Bengaluru", "state": "Karnataka\u00a0", "postal_code": "560001"}
+    answer = await place(api, alice, **sent)
+    assert answer.status_code == 201, answer.text
+    echoed = answer.json()["shipping_address"]
+    assert {field: echoed[field] for field in sent} == sent
+    shown = await api.client.get(f"/api/orders/{answer.json()['id']}/", headers=alice)
+    assert shown.json()["shipping_address"] == echoed
+
+
+async def test_a_blank_required_address_field_is_422_and_places_nothing(api: Api) -> None:
+    alice = await api.login(ALICE)
+    await add_to_cart(api, alice, await api.add_product())
+    problem = assert_problem(await place(api, alice, city="   ", postal_code=" 560001"),
+                             422, "validation_error")
+    assert sorted(error["field"] for error in problem["errors"]) == [
+        "shipping_address.city", "shipping_address.postal_code"]
+    assert (await api.client.get("/api/orders/", headers=alice)).json()["count"] == 0
+
+
 async def test_an_empty_cart_cannot_be_ordered(api: Api) -> None:
     alice = await api.login(ALICE)
     assert_problem(await place(api, alice), 409, "cart_empty")
@@ -429,6 +452,8 @@ async def test_the_same_key_with_another_body_is_422(api: Api) -> None:
     await add_to_cart(api, alice, await api.add_product())
     assert (await place(api, alice, key="k-1")).status_code == 201
     assert_problem(await place(api, alice, key="k-1", city="Mysuru"), 422,
+                   "idempotency_key_reused")
+    assert_problem(await place(api, alice, key="k-1", city="Bengaluru "), 422,
                    "idempotency_key_reused")
 
 

@@ -102,7 +102,7 @@ class CartEmpty(Conflict):
 
 
 _IN_POSTAL_CODE = re.compile(r"[1-9][0-9]{5}")
-_POSTAL_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 -]*")
+_POSTAL_CODE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9 -]*[A-Za-z0-9])?")
 _COUNTRY = re.compile(r"[A-Z]{2}")
 
 
@@ -133,21 +133,23 @@ class ShippingAddress:
         country: object = "IN",
         field_prefix: str = "shipping_address",
     ) -> ShippingAddress:
-        """Check and strip every field; raise one ``InvalidInput`` naming each bad field
-        as ``<field_prefix>.<field>`` (``shipping_address.city``).
+        """Check every field; raise one ``InvalidInput`` naming each bad field as
+        ``<field_prefix>.<field>`` (``shipping_address.city``).
 
-        ``line2`` may be absent (``None``, also for blank text); ``country`` is an
-        ISO 3166 alpha-2 code in upper case, ``IN`` when absent; an Indian postal code
-        is six digits not starting with 0. The phone is parsed before it gets here.
+        Text is kept exactly as given (the order echoes it), but a required field must
+        hold more than whitespace. ``line2`` may be absent (``None``, also for blank
+        text); ``country`` is an ISO 3166 alpha-2 code in upper case, ``IN`` when
+        absent; an Indian postal code is six digits not starting with 0. The phone is
+        parsed before it gets here.
         """
         checks = FieldChecks(field_prefix)
-        country_code = country.strip() if isinstance(country, str) else "IN"
+        country_code = country if isinstance(country, str) else "IN"
         address = cls(
-            name=checks.text("name", name, max_length=100),
-            line1=checks.text("line1", line1, max_length=200),
-            line2=checks.optional_text("line2", line2, max_length=200),
-            city=checks.text("city", city, max_length=100),
-            state=checks.text("state", state, max_length=100),
+            name=checks.text("name", name, max_length=100, strip=False),
+            line1=checks.text("line1", line1, max_length=200, strip=False),
+            line2=checks.optional_text("line2", line2, max_length=200, strip=False),
+            city=checks.text("city", city, max_length=100, strip=False),
+            state=checks.text("state", state, max_length=100, strip=False),
             postal_code=_postal_code(checks, postal_code, country_code),
             country=_country(checks, country),
             phone=_phone(checks, phone),
@@ -159,7 +161,7 @@ class ShippingAddress:
 def _country(checks: FieldChecks, value: object) -> str:
     if value is None:
         return "IN"
-    code = value.strip() if isinstance(value, str) else ""
+    code = value if isinstance(value, str) else ""
     if not _COUNTRY.fullmatch(code):
         checks.add("country", "must be two upper-case letters (ISO 3166), such as IN")
     return code
@@ -167,13 +169,14 @@ def _country(checks: FieldChecks, value: object) -> str:
 
 def _postal_code(checks: FieldChecks, value: object, country: str) -> str:
     before = len(checks.errors)
-    code = checks.text("postal_code", value, max_length=12)
+    code = checks.text("postal_code", value, max_length=12, strip=False)
     if len(checks.errors) > before:
         return code
     if country == "IN" and not _IN_POSTAL_CODE.fullmatch(code):
         checks.add("postal_code", "must be six digits not starting with 0")
     elif not _POSTAL_CODE.fullmatch(code):
-        checks.add("postal_code", "may hold only letters, digits, spaces and hyphens")
+        checks.add("postal_code", "may hold only letters, digits, spaces and hyphens, "
+                                  "and begins and ends with a letter or digit")
     return code
 
 

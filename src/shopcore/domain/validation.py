@@ -44,18 +44,23 @@ class FieldChecks:
         max_length: int,
         min_length: int = 1,
         multiline: bool = False,
+        strip: bool = True,
     ) -> str:
         """``value`` stripped, between ``min_length`` and ``max_length`` characters.
 
+        With ``strip=False`` the value is kept exactly as given, but a required value
+        (``min_length`` ≥ 1) must still hold a character other than whitespace.
         Control characters are refused (line breaks and tabs only when ``multiline``),
         and so are lone surrogates, which no database can store.
         """
         if not isinstance(value, str):
             self.add(field, "must be text")
             return ""
-        cleaned = value.strip()
+        cleaned = value.strip() if strip else value
         if not _printable(cleaned, multiline=multiline):
             self.add(field, "must not contain control characters")
+        elif min_length and not cleaned.strip():
+            self.add(field, "must not be blank" if cleaned else "must not be empty")
         elif len(cleaned) < min_length:
             self.add(field, "must not be empty" if min_length == 1
                      else f"must be at least {min_length} characters")
@@ -63,11 +68,13 @@ class FieldChecks:
             self.add(field, f"must be at most {max_length} characters")
         return cleaned
 
-    def optional_text(self, field: str, value: object, *, max_length: int) -> str | None:
+    def optional_text(
+        self, field: str, value: object, *, max_length: int, strip: bool = True
+    ) -> str | None:
         """Like :meth:`text`, but ``None`` or blank text means "not given" (``None``)."""
         if value is None or isinstance(value, str) and not value.strip():
             return None
-        return self.text(field, value, max_length=max_length)
+        return self.text(field, value, max_length=max_length, strip=strip)
 
     def integer(self, field: str, value: object, *, minimum: int, maximum: int) -> int:
         """A whole number (``bool`` is not one) within ``minimum..maximum``."""

@@ -83,8 +83,11 @@ def render_cart(cart: CartTotal) -> CartBody:
 
 
 class ShippingAddressBody(msgspec.Struct, forbid_unknown_fields=True):
-    """Where the order goes. Every field but ``line2`` is required and not blank;
-    ``phone`` is a mobile number in any common notation; ``country`` defaults to IN."""
+    """Where the order goes, kept and echoed exactly as sent (no trimming). Every
+    field but ``line2`` is required and holds more than whitespace; a blank ``line2``
+    is null; ``phone`` is a mobile number in any common notation, stored in E.164;
+    ``postal_code`` and ``country`` have no surrounding spaces; ``country`` defaults
+    to IN."""
 
     name: str
     line1: str
