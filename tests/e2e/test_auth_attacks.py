@@ -193,3 +193,4 @@ async def test_a_code_that_logged_in_does_not_log_in_again(api: Api) -> None:
     used = api.otp.last_code(PHONE)
     again = await api.client.post("/api/auth/verify-otp/", json={"phone": PHONE, "otp": used})
     assert (again.status_code, again.json()["code"]) == (400, "otp_invalid")
+    assert again.json()["attempts_left"] == 0

@@ -37,6 +37,18 @@ class OtpInvalid(OtpRejected):
         self.attempts_left = attempts_left
 
 
+class NoOtpPending(OtpInvalid):
+    """No code is waiting for this phone: none was requested, or it already logged in.
+
+    Answered like a wrong code, with no attempts left: no code will work until a new one
+    is requested.
+    """
+
+    def __init__(self) -> None:
+        OtpRejected.__init__(self, "No code is waiting for this number; request a new one.")
+        self.attempts_left = 0
+
+
 class OtpExpired(OtpRejected):
     """The code's lifetime is over."""
 
@@ -125,10 +137,10 @@ class OtpChallenge:
 
         Raises ``OtpLocked``, ``OtpExpired`` or ``OtpInvalid`` (with the attempts left);
         the caller stores :meth:`after_failure` before letting those go. A used code is
-        refused as if there were none (``OtpInvalid`` with every attempt left).
+        refused as if there were none (``NoOtpPending``).
         """
         if self.used:
-            raise OtpInvalid(attempts_left=MAX_WRONG_ATTEMPTS)
+            raise NoOtpPending()
         if self.locked:
             raise OtpLocked()
         if now >= self.expires_at:

@@ -9,7 +9,14 @@ from shopcore.application.auth.refresh_session import RefreshSessionCommand
 from shopcore.application.auth.request_otp import RequestOtpCommand
 from shopcore.application.auth.verify_otp import VerifyOtpCommand
 from shopcore.domain.errors import InvalidInput, RateLimited, Unauthenticated
-from shopcore.domain.otp import OtpChannel, OtpDeliveryFailed, OtpExpired, OtpInvalid, OtpLocked
+from shopcore.domain.otp import (
+    NoOtpPending,
+    OtpChannel,
+    OtpDeliveryFailed,
+    OtpExpired,
+    OtpInvalid,
+    OtpLocked,
+)
 from shopcore.testing import InMemoryShop, build_in_memory_shop
 
 PHONE = "+919876543210"
@@ -71,8 +78,15 @@ async def test_first_verification_creates_the_user_and_later_ones_find_it(
 async def test_a_code_works_only_once(shop: InMemoryShop) -> None:
     code = await request(shop)
     await shop.verify_otp(VerifyOtpCommand(PHONE, code))
-    with pytest.raises(OtpInvalid):
+    with pytest.raises(NoOtpPending) as caught:
         await shop.verify_otp(VerifyOtpCommand(PHONE, code))
+    assert isinstance(caught.value, OtpInvalid) and caught.value.attempts_left == 0
+
+
+async def test_a_phone_that_asked_for_no_code_has_no_attempts(shop: InMemoryShop) -> None:
+    with pytest.raises(NoOtpPending) as caught:
+        await shop.verify_otp(VerifyOtpCommand(PHONE, "123456"))
+    assert caught.value.attempts_left == 0
 
 
 async def test_a_code_is_bound_to_its_phone(shop: InMemoryShop) -> None:

@@ -20,7 +20,7 @@ from shopcore.application.ports import (
 )
 from shopcore.domain.errors import RateLimited
 from shopcore.domain.otp import (
-    MAX_WRONG_ATTEMPTS,
+    NoOtpPending,
     OtpExpired,
     OtpInvalid,
     OtpLocked,
@@ -155,7 +155,7 @@ class VerifyOtp:
             if challenge is None or challenge.used:
                 security_event("login.failed", level=logging.WARNING, phone=phone.masked(),
                                reason="no_challenge")
-                raise OtpInvalid(attempts_left=MAX_WRONG_ATTEMPTS)
+                raise NoOtpPending()
             now = self._clock.now()
             try:
                 challenge.verify(otp, now, self._policy.pepper)

@@ -92,8 +92,11 @@ class AuthController(Controller):
         data: JSONBody[VerifyOtpBody],
         verify_otp: NamedDependency[VerifyOtp],
     ) -> LoginBody:
-        """The user is created on the first successful verification. Failed verifications
-        are counted per client IP: past ``SHOPCORE_OTP_VERIFY_FAILURES_PER_IP`` (default
+        """The user is created on the first successful verification. A wrong code is 400
+        ``otp_invalid`` with ``attempts_left`` (4 … 1; the fifth locks the code: 429
+        ``otp_locked``); with no code waiting for the phone (never requested, or already
+        used to log in) it is 400 ``otp_invalid`` with ``attempts_left`` 0: request a
+        new code. Failed verifications are counted per client IP: past ``SHOPCORE_OTP_VERIFY_FAILURES_PER_IP`` (default
         20) in 10 minutes, 429 ``rate_limited`` with ``Retry-After``."""
         result = await verify_otp(VerifyOtpCommand(phone=data.phone, otp=data.otp,
                                                    client_ip=client_ip(request)))
