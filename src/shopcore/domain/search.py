@@ -104,6 +104,13 @@ def _tables() -> _Tables:
                    folding)
 
 
+def prepare() -> None:
+    """Build the character tables now (~20–50 ms, once per process), so that the first
+    search or product write with text beyond ASCII does not pay for them; servers call
+    it at start-up."""
+    _tables()
+
+
 def _char_ranges(codes: list[int]) -> str:
     """``codes`` (ascending) as the ranges of a regular expression's character class."""
     runs = []
