@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -44,33 +45,64 @@ class SequentialIds:
 
 
 class MemoryRateLimiter:
-    """Fixed-window counters in process memory (one process only)."""
+    """Sliding-window limits in process memory (one process only): at most ``limit``
+    counted events of a key in any interval of ``window_seconds``.
 
-    def __init__(self, now: Callable[[], float] = time.time) -> None:
+    Each key (with its window length) keeps the times of its counted events, oldest
+    first: at most ``limit`` of them, since refused hits are not counted. Whenever the
+    keys held reach ``SWEEP_AT``, or twice as many as the last sweep kept, the keys whose
+    latest event has left its window are forgotten, so memory follows the keys in use
+    at a cost of O(1) per hit on average. ``now`` (seconds) is injectable for tests.
+    """
+
+    SWEEP_AT = 10_000
+
+    def __init__(self, now: Callable[[], float] = time.monotonic) -> None:
         self._now = now
-        self._hits: dict[tuple[str, int], int] = {}
+        self._events: dict[tuple[str, int], deque[float]] = {}
+        self._sweep_at = self.SWEEP_AT
         self._lock = asyncio.Lock()
 
+    @property
+    def remembered_keys(self) -> int:
+        """How many keys are held in memory (counted events in or past their window)."""
+        return len(self._events)
+
     async def hit(self, key: str, limit: int, window_seconds: int) -> int | None:
+        if limit < 1 or window_seconds < 1:
+            raise ValueError("limit and window_seconds must be positive")
         async with self._lock:
             now = self._now()
-            window = int(now // window_seconds)
-            self._forget_before(window, window_seconds)
-            count = self._hits.get((key, window), 0)
-            if count >= limit:
-                return max(1, math.ceil((window + 1) * window_seconds - now))
-            self._hits[(key, window)] = count + 1
+            if len(self._events) >= self._sweep_at:
+                self._forget_idle_keys(now)
+            events = self._events.setdefault((key, window_seconds), deque())
+            while events and events[0] <= now - window_seconds:
+                events.popleft()
+            if len(events) >= limit:
+                # One fits again once the events up to this one have left the window.
+                return _seconds_to_wait(events[-limit] + window_seconds - now, window_seconds)
+            events.append(now)
             return None
 
     async def undo(self, key: str, window_seconds: int) -> None:
+        """Take back the most recent counted event of ``key`` (none: nothing happens)."""
         async with self._lock:
-            slot = (key, int(self._now() // window_seconds))
-            if self._hits.get(slot, 0) > 0:
-                self._hits[slot] -= 1
+            slot = (key, window_seconds)
+            events = self._events.get(slot)
+            if events:
+                events.pop()
+            if not events:
+                self._events.pop(slot, None)
 
-    def _forget_before(self, window: int, window_seconds: int) -> None:
-        if len(self._hits) > 10_000:
-            self._hits = {k: v for k, v in self._hits.items() if k[1] >= window}
+    def _forget_idle_keys(self, now: float) -> None:
+        self._events = {slot: events for slot, events in self._events.items()
+                        if events and events[-1] > now - slot[1]}
+        self._sweep_at = max(self.SWEEP_AT, 2 * len(self._events))
+
+
+def _seconds_to_wait(seconds: float, window_seconds: int) -> int:
+    """Whole seconds, rounded up, at least 1 and at most the window."""
+    return min(window_seconds, max(1, math.ceil(seconds)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,13 +31,17 @@ class PhoneNumberParser(Protocol):
 
 
 class RateLimiter(Protocol):
-    """Counts events per key in fixed windows, atomically across processes."""
+    """Counts events per key in a sliding window, atomically across processes: at most
+    ``limit`` counted events of a key in any interval of ``window_seconds``."""
 
     async def hit(self, key: str, limit: int, window_seconds: int) -> int | None:
-        """Count one event; return the seconds to wait if ``limit`` is already reached
-        (the event is then not counted), else ``None``."""
+        """Count one event; if ``limit`` events were already counted in the last
+        ``window_seconds``, return the whole seconds (at least 1) until one more fits,
+        i.e. until the oldest of them leaves the window (the event is then not counted),
+        else ``None``."""
         ...
 
     async def undo(self, key: str, window_seconds: int) -> None:
-        """Take back one counted event (for work that did not happen after all)."""
+        """Take back the most recent counted event of ``key``, if any (for work that did
+        not happen after all; called soon after its ``hit``, within the window)."""
         ...
