@@ -82,6 +82,6 @@ def test_the_container_picks_the_limiter_from_the_settings(tmp_path: Path) -> No
     without = build_container(app_settings("sqlite+aiosqlite://", tmp_path))
     limiter = with_redis.rate_limiter()
     assert isinstance(limiter, RedisRateLimiter)
-    assert limiter._key("otp:ip:1.2.3.4", 3600) == "shopcore:rl:3600:otp:ip:1.2.3.4"
+    assert limiter._key("otp:ip:1.2.3.4", 3600) == "shopcore:rl:sliding:3600:otp:ip:1.2.3.4"
     assert type(without.rate_limiter()).__name__ == "MemoryRateLimiter"
     assert without.redis_client() is None

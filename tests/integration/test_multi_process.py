@@ -253,7 +253,7 @@ async def test_an_otp_ip_quota_spent_on_one_process_is_enforced_by_the_other(
     assert 1 <= int(answers[3].headers["retry-after"]) <= 3600
     assert other_ip.status_code == 202
     # The counters are in Redis, under this run's prefix.
-    assert f"{REDIS_PREFIX}rl:3600:otp:ip:{client_ip}".encode() in redis_keys_of_this_run()
+    assert f"{REDIS_PREFIX}rl:sliding:3600:otp:ip:{client_ip}".encode() in redis_keys_of_this_run()
 
 
 async def test_a_token_issued_by_one_process_is_accepted_by_the_other(

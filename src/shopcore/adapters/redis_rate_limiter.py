@@ -1,22 +1,42 @@
-"""Fixed-window rate limiting in Redis, shared by every process and machine.
+"""Sliding-window rate limiting in Redis, shared by every process and machine.
 
-Each check is one Lua script run by Redis itself, so counting, the expiry of a new
-window and the take-back of a refused hit happen atomically: two processes hitting
-the same key at the same moment can never both slip under the limit (there is no
-read-modify-write in Python).
+A key admits at most ``limit`` counted events in any interval of ``window_seconds``:
+its events are kept as a sorted set scored by their time in microseconds (a sliding
+log). Each check is one Lua script run by Redis itself, so dropping the events that
+have left the window, counting the rest and adding the new one happen atomically: two
+processes hitting the same key at the same moment can never both slip under the limit
+(there is no read-modify-write in Python). Refused hits are not counted, so a client
+that keeps knocking does not extend its own ban; the wait it is told is the time until
+enough counted events leave the window for one more to fit (the oldest one, unless the
+limit was lowered), in whole seconds rounded up. ``undo`` takes back the most recent
+event (``ZPOPMAX``, one atomic command). A key expires a window after its latest event.
 
-A window starts with the first hit on a key and lasts ``window_seconds`` (the key's
-TTL); refused hits are not counted, so a client that keeps knocking does not extend
-its own ban. When Redis does not answer, ``redis.exceptions.ConnectionError`` (or
-``TimeoutError``) propagates: the limiter fails closed rather than letting traffic
-through uncounted. The client of :func:`build_redis_client` makes a burst of callers
-wait for one of its connections; a caller that waits longer than the pool's timeout gets
-that same ``ConnectionError`` ("No connection available."), as if Redis were down.
+Time is Redis's own (``TIME`` in the script), not each process's. Every process and
+machine writes and compares the events of a key, so they need one clock: with their
+own, a machine whose clock is a second behind would record its events a second in the
+past (they would leave the window early and admit more than the limit), and one ahead
+would keep everyone's bans a second too long. Redis replicates a script's effects, not
+the script (the default since Redis 5, the only way in 7), so reading its clock there is
+sound; ``ZPOPMAX`` needs Redis 5 too. The price: tests cannot fake this clock and wait
+in real time. Each event's member is that time plus a random suffix from Python, so
+events of one microsecond (or of a server clock stepped back) are still counted apart.
+
+Memory is one sorted-set entry per counted event: at most ``limit`` per key and window.
+The keys are ``<prefix>sliding:<window>:<key>``: the string counters of the earlier
+fixed-window limiter (``<prefix><window>:<key>``) are left to expire, so processes of
+both versions can serve side by side during a deploy without a ``WRONGTYPE`` error.
+
+When Redis does not answer, ``redis.exceptions.ConnectionError`` (or ``TimeoutError``)
+propagates: the limiter fails closed rather than letting traffic through uncounted. The
+client of :func:`build_redis_client` makes a burst of callers wait for one of its
+connections; a caller that waits longer than the pool's timeout gets that same
+``ConnectionError`` ("No connection available."), as if Redis were down.
 """
 
 from __future__ import annotations
 
 import math
+import secrets
 
 from redis.asyncio import BlockingConnectionPool, Redis
 
@@ -26,29 +46,23 @@ MAX_CONNECTIONS = 50
 POOL_TIMEOUT_SECONDS = 2.0
 """How long a caller waits for a free connection before failing as an outage does."""
 
-# KEYS[1] counter; ARGV[1] limit, ARGV[2] window in ms.
-# Returns -1 when the hit is counted, else the milliseconds left in the window.
+# KEYS[1] the key's events (a sorted set scored by time in µs); ARGV[1] limit,
+# ARGV[2] window in ms, ARGV[3] a random suffix making this event's member unique.
+# Returns -1 when the hit is counted, else the µs until one more would fit.
 _HIT = """
-local count = redis.call('INCR', KEYS[1])
-local ttl = redis.call('PTTL', KEYS[1])
-if count == 1 or ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  ttl = tonumber(ARGV[2])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2]) * 1000
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%d', now - window))
+local count = redis.call('ZCARD', KEYS[1])
+if count >= limit then
+  local freeing = redis.call('ZRANGE', KEYS[1], count - limit, count - limit, 'WITHSCORES')
+  return tonumber(freeing[2]) + window - now
 end
-if count > tonumber(ARGV[1]) then
-  redis.call('DECR', KEYS[1])
-  return ttl
-end
+redis.call('ZADD', KEYS[1], string.format('%d', now), string.format('%d:%s', now, ARGV[3]))
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return -1
-"""
-
-# KEYS[1] counter. Takes back one hit if any is counted (the TTL is kept).
-_UNDO = """
-local count = tonumber(redis.call('GET', KEYS[1]) or '0')
-if count > 0 then
-  redis.call('DECR', KEYS[1])
-end
-return 0
 """
 
 
@@ -62,26 +76,27 @@ class RedisRateLimiter:
         self._client = client
         self._prefix = prefix
         self._hit = client.register_script(_HIT)
-        self._undo = client.register_script(_UNDO)
 
     async def hit(self, key: str, limit: int, window_seconds: int) -> int | None:
-        """Count one event under ``key``; seconds to wait when ``limit`` is reached."""
+        """Count one event under ``key``; seconds to wait when ``limit`` events already
+        happened in the last ``window_seconds``."""
         if limit < 1 or window_seconds < 1:
             raise ValueError("limit and window_seconds must be positive")
-        left_ms = int(await self._hit(keys=[self._key(key, window_seconds)],
-                                      args=[limit, window_seconds * 1000]))
-        if left_ms < 0:
+        wait_us = int(await self._hit(keys=[self._key(key, window_seconds)],
+                                      args=[limit, window_seconds * 1000,
+                                            secrets.token_hex(8)]))
+        if wait_us < 0:
             return None
-        return max(1, math.ceil(left_ms / 1000))
+        return min(window_seconds, max(1, math.ceil(wait_us / 1_000_000)))
 
     async def undo(self, key: str, window_seconds: int) -> None:
-        """Take back one counted event of the current window (never below zero)."""
-        await self._undo(keys=[self._key(key, window_seconds)], args=[])
+        """Take back the most recent counted event of ``key`` (none: nothing happens)."""
+        await self._client.zpopmax(self._key(key, window_seconds))
 
     def _key(self, key: str, window_seconds: int) -> str:
         # The window length is part of the key: the same name counted over an hour
-        # and over a minute are two different counters.
-        return f"{self._prefix}{window_seconds}:{key}"
+        # and over a minute are two different logs.
+        return f"{self._prefix}sliding:{window_seconds}:{key}"
 
 
 def build_redis_client(url: str, *, max_connections: int = MAX_CONNECTIONS,
