@@ -20,6 +20,7 @@ from shopcore.domain.catalog import (
     Product,
     ProductChanges,
     ProductDraft,
+    VersionMismatch,
     name_sort_key,
     normalise_category,
 )
@@ -165,6 +166,7 @@ __all__ = [
     "TokenExpired",
     "Unauthenticated",
     "User",
+    "VersionMismatch",
     "can_transition",
     "check_quantity",
     "compute_cart_total",

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
+from shopcore.domain.errors import Conflict
 from shopcore.domain.money import Money, round_half_up
 from shopcore.domain.search import fold
 from shopcore.domain.validation import FieldChecks
@@ -26,6 +27,10 @@ class Product:
     """A product of the shop. Archived products are hidden but stay for past orders.
 
     ``rating_count`` and ``rating_total`` (the sum of all ratings) summarise the reviews.
+    ``version`` is 1 for a new product and one more after every stored change of it (an
+    admin's change, archiving, stock taken by an order or put back by a cancellation,
+    its review aggregates): a change can be made conditional on the version its author
+    read (:meth:`require_version`), so that it never silently undoes another one.
     """
 
     id: int
@@ -41,6 +46,7 @@ class Product:
     updated_at: datetime
     rating_count: int = 0
     rating_total: int = 0
+    version: int = 1
 
     @property
     def available(self) -> int:
@@ -65,8 +71,27 @@ class Product:
         return round_half_up(Decimal(thousandths).scaleb(-3))
 
     def archive(self, now: datetime) -> Product:
-        """The product hidden from the catalog (past orders keep their lines)."""
-        return replace(self, archived=True, updated_at=now)
+        """The product hidden from the catalog (past orders keep their lines), at its
+        next version."""
+        return replace(self, archived=True, updated_at=now, version=self.version + 1)
+
+    def require_version(self, expected: int | None) -> None:
+        """Raise :class:`VersionMismatch` unless ``expected`` is None (no condition) or
+        this product's version."""
+        if expected is not None and expected != self.version:
+            raise VersionMismatch(self.id, expected, self.version)
+
+
+class VersionMismatch(Conflict):
+    """A change was made conditional on a version of the product that is no longer its
+    current one: someone (or an order) changed it since that version was read."""
+
+    def __init__(self, product_id: int, expected: int, current: int) -> None:
+        super().__init__(f"Product {product_id} has changed since the version this change "
+                         "was based on: read it again, then repeat the change.")
+        self.product_id = product_id
+        self.expected = expected
+        self.current = current
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +195,8 @@ class ProductChanges:
         )
 
     def apply(self, product: Product, now: datetime) -> Product:
-        """``product`` with these changes and ``updated_at = now`` (unchanged if empty)."""
+        """``product`` with these changes, ``updated_at = now``, at its next version
+        (unchanged if empty)."""
         if self.is_empty:
             return product
         return replace(
@@ -181,6 +207,7 @@ class ProductChanges:
             category=product.category if self.category is None else self.category,
             stock=product.stock if self.stock is None else self.stock,
             updated_at=now,
+            version=product.version + 1,
         )
 
 

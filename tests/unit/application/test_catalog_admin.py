@@ -7,7 +7,7 @@ import pytest
 from shopcore.application.catalog.create_product import CreateProductCommand
 from shopcore.application.catalog.update_product import UpdateProductCommand
 from shopcore.application.ports import ImageTooLarge, UnsupportedImage
-from shopcore.domain.catalog import Product
+from shopcore.domain.catalog import Product, VersionMismatch
 from shopcore.domain.errors import InvalidInput, NotFound
 from shopcore.testing import InMemoryShop, build_in_memory_shop
 
@@ -128,3 +128,60 @@ async def test_unknown_products_are_not_found(shop: InMemoryShop, product_id: in
         await shop.update_product(UpdateProductCommand(product_id, name="x"))
     with pytest.raises(NotFound):
         await shop.archive_product(product_id)
+    with pytest.raises(NotFound):  # not found first, whatever version is expected
+        await shop.update_product(UpdateProductCommand(product_id, name="x",
+                                                       expected_version=1))
+    with pytest.raises(NotFound):
+        await shop.archive_product(product_id, expected_version=1)
+
+
+# versions: a change based on an older read is refused
+
+
+async def test_a_change_based_on_the_current_version_is_made_at_the_next_one(
+    shop: InMemoryShop,
+) -> None:
+    product = await create(shop)
+    changed = await shop.update_product(UpdateProductCommand(
+        product.id, stock=10, expected_version=product.version))
+    assert (product.version, changed.version, changed.stock) == (1, 2, 10)
+    assert await shop.get_product(product.id) == changed
+
+
+async def test_a_change_based_on_an_older_version_is_refused_and_changes_nothing(
+    shop: InMemoryShop,
+) -> None:
+    product = await create(shop, stock=12)
+    async with shop.database.unit_of_work() as work:  # an order takes 3 meanwhile
+        assert await work.products.reserve_stock(product.id, 3)
+        await work.commit()
+    for stale in (UpdateProductCommand(product.id, stock=10, expected_version=1),
+                  UpdateProductCommand(product.id, expected_version=1)):  # also when empty
+        with pytest.raises(VersionMismatch) as caught:
+            await shop.update_product(stale)
+        assert (caught.value.expected, caught.value.current) == (1, 2)
+    stored = await shop.get_product(product.id)
+    assert (stored.stock, stored.version) == (9, 2)
+
+
+async def test_changes_without_an_expected_version_apply_to_any_version(
+    shop: InMemoryShop,
+) -> None:
+    product = await create(shop)
+    await shop.update_product(UpdateProductCommand(product.id, name="Phone"))
+    changed = await shop.update_product(UpdateProductCommand(product.id, stock=1))
+    assert (changed.name, changed.stock, changed.version) == ("Phone", 1, 3)
+
+
+async def test_archiving_based_on_an_older_version_is_refused_and_keeps_the_product(
+    shop: InMemoryShop,
+) -> None:
+    product = await create(shop)
+    changed = await shop.update_product(UpdateProductCommand(product.id, name="Phone"))
+    with pytest.raises(VersionMismatch):
+        await shop.archive_product(product.id, expected_version=product.version)
+    assert await shop.get_product(product.id) == changed
+    await shop.archive_product(product.id, expected_version=changed.version)
+    with pytest.raises(NotFound):
+        await shop.get_product(product.id)
+    assert shop.database.state.products[product.id].version == changed.version + 1

@@ -12,10 +12,11 @@ from shopcore.domain.catalog import (
     Product,
     ProductChanges,
     ProductDraft,
+    VersionMismatch,
     name_sort_key,
     normalise_category,
 )
-from shopcore.domain.errors import InvalidInput
+from shopcore.domain.errors import Conflict, InvalidInput
 from shopcore.domain.money import Money
 
 CREATED = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
@@ -88,6 +89,24 @@ def test_archiving_hides_the_product_and_stamps_the_time() -> None:
     assert archived.archived
     assert archived.updated_at == LATER
     assert archived.created_at == CREATED
+
+
+def test_a_new_product_is_at_version_1_and_each_change_makes_the_next_one() -> None:
+    product = ProductDraft.create("Pen", "Blue", "10", "office", 3).to_product(5, CREATED)
+    assert product.version == 1
+    changed = ProductChanges.create(stock=2).apply(product, LATER)
+    assert changed.version == 2 and changed.archive(LATER).version == 3
+    assert ProductChanges.create().apply(changed, LATER).version == 2  # no change
+
+
+def test_a_product_requires_the_version_a_change_was_based_on() -> None:
+    product = a_product(version=4)
+    product.require_version(None)
+    product.require_version(4)
+    with pytest.raises(VersionMismatch) as caught:
+        product.require_version(3)
+    assert (caught.value.product_id, caught.value.expected, caught.value.current) == (17, 3, 4)
+    assert isinstance(caught.value, Conflict)
 
 
 # --- ProductDraft --------------------------------------------------------------------
@@ -242,7 +261,8 @@ def test_changes_without_fields_change_nothing() -> None:
 def test_changes_replace_only_the_given_fields_and_stamp_the_time() -> None:
     changes = ProductChanges.create(price_raw="10.50", stock=0, category=" Phones ")
     updated = changes.apply(a_product(), LATER)
-    assert updated == a_product(price=Money(1050), stock=0, category="phones", updated_at=LATER)
+    assert updated == a_product(price=Money(1050), stock=0, category="phones", updated_at=LATER,
+                                version=2)
 
 
 def test_changes_can_set_every_field() -> None:

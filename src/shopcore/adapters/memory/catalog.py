@@ -58,30 +58,36 @@ class MemoryProductRepository:
         return sorted((p for p in self._products.values()
                        if p.id > product_id and not p.archived), key=lambda p: p.id)[:limit]
 
+    # Every write moves the stored version by one, as the SQL statements do
+    # (``version = version + 1``), whatever version the written product carries.
+
     async def update(self, product: Product) -> None:
         current = self._products.get(product.id)
         if current is not None:
             self._products[product.id] = replace(
-                product, rating_count=current.rating_count, rating_total=current.rating_total)
+                product, rating_count=current.rating_count, rating_total=current.rating_total,
+                version=current.version + 1)
 
     async def reserve_stock(self, product_id: int, quantity: int) -> bool:
         product = self._products.get(product_id)
         if product is None or product.available < quantity:
             return False
-        self._products[product_id] = replace(product, stock=product.stock - quantity)
+        self._products[product_id] = replace(product, stock=product.stock - quantity,
+                                             version=product.version + 1)
         return True
 
     async def release_stock(self, product_id: int, quantity: int) -> None:
         product = self._products.get(product_id)
         if product is not None:
-            self._products[product_id] = replace(product, stock=product.stock + quantity)
+            self._products[product_id] = replace(product, stock=product.stock + quantity,
+                                                 version=product.version + 1)
 
     async def adjust_rating(self, product_id: int, count_delta: int, total_delta: int) -> None:
         product = self._products.get(product_id)
         if product is not None:
             self._products[product_id] = replace(
                 product, rating_count=product.rating_count + count_delta,
-                rating_total=product.rating_total + total_delta)
+                rating_total=product.rating_total + total_delta, version=product.version + 1)
 
 
 class MemoryProductCatalog:

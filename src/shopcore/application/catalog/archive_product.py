@@ -7,16 +7,20 @@ from shopcore.domain.errors import NotFound
 
 
 class ArchiveProduct:
-    """Hide a visible product from the catalog; unknown or already archived: not found."""
+    """Hide a visible product from the catalog; unknown or already archived: not found.
+
+    With ``expected_version``, only while the product is at that version (compared under
+    the row lock), else ``VersionMismatch`` and the product stays."""
 
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
-    async def __call__(self, product_id: int) -> None:
+    async def __call__(self, product_id: int, expected_version: int | None = None) -> None:
         async with self._uow() as uow:
             product = await uow.products.get_for_update(product_id)
             if product is None or product.archived:
                 raise NotFound(f"There is no product {product_id}.")
+            product.require_version(expected_version)
             await uow.products.update(product.archive(self._clock.now()))
             await uow.commit()

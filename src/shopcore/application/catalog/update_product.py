@@ -11,7 +11,10 @@ from shopcore.domain.errors import NotFound
 
 @dataclass(frozen=True, slots=True)
 class UpdateProductCommand:
-    """The product and the raw new values; ``None`` leaves a field as it is."""
+    """The product and the raw new values; ``None`` leaves a field as it is.
+
+    ``expected_version``: change the product only while it is at this version (the one
+    the caller read), else raise ``VersionMismatch``; ``None``: whatever its version."""
 
     product_id: int
     name: object = None
@@ -19,10 +22,14 @@ class UpdateProductCommand:
     price: object = None
     category: object = None
     stock: object = None
+    expected_version: int | None = None
 
 
 class UpdateProduct:
-    """Apply validated changes to a visible product (archived ones are not found)."""
+    """Apply validated changes to a visible product (archived ones are not found).
+
+    The version is compared under the row lock the change takes, so two changes based
+    on one version never both pass: the second finds the first's version."""
 
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, currency: str = "INR") -> None:
         self._uow = uow
@@ -37,6 +44,7 @@ class UpdateProduct:
             product = await uow.products.get_for_update(cmd.product_id)
             if product is None or product.archived:
                 raise NotFound(f"There is no product {cmd.product_id}.")
+            product.require_version(cmd.expected_version)
             if changes.is_empty:
                 return product
             changed = changes.apply(product, self._clock.now())

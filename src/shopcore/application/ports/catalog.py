@@ -26,7 +26,11 @@ class ProductImport:
 
 
 class ProductRepository(Protocol):
-    """Stores products; stock changes are conditional so they can never oversell."""
+    """Stores products; stock changes are conditional so they can never oversell.
+
+    A new product is at version 1; every write below that changes a product (``update``,
+    a reservation that takes units, ``release_stock``, ``adjust_rating``) moves its stored
+    ``version`` up by one in the same statement (``Product.version``)."""
 
     async def get(self, product_id: int) -> Product | None:
         """The product, archived or not; ``None`` when unknown."""
@@ -66,7 +70,9 @@ class ProductRepository(Protocol):
 
     async def update(self, product: Product) -> None:
         """Store the product's fields (name, description, price, category, stock,
-        archived, image urls, updated_at)."""
+        archived, image urls, updated_at) and move its version up by one (the stored
+        version, not ``product.version``: read with ``get_for_update``, the product
+        changed by ``ProductChanges.apply`` or ``Product.archive`` carries that one)."""
         ...
 
     async def reserve_stock(self, product_id: int, quantity: int) -> bool:
