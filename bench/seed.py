@@ -35,7 +35,8 @@ async def stock_up(url: str, ids: Sequence[int]) -> None:
     try:
         async with engine.begin() as connection:
             await connection.execute(
-                update(products).where(products.c.id.in_(list(ids))).values(stock=HUGE_STOCK))
+                update(products).where(products.c.id.in_(list(ids)))
+                .values(stock=HUGE_STOCK, version=products.c.version + 1))
     finally:
         await engine.dispose()
 

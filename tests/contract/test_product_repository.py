@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from shopcore.application.ports import UnitOfWorkFactory
-from shopcore.domain.catalog import Product, ProductDraft
+from shopcore.application.ports import ProductImport, UnitOfWorkFactory
+from shopcore.domain.catalog import Product, ProductChanges, ProductDraft
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 
@@ -124,3 +124,81 @@ async def test_visible_after_walks_the_catalog_by_id_without_archived_products(
         after_all = await work.products.visible_after(products[-1].id, 10)
     assert [p.id for p in (*first, *rest)] == [p.id for n, p in enumerate(products) if n != 2]
     assert len(first) == 2 and rest[0] == products[3] and after_all == []
+
+
+# versions: every write of a product moves its version by one
+
+
+async def version_of(uow: UnitOfWorkFactory, product: Product) -> int:
+    async with uow() as work:
+        stored = await work.products.get(product.id)
+    assert stored is not None
+    return stored.version
+
+
+async def test_new_products_are_at_version_1(uow: UnitOfWorkFactory) -> None:
+    product = await add(uow)
+    async with uow() as work:
+        await work.products.add_many([ProductImport(draft("Bulk"), NOW)])
+        await work.commit()
+    async with uow() as work:
+        bulk = (await work.products.visible_after(product.id, 1))[0]
+    assert (product.version, await version_of(uow, product), bulk.version) == (1, 1, 1)
+
+
+async def test_every_write_of_a_product_moves_its_version_by_one(uow: UnitOfWorkFactory) -> None:
+    product = await add(uow, stock=5)
+    changed = ProductChanges.create(name="Phone").apply(product, NOW + timedelta(hours=1))
+    writes = [
+        lambda work: work.products.update(changed),
+        lambda work: work.products.reserve_stock(product.id, 2),
+        lambda work: work.products.release_stock(product.id, 1),
+        lambda work: work.products.adjust_rating(product.id, 1, 5),
+        lambda work: work.products.update(changed.archive(NOW + timedelta(hours=2))),
+    ]
+    for expected, write in enumerate(writes, start=2):
+        async with uow() as work:
+            await write(work)
+            await work.commit()
+        assert await version_of(uow, product) == expected
+
+
+async def test_an_update_stores_the_version_the_changed_product_carries(
+    uow: UnitOfWorkFactory,
+) -> None:
+    product = await add(uow, stock=5)
+    async with uow() as work:  # an order takes a unit: version 2
+        assert await work.products.reserve_stock(product.id, 1)
+        await work.commit()
+    async with uow() as work:
+        read = await work.products.get_for_update(product.id)
+        assert read is not None and read.version == 2
+        changed = ProductChanges.create(stock=9).apply(read, NOW)
+        await work.products.update(changed)
+        await work.commit()
+    async with uow() as work:
+        assert await work.products.get(product.id) == changed
+    assert changed.version == 3
+
+
+async def test_a_refused_reservation_leaves_the_version_alone(uow: UnitOfWorkFactory) -> None:
+    product = await add(uow, stock=1)
+    async with uow() as work:
+        assert await work.products.reserve_stock(product.id, 2) is False
+        await work.commit()
+    assert await version_of(uow, product) == 1
+
+
+async def test_concurrent_reservations_move_the_version_once_each(
+    uow: UnitOfWorkFactory,
+) -> None:
+    product = await add(uow, stock=5)
+
+    async def buy() -> bool:
+        async with uow() as work:
+            ok = await work.products.reserve_stock(product.id, 1)
+            await work.commit()
+            return ok
+
+    results = await asyncio.gather(*(buy() for _ in range(8)))
+    assert results.count(True) == 5 and await version_of(uow, product) == 1 + 5

@@ -385,6 +385,42 @@ async def test_placing_an_order_with_a_taken_key_raises(uow: UnitOfWorkFactory) 
     assert await stocks(uow, product) == [4]
 
 
+async def versions(uow: UnitOfWorkFactory, *products: Product) -> list[int]:
+    async with uow() as work:
+        found = await work.products.get_many([product.id for product in products])
+    return [found[product.id].version for product in products]
+
+
+async def test_placing_an_order_moves_the_version_of_each_product_it_takes_units_of(
+    units_of_work: UnitsOfWork,
+) -> None:
+    uow = units_of_work.uow
+    first, second, untouched = await setup(uow, 5, 5, 5)
+    async with uow() as work:
+        assert await work.orders.place(an_order("order-0000000001", ALICE, first, second)) \
+            == frozenset()
+        await work.commit()
+    assert await versions(uow, first, second, untouched) == [2, 2, 1]
+    order = an_order("order-0000000002", ALICE, second)
+    version = await fill_cart(uow, order)
+    async with units_of_work.unlocked() as work:
+        assert await work.orders.place_if_unchanged(order, cart_version=version) is not None
+        await work.commit()
+    assert await versions(uow, first, second, untouched) == [2, 3, 1]
+
+
+async def test_an_order_that_is_not_placed_moves_no_version(units_of_work: UnitsOfWork) -> None:
+    uow = units_of_work.uow
+    plenty, scarce = await setup(uow, 5, 1)
+    order = an_order("order-0000000001", ALICE, plenty, scarce)  # 1 and 2 units: short
+    async with uow() as work:
+        assert await work.orders.place(order) == frozenset({scarce.id})
+    version = await fill_cart(uow, order)
+    async with units_of_work.unlocked() as work:
+        assert await work.orders.place_if_unchanged(order, cart_version=version) is None
+    assert await versions(uow, plenty, scarce) == [1, 1]
+
+
 async def fill_cart(uow: UnitOfWorkFactory, order: Order) -> int:
     """Put the order's lines in its buyer's cart; the cart's version after."""
     async with uow() as work:

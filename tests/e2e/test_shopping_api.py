@@ -802,7 +802,7 @@ async def test_adding_to_a_cart_takes_the_lock_only_where_writers_run_concurrent
     assert [statement.split()[0] for statement in ran] == ["SELECT", "INSERT"]
     read, write = ran
     if api.container.engine().dialect.name == "postgresql":
-        assert "cart_for_update" not in read and "FOR NO KEY UPDATE" in write
+        assert "locked_cart" not in read and "FOR NO KEY UPDATE" in write
         assert "cart_version" in write
     else:
         assert "cart_version" not in write and "VALUES" in write

@@ -68,7 +68,12 @@ async def _round_trip(engine: AsyncEngine) -> None:
     before = await _counts(engine)
     assert before[COMPOSED] == 1 and before[DECOMPOSED] == 2
     assert before["home  garden"] == before["home garden"] == 1
-    assert (await _listed(engine, COMPOSED))[1] == 1  # what the bug looked like
+    async with engine.connect() as connection:  # what the bug looked like (read in SQL:
+        # this release's catalog reads columns that 0023 did not have)
+        listed = (await connection.execute(select(func.count()).where(
+            products.c.category == normalise_category(COMPOSED),
+            products.c.archived.is_(False)))).scalar_one()
+    assert listed == 1
 
     await upgrade_database(engine)
     expected = {COMPOSED: 3, "home garden": 3, "electronique": 1, TOO_LONG: 1}

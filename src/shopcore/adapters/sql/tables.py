@@ -107,6 +107,10 @@ products = Table(
     # before, plain SQL); such a product sorts first until it is saved again.
     Column("sort_name", Text().with_variant(Text(collation="C"), "postgresql"),
            nullable=False, server_default=text("''")),
+    # ``Product.version`` (migration 0025): 1 for a new row, and one more with every
+    # write of the row, in the writing statement (``version = version + 1``): an admin's
+    # change, archiving, stock taken or put back, the review aggregates.
+    Column("version", BigInteger, nullable=False, server_default=text("1")),
     CheckConstraint("stock >= 0", name="stock_not_negative"),
     CheckConstraint("price_minor >= 0", name="price_not_negative"),
     # The list's orderings, over every visible product and within a category

@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shopcore.adapters.sql.driver import DriverStatement
@@ -26,7 +26,9 @@ def is_storable_id(product_id: int) -> bool:
 
 
 class SqlProductRepository:
-    """Products in the ``products`` table; stock moves by conditional updates."""
+    """Products in the ``products`` table; stock moves by conditional updates. Every
+    UPDATE also writes ``version = version + 1`` (``_NEXT_VERSION``) in the same
+    statement: no extra round trip."""
 
     def __init__(self, connection: AsyncConnection, currency: str = "INR") -> None:
         self._connection = connection
@@ -105,7 +107,7 @@ class SqlProductRepository:
                 "price_minor": product.price.minor, "category": product.category,
                 "stock": product.stock, "archived": product.archived,
                 "image_url": product.image_url, "thumbnail_url": product.thumbnail_url,
-                "updated_at": product.updated_at})))
+                "updated_at": product.updated_at})).values(version=_NEXT_VERSION))
 
     async def reserve_stock(self, product_id: int, quantity: int) -> bool:
         if not is_storable_id(product_id):
@@ -117,22 +119,25 @@ class SqlProductRepository:
     async def release_stock(self, product_id: int, quantity: int) -> None:
         await self._connection.execute(
             update(products).where(products.c.id == product_id)
-            .values(stock=products.c.stock + quantity))
+            .values(stock=products.c.stock + quantity, version=_NEXT_VERSION))
 
     async def adjust_rating(self, product_id: int, count_delta: int, total_delta: int) -> None:
         await self._connection.execute(
             update(products).where(products.c.id == product_id).values(
                 rating_count=products.c.rating_count + count_delta,
-                rating_total=products.c.rating_total + total_delta))
+                rating_total=products.c.rating_total + total_delta, version=_NEXT_VERSION))
 
 
 PRODUCT_COLUMNS = (
     products.c.id, products.c.name, products.c.description, products.c.price_minor,
     products.c.category, products.c.stock, products.c.archived, products.c.image_url,
     products.c.thumbnail_url, products.c.created_at, products.c.updated_at,
-    products.c.rating_count, products.c.rating_total,
+    products.c.rating_count, products.c.rating_total, products.c.version,
 )
 """Every column of a product except its search words and the engine-specific index."""
+_NEXT_VERSION = products.c.version + literal_column("1")
+"""What every UPDATE of a product writes to its ``version`` (the 1 written inline: the
+driver statements bind named parameters only)."""
 
 # Built once (SQLAlchemy computes a statement's cache key once): they are in the path
 # of adding to a cart and placing an order.
@@ -143,7 +148,7 @@ _RESERVE_STOCK = DriverStatement(
     update(products)
     .where(products.c.id == bindparam("product_id"), products.c.stock >= bindparam("quantity"),
            products.c.archived.is_(False))
-    .values(stock=products.c.stock - bindparam("quantity")))
+    .values(stock=products.c.stock - bindparam("quantity"), version=_NEXT_VERSION))
 
 
 def product_from_row(row: Any, currency: str) -> Product:
@@ -153,5 +158,5 @@ def product_from_row(row: Any, currency: str) -> Product:
         price=Money(row.price_minor, currency), category=row.category, stock=row.stock,
         archived=row.archived, image_url=row.image_url, thumbnail_url=row.thumbnail_url,
         created_at=row.created_at, updated_at=row.updated_at,
-        rating_count=row.rating_count, rating_total=row.rating_total,
+        rating_count=row.rating_count, rating_total=row.rating_total, version=row.version,
     )

@@ -109,13 +109,14 @@ _OWNER_CART_WITH_PRODUCTS_AND_ADDED = DriverStatement(_OWNER_CART_AND_ADDED.orde
 the added id and the cart's ids would not be). Lines come first in cart order (the
 added product's row has no ``added_at``; where it sorts does not matter)."""
 _CART_FOR_UPDATE = DriverStatement(
-    text("SELECT * FROM cart_for_update(:user_id, :product_id) ORDER BY added_at, id")
+    text("SELECT * FROM locked_cart(:user_id, :product_id) ORDER BY added_at, id")
     .bindparams(bindparam("user_id", type_=users.c.id.type),
                 bindparam("product_id", type_=products.c.id.type))
     .columns(users.c.id.label("owner"), users.c.cart_version, cart_lines.c.added_at,
              cart_lines.c.quantity, *PRODUCT_COLUMNS))
 """PostgreSQL: the owner locked, then the rows of ``_OWNER_CART_WITH_PRODUCTS_AND_ADDED``
-(the function of migrations 0012 and 0013; ``product_id`` may be None)."""
+(the function of migration 0025, which took over from ``cart_for_update`` of 0012 and
+0013 when the product columns grew; ``product_id`` may be None)."""
 _CART_LINES_WITH_PRODUCTS = DriverStatement(
     select(cart_lines.c.quantity, *PRODUCT_COLUMNS)
     .join(products, products.c.id == cart_lines.c.product_id)
@@ -137,7 +138,7 @@ def _insert_under_owner_lock(
     by ``DO UPDATE SET`` each of ``update``, or ``DO NOTHING``: nothing is written (row
     count 0) for an unknown owner or one that fails ``only_if``.
 
-    PostgreSQL locks the owner's row first (``FOR NO KEY UPDATE``, as ``cart_for_update``
+    PostgreSQL locks the owner's row first (``FOR NO KEY UPDATE``, as ``locked_cart``
     does), until commit: the writers of one user's cart or wishlist take turns, and one
     that waited sees the other's commit (a ``cart_version`` it moved, a wishlist row it
     added) before going on. SQLite's writers take turns anyway; it has no such clause."""
@@ -215,7 +216,7 @@ def _placing(*, only_if_cart_unchanged: bool) -> DriverStatement:
     when the order was not inserted.
 
     ``place_if_unchanged`` runs on its own (autocommit): it locks the buyer's row first,
-    as ``cart_for_update`` does, only while its ``cart_version`` is the one read with the
+    as ``locked_cart`` does, only while its ``cart_version`` is the one read with the
     cart (so the cart is the one the order was made of); it takes a line's units only
     while the product has the line's name and price; and when the order is not
     inserted it calls ``refuse_statement`` (migration 0014), which undoes everything;
@@ -236,7 +237,8 @@ def _placing(*, only_if_cart_unchanged: bool) -> DriverStatement:
             product_id integer, position smallint, name varchar(200),
             unit_price_minor bigint, quantity integer)
     ), taken AS (
-        UPDATE products SET stock = products.stock - line.quantity
+        UPDATE products SET stock = products.stock - line.quantity,
+            version = products.version + 1
         FROM line
         WHERE products.id = ANY (ARRAY(SELECT product_id FROM line))
           AND products.id = line.product_id AND products.stock >= line.quantity
@@ -295,8 +297,8 @@ class SqlCartRepository:
                              also_product: int | None = None) -> CartSnapshot | None:
         # A cart has no row of its own: its owner's row is the lock (NO KEY UPDATE
         # leaves other inserts' foreign-key checks unblocked), taken and followed by the
-        # read in one call of the function of migration 0012. SQLite needs no lock: its
-        # write transactions already run one at a time.
+        # read in one call of the function ``locked_cart`` (migration 0025). SQLite needs
+        # no lock: its write transactions already run one at a time.
         return await self._snapshot(user_id, also_product, locked=True)
 
     async def get_snapshot(self, user_id: str, *,
