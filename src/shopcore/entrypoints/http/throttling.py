@@ -24,7 +24,7 @@ async def limits_writes(
     connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
 ) -> None:
     """Guard, after ``requires_user`` or ``requires_admin``: counts one write of the
-    caller; past ``writes_per_minute`` in the current minute, 429 ``rate_limited`` with
+    caller; past ``writes_per_minute`` in the last 60 seconds, 429 ``rate_limited`` with
     ``Retry-After`` (the refused request is not counted)."""
     claims: AccessClaims = connection.state.claims
     container = container_of(connection)

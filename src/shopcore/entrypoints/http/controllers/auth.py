@@ -96,8 +96,9 @@ class AuthController(Controller):
         ``otp_invalid`` with ``attempts_left`` (4 … 1; the fifth locks the code: 429
         ``otp_locked``); with no code waiting for the phone (never requested, or already
         used to log in) it is 400 ``otp_invalid`` with ``attempts_left`` 0: request a
-        new code. Failed verifications are counted per client IP: past ``SHOPCORE_OTP_VERIFY_FAILURES_PER_IP`` (default
-        20) in 10 minutes, 429 ``rate_limited`` with ``Retry-After``."""
+        new code. Failed verifications are counted per client IP: past
+        ``SHOPCORE_OTP_VERIFY_FAILURES_PER_IP`` (default 20) in any 10 minutes, 429
+        ``rate_limited`` with ``Retry-After``."""
         result = await verify_otp(VerifyOtpCommand(phone=data.phone, otp=data.otp,
                                                    client_ip=client_ip(request)))
         session, user = result.session, result.session.user
