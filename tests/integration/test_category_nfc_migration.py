@@ -38,7 +38,8 @@ async def _counts(engine: AsyncEngine) -> dict[str, int]:
     """``product_counts`` as it is, every row."""
     async with engine.connect() as connection:
         return {row.category: row.visible
-                for row in await connection.execute(select(product_counts))}
+                for row in await connection.execute(
+                    select(product_counts.c.category, product_counts.c.visible))}
 
 
 async def _aggregate(engine: AsyncEngine) -> dict[str, int]:

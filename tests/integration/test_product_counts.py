@@ -1,7 +1,8 @@
-"""``product_counts`` (migration 0011) stays equal to the number of visible products per
-category, whatever products are created, archived, un-archived, re-categorised or
-deleted, on SQLite and PostgreSQL; the migration counts the products that existed before
-it, its downgrade drops the table; the product list's total comes from it and is exact."""
+"""``product_counts`` (migrations 0011, 0026) stays equal to the number of visible
+products per category and of those in stock, whatever products are created, archived,
+un-archived, re-categorised, restocked, sold out or deleted, on SQLite and PostgreSQL;
+the migrations count the products that existed before them, their downgrades drop what
+they added; the product list's total comes from it and is exact."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from shopcore.application.catalog.update_product import UpdateProduct, UpdatePro
 from shopcore.application.pagination import PageRequest
 from shopcore.application.ports import ProductFilters, ProductImport
 from shopcore.application.shopping.add_to_cart import AddToCartCommand
+from shopcore.application.shopping.cancel_order import CancelOrderCommand
 from shopcore.application.shopping.place_order import PlaceOrderCommand
 from shopcore.domain.catalog import ProductDraft
 from shopcore.domain.money import Money
@@ -47,20 +49,26 @@ async def _add(engine: AsyncEngine, categories: list[str]) -> list[int]:
     return ids
 
 
-async def _aggregate(engine: AsyncEngine) -> dict[str, int]:
-    """The visible products per category, counted from ``products``."""
+async def _aggregate(engine: AsyncEngine) -> dict[str, tuple[int, int]]:
+    """(visible, in stock) products per category, counted from ``products``."""
+    in_stock = func.count().filter(products.c.stock > 0)
     async with engine.connect() as connection:
-        return {row[0]: int(row[1]) for row in await connection.execute(
-            select(products.c.category, func.count()).where(products.c.archived.is_(False))
-            .group_by(products.c.category))}
+        return {row[0]: (int(row[1]), int(row[2])) for row in await connection.execute(
+            select(products.c.category, func.count(), in_stock)
+            .where(products.c.archived.is_(False)).group_by(products.c.category))}
 
 
-async def _kept(engine: AsyncEngine) -> dict[str, int]:
-    """``product_counts`` as it is, rows at zero left out (they may stay)."""
+async def _kept(engine: AsyncEngine) -> dict[str, tuple[int, int]]:
+    """``product_counts`` as it is (visible, in stock), rows at zero left out (they may
+    stay)."""
     async with engine.connect() as connection:
         rows = (await connection.execute(select(product_counts))).all()
-    assert all(row.visible >= 0 for row in rows), rows
-    return {row.category: row.visible for row in rows if row.visible}
+    assert all(row.visible >= row.in_stock >= 0 for row in rows), rows
+    return {row.category: (row.visible, row.in_stock) for row in rows if row.visible}
+
+
+def _visible(counts: dict[str, tuple[int, int]]) -> dict[str, int]:
+    return {category: visible for category, (visible, _) in counts.items()}
 
 
 async def _set(engine: AsyncEngine, product_ids: list[int], **values: object) -> None:
@@ -100,8 +108,14 @@ async def test_the_counts_follow_created_archived_unarchived_moved_and_deleted_p
     await _set(engine, [ids[20]], category="kitchen", archived=True)
     assert await _kept(engine) == await _aggregate(engine)
 
+    await _set(engine, ids[::2], stock=0)  # sold out, archived ones too
+    await _set(engine, ids[1::4], stock=7)  # restocked, or more stock
+    await _set(engine, [ids[12]], stock=0, category="kitchen")  # sold out while moving
+    await _set(engine, [ids[14]], stock=3, archived=True)  # restocked while archived
+    assert await _kept(engine) == await _aggregate(engine)
+
     before = await _kept(engine)
-    await _set(engine, ids, stock=99)  # stock, prices and ratings do not touch the counts
+    await _set(engine, ids[1::4], stock=99)  # in stock either way: nothing to count
     await _set(engine, ids, price_minor=100, rating_count=1, rating_total=4)
     async with engine.connect() as connection:  # a transaction that rolls back
         await connection.execute(update(products).values(archived=True))
@@ -149,9 +163,38 @@ async def test_concurrent_creations_moves_and_orders_keep_the_counts_exact(
     )
     assert [r for r in results if isinstance(r, BaseException)] == []
     assert await _kept(engine) == await _aggregate(engine)
-    assert await _kept(engine) == {"books": 10 + 3 + 4, "toys": 10 + 3 + 4, "garden": 3 + 4,
-                                   "mobile": 1 + 3 + 4}
+    assert _visible(await _kept(engine)) == {"books": 10 + 3 + 4, "toys": 10 + 3 + 4,
+                                             "garden": 3 + 4, "mobile": 1 + 3 + 4}
     assert await shop.stock(phone) == 100 - 6
+
+
+async def test_orders_and_cancels_selling_out_products_of_several_categories_at_once(
+    engine: AsyncEngine,
+) -> None:
+    """Twenty orders, each of the last unit of one "books" and one "toys" product, the
+    two taken in opposite orders by neighbouring buyers, then cancelled half at once: the
+    counters of both categories move in every order and cancel, and stay exact."""
+    shop = Shop(engine)
+    buyers = await shop.users(20)
+    books = await _add(engine, ["books"] * 20)
+    toys = await _add(engine, ["toys"] * 20)
+    await _set(engine, books + toys, stock=1)
+    for n, buyer in enumerate(buyers):
+        pair = (books[n], toys[n]) if n % 2 == 0 else (toys[n], books[n])
+        for product_id in pair:
+            await shop.add_to_cart(AddToCartCommand(buyer, product_id, 1))
+    assert await _kept(engine) == {"books": (20, 20), "toys": (20, 20)}
+    placed = await settle(*(shop.place_order(PlaceOrderCommand(buyer, ADDRESS))
+                            for buyer in buyers))
+    assert [r for r in placed if isinstance(r, BaseException)] == []
+    assert await _kept(engine) == await _aggregate(engine) == {"books": (20, 0),
+                                                               "toys": (20, 0)}
+    cancelled = await settle(*(shop.cancel_order(CancelOrderCommand(buyer, result.order.id))
+                               for buyer, result in zip(buyers[::2], placed[::2], strict=True)
+                               if not isinstance(result, BaseException)))
+    assert [r for r in cancelled if isinstance(r, BaseException)] == []
+    assert await _kept(engine) == await _aggregate(engine) == {"books": (20, 10),
+                                                               "toys": (20, 10)}
 
 
 async def test_the_list_total_is_the_real_count_with_and_without_filters(
@@ -168,6 +211,8 @@ async def test_the_list_total_is_the_real_count_with_and_without_filters(
     expected = await _aggregate(engine)
     for filters in (ProductFilters(), *(ProductFilters(category=c) for c in CATEGORIES),
                     ProductFilters(category="nothing-here"),
+                    *(ProductFilters(category=c, in_stock=stocked)
+                      for c in (*CATEGORIES, "nothing-here") for stocked in (True, False)),
                     ProductFilters(min_price=inr(30)), ProductFilters(max_price=inr(50)),
                     ProductFilters(category="books", min_price=inr(20), max_price=inr(70)),
                     ProductFilters(in_stock=True), ProductFilters(in_stock=False)):
@@ -179,10 +224,10 @@ async def test_the_list_total_is_the_real_count_with_and_without_filters(
                     *catalog._filter_conditions(filters))) or 0)
         assert page.count == real, filters
         assert len(page.items) == min(5, real)
-        narrowed = filters.min_price or filters.max_price or filters.in_stock is not None
+        narrowed = filters.min_price or filters.max_price
         assert (kept_count(filters) is None) == bool(narrowed), filters
     assert (await catalog.list_products(ProductFilters(), PageRequest(1, 5))).count \
-        == sum(expected.values())
+        == sum(_visible(expected).values())
 
 
 def inr(rupees: int) -> Money:
@@ -196,9 +241,10 @@ async def _migration_round_trip(engine: AsyncEngine) -> None:
     await insert_order(engine, [(ids[0], 1)], created_at=NOW)  # an order changes nothing
     await _set(engine, [ids[1], ids[3]], archived=True)
     await upgrade_database(engine)
-    assert await _kept(engine) == await _aggregate(engine) == {"books": 2, "toys": 2}
+    assert await _kept(engine) == await _aggregate(engine)
+    assert _visible(await _kept(engine)) == {"books": 2, "toys": 2}
     await _add(engine, ["garden"])
-    assert await _kept(engine) == {"books": 2, "toys": 2, "garden": 1}
+    assert _visible(await _kept(engine)) == {"books": 2, "toys": 2, "garden": 1}
 
     async with engine.connect() as connection:
         await connection.run_sync(downgrade, "0010")
@@ -207,10 +253,40 @@ async def _migration_round_trip(engine: AsyncEngine) -> None:
     assert "product_counts" not in tables
     await insert_old_products(engine, ["books"], created_at=NOW)  # no trigger writes to it
     await upgrade_database(engine)
-    assert await _kept(engine) == {"books": 3, "toys": 2, "garden": 1}
+    assert _visible(await _kept(engine)) == {"books": 3, "toys": 2, "garden": 1}
+    assert await _kept(engine) == await _aggregate(engine)
 
 
 async def test_the_migration_counts_existing_products_and_its_downgrade_drops_the_table(
     tmp_path: Path,
 ) -> None:
     await on_both_engines(tmp_path, "counts", _migration_round_trip)
+
+
+async def _in_stock_round_trip(engine: AsyncEngine) -> None:
+    await upgrade_database(engine, "0025")
+    ids = await insert_old_products(engine, ["books", "books", "toys", "toys"], created_at=NOW)
+    await _set(engine, [ids[0], ids[2]], stock=0)
+    await _set(engine, [ids[3]], archived=True)
+    await upgrade_database(engine)
+    assert await _kept(engine) == await _aggregate(engine) == {"books": (2, 1), "toys": (1, 0)}
+
+    async with engine.connect() as connection:
+        await connection.run_sync(downgrade, "0025")
+        await connection.commit()
+        columns = await connection.run_sync(
+            lambda sync: [c["name"] for c in inspect(sync).get_columns("product_counts")])
+    assert columns == ["category", "visible"]
+    await _set(engine, [ids[1], ids[3]], stock=0, archived=False)  # 0011's triggers again
+    async with engine.connect() as connection:
+        kept = {row.category: row.visible for row in await connection.execute(
+            select(product_counts.c.category, product_counts.c.visible))}
+    assert kept == {"books": 2, "toys": 2}
+    await upgrade_database(engine)
+    assert await _kept(engine) == await _aggregate(engine) == {"books": (2, 0), "toys": (2, 0)}
+
+
+async def test_the_in_stock_migration_counts_existing_products_and_downgrades_cleanly(
+    tmp_path: Path,
+) -> None:
+    await on_both_engines(tmp_path, "in-stock", _in_stock_round_trip)

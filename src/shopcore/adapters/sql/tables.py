@@ -214,10 +214,12 @@ product_counts = Table(
     metadata,
     Column("category", Text, primary_key=True),
     Column("visible", Integer, nullable=False),
+    Column("in_stock", Integer, nullable=False, server_default=text("0")),
 )
-"""The number of visible (not archived) products per category, kept by database
-triggers on ``products`` (migration 0011) in the writing transaction. A category whose
-last visible product went away keeps its row, at 0."""
+"""The number of visible (not archived) products per category, and of those with stock
+above zero, kept by database triggers on ``products`` (migrations 0011 and 0026) in the
+writing transaction. A category whose last visible product went away keeps its row, at
+0."""
 
 cart_lines = Table(
     "cart_lines",
