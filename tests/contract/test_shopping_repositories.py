@@ -737,6 +737,7 @@ async def test_a_review_is_added_once_per_user_and_product(uow: UnitOfWorkFactor
     (product,) = await setup(uow, 5)
     draft = ReviewDraft.create(4, "Good value")
     async with uow() as work:
+        await work.orders.add(an_order("order-0000000001", ALICE, product))
         review = await work.reviews.add(draft, product.id, ALICE, PHONES[ALICE], NOW)
         assert await work.reviews.exists(ALICE, product.id) is True
         assert await work.reviews.exists(BOB, product.id) is False
@@ -783,6 +784,75 @@ async def test_deleting_a_review_returns_it_once_and_allows_a_new_one(
     async with uow() as work:
         page = await work.reviews.list_for_product(product.id, PageRequest())
     assert list(page.items) == [again] and again.rating == 1
+
+
+async def set_status(uow: UnitOfWorkFactory, order: Order, status: OrderStatus) -> Order:
+    """``order`` (as stored) moved to ``status`` (``cancelled``: cancelled)."""
+    async with uow() as work:
+        stored = await work.orders.get(order.id)
+        assert stored is not None
+        moved = stored.cancel(NOW) if status is OrderStatus.CANCELLED \
+            else stored.advance_to(status, NOW)
+        assert await work.orders.save_status(moved, previous=stored.status)
+        await work.commit()
+    return moved
+
+
+async def verified(uow: UnitOfWorkFactory, product: Product) -> dict[str, bool]:
+    """``verified_purchase`` of each review of the product listed, by author."""
+    async with uow() as work:
+        page = await work.reviews.list_for_product(product.id, PageRequest())
+    return {review.user_id: review.verified_purchase for review in page.items}
+
+
+async def test_a_review_is_verified_while_its_author_has_an_order_of_it_not_cancelled(
+    uow: UnitOfWorkFactory,
+) -> None:
+    reviewed, other = await setup(uow, 5, 5)
+    first = an_order("order-0000000001", ALICE, reviewed)
+    async with uow() as work:
+        await work.orders.add(first)
+        await work.orders.add(an_order("order-0000000002", BOB, other))  # another product
+        added = await work.reviews.add(ReviewDraft.create(5), reviewed.id, ALICE,
+                                       PHONES[ALICE], NOW)
+        await work.commit()
+    assert added.verified_purchase is True
+    assert await verified(uow, reviewed) == {ALICE: True}
+    await set_status(uow, first, OrderStatus.CANCELLED)
+    assert await verified(uow, reviewed) == {ALICE: False}
+    second = an_order("order-0000000003", ALICE, other, reviewed)
+    async with uow() as work:
+        await work.orders.add(second)
+        await work.commit()
+    assert await verified(uow, reviewed) == {ALICE: True}
+    for status in (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+        await set_status(uow, second, status)
+        assert await verified(uow, reviewed) == {ALICE: True}
+
+
+async def test_authors_in_different_states_are_verified_each_on_one_page(
+    uow: UnitOfWorkFactory,
+) -> None:
+    reviewed, other = await setup(uow, 5, 5)
+    cancelled = an_order("order-0000000001", BOB, reviewed)
+    async with uow() as work:
+        await work.orders.add(an_order("order-0000000002", ALICE, reviewed))
+        await work.orders.add(cancelled)
+        await work.orders.add(an_order("order-0000000003", BOB, other))
+        for user_id in (ALICE, BOB):
+            await work.reviews.add(ReviewDraft.create(4), reviewed.id, user_id,
+                                   PHONES[user_id], NOW)
+        await work.reviews.add(ReviewDraft.create(3), other.id, ALICE, PHONES[ALICE], NOW)
+        await work.commit()
+    assert await verified(uow, reviewed) == {ALICE: True, BOB: True}
+    await set_status(uow, cancelled, OrderStatus.CANCELLED)
+    assert await verified(uow, reviewed) == {ALICE: True, BOB: False}
+    assert await verified(uow, other) == {ALICE: False}  # Alice never bought it
+    async with uow() as work:
+        removed = await work.reviews.delete(BOB, reviewed.id)
+        kept = await work.reviews.delete(ALICE, reviewed.id)
+    assert removed is not None and removed.verified_purchase is False
+    assert kept is not None and kept.verified_purchase is True
 
 
 # ties and totals: the same answer on every store

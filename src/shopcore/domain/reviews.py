@@ -38,7 +38,12 @@ def ensure_may_review(*, has_purchased: bool, has_reviewed: bool) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Review:
-    """One user's rating (1..5) and comment on one product."""
+    """One user's rating (1..5) and comment on one product.
+
+    ``verified_purchase`` is whether the author has, as the review is read, an order
+    containing the product that is not cancelled: a review outlives the orders that
+    allowed it (and still counts in the product's rating), but stops claiming a
+    purchase once every such order was cancelled."""
 
     id: int
     product_id: int
@@ -47,7 +52,7 @@ class Review:
     rating: int
     comment: str
     created_at: datetime
-    verified_purchase: bool = True
+    verified_purchase: bool
 
     @property
     def author_masked(self) -> str:
@@ -82,6 +87,8 @@ class ReviewDraft:
         user_id: str,
         author: Phone,
         now: datetime,
+        *,
+        verified_purchase: bool,
     ) -> Review:
         """The review this draft becomes once it has an id."""
         return Review(
@@ -92,4 +99,5 @@ class ReviewDraft:
             rating=self.rating,
             comment=self.comment,
             created_at=now,
+            verified_purchase=verified_purchase,
         )

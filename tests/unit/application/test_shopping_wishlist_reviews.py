@@ -111,6 +111,22 @@ async def test_a_cancelled_order_is_no_purchase(shop: InMemoryShop) -> None:
         await shop.add_review(AddReviewCommand(ALICE, phone.id, 5))
 
 
+async def test_a_review_outlives_its_cancelled_order_but_is_no_longer_verified(
+    shop: InMemoryShop,
+) -> None:
+    phone = await add_product(shop)
+    order_id = await buy(shop, ALICE, phone)
+    assert (await shop.add_review(AddReviewCommand(ALICE, phone.id, 4))).verified_purchase
+    await shop.cancel_order(CancelOrderCommand(ALICE, order_id))
+    page = await shop.list_reviews(ListReviewsQuery(phone.id))
+    assert [(r.user_id, r.verified_purchase) for r in page.items] == [(ALICE, False)]
+    rated = product_now(shop, phone)
+    assert (rated.rating_count, rated.rating_total) == (1, 4)
+    await buy(shop, ALICE, phone)
+    page = await shop.list_reviews(ListReviewsQuery(phone.id))
+    assert [(r.user_id, r.verified_purchase) for r in page.items] == [(ALICE, True)]
+
+
 @pytest.mark.parametrize("rating, comment", [(0, ""), (6, ""), (True, ""), ("5", ""),
                                              (5, "x" * 2001), (5, "bad\x00")])
 async def test_a_bad_review_is_invalid(shop: InMemoryShop, rating: object,

@@ -58,11 +58,14 @@ def test_both_bad_fields_are_reported_together() -> None:
     assert [e.field for e in caught.value.errors] == ["rating", "comment"]
 
 
-def test_a_draft_becomes_a_verified_review() -> None:
+def test_a_draft_becomes_a_review_verified_as_told() -> None:
     author = Phone("+919876543210")
-    review = ReviewDraft.create(5, "ok").to_review(1, 17, "user-1", author, NOW)
+    draft = ReviewDraft.create(5, "ok")
+    review = draft.to_review(1, 17, "user-1", author, NOW, verified_purchase=True)
     assert review == Review(1, 17, "user-1", author, 5, "ok", NOW, True)
     assert review.author_masked == "+91******3210"
+    assert draft.to_review(1, 17, "user-1", author, NOW,
+                           verified_purchase=False).verified_purchase is False
 
 
 def test_only_buyers_may_review() -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
@@ -53,6 +53,15 @@ class StoredOrderKey:
 def _page(items: Sequence[T], page: PageRequest) -> Page[T]:
     return Page(items=list(items[page.offset:page.offset + page.page_size]), count=len(items),
                 request=page)
+
+
+def _has_purchased(orders: Iterable[Order], user_id: str, product_id: int) -> bool:
+    """True when one of ``orders`` is the user's, not cancelled, and contains the product."""
+    return any(
+        order.user_id == user_id and order.status is not OrderStatus.CANCELLED
+        and any(line.product_id == product_id for line in order.lines)
+        for order in orders
+    )
 
 
 class MemoryCartRepository:
@@ -194,11 +203,7 @@ class MemoryOrderRepository:
         return _page(mine, page)
 
     async def has_purchased(self, user_id: str, product_id: int) -> bool:
-        return any(
-            order.user_id == user_id and order.status is not OrderStatus.CANCELLED
-            and any(line.product_id == product_id for line in order.lines)
-            for order in self._orders.values()
-        )
+        return _has_purchased(self._orders.values(), user_id, product_id)
 
 
 class MemoryWishlistRepository:
@@ -229,7 +234,8 @@ class MemoryWishlistRepository:
 
 
 class MemoryReviewRepository:
-    """Reviews by id, ids from a counter (like an identity column)."""
+    """Reviews by id, ids from a counter (like an identity column); each review's
+    ``verified_purchase`` is looked up in the orders whenever it is returned."""
 
     def __init__(self, state: MemoryState) -> None:
         self._state = state
@@ -244,7 +250,8 @@ class MemoryReviewRepository:
         if self._find(user_id, product_id) is not None:
             raise AlreadyReviewed()
         self._state.last_review_id += 1
-        review = draft.to_review(self._state.last_review_id, product_id, user_id, author, now)
+        review = draft.to_review(self._state.last_review_id, product_id, user_id, author, now,
+                                 verified_purchase=self._verified(user_id, product_id))
         self._reviews[review.id] = review
         return review
 
@@ -253,11 +260,22 @@ class MemoryReviewRepository:
 
     async def delete(self, user_id: str, product_id: int) -> Review | None:
         review = self._find(user_id, product_id)
-        if review is not None:
-            del self._reviews[review.id]
-        return review
+        if review is None:
+            return None
+        del self._reviews[review.id]
+        return self._as_read(review)
 
     async def list_for_product(self, product_id: int, page: PageRequest) -> Page[Review]:
         found = sorted((r for r in self._reviews.values() if r.product_id == product_id),
                        key=lambda r: (r.created_at, r.id), reverse=True)
-        return _page(found, page)
+        listed = _page(found, page)
+        return replace(listed, items=[self._as_read(review) for review in listed.items])
+
+    def _verified(self, user_id: str, product_id: int) -> bool:
+        return _has_purchased(self._state.orders.values(), user_id, product_id)
+
+    def _as_read(self, review: Review) -> Review:
+        """``review`` with ``verified_purchase`` as the orders are now (a stored review's
+        is the one it was added with)."""
+        return replace(review, verified_purchase=self._verified(review.user_id,
+                                                                review.product_id))

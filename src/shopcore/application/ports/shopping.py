@@ -249,7 +249,11 @@ class WishlistRepository(Protocol):
 
 
 class ReviewRepository(Protocol):
-    """Stores reviews, at most one per user and product."""
+    """Stores reviews, at most one per user and product.
+
+    Every review it returns has ``verified_purchase`` as the orders are when it reads
+    them: whether the author has an order containing the product that is not
+    cancelled (what ``OrderRepository.has_purchased`` tells), never a stored flag."""
 
     async def add(self, draft: ReviewDraft, product_id: int, user_id: str, author: Phone,
                   now: datetime) -> Review:
@@ -267,5 +271,6 @@ class ReviewRepository(Protocol):
         ...
 
     async def list_for_product(self, product_id: int, page: PageRequest) -> Page[Review]:
-        """The product's reviews, newest first, with their authors' phones."""
+        """The product's reviews, newest first, with their authors' phones, in one
+        query (``verified_purchase`` included: never a query per review)."""
         ...

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     Executable,
+    Exists,
     Integer,
     Select,
     Table,
@@ -29,6 +30,7 @@ from sqlalchemy import (
     delete,
     exists,
     func,
+    literal_column,
     null,
     select,
     text,
@@ -490,13 +492,8 @@ class SqlOrderRepository:
     async def has_purchased(self, user_id: str, product_id: int) -> bool:
         if not is_storable_id(product_id):
             return False
-        bought = exists().where(
-            orders.c.id == order_lines.c.order_id,
-            orders.c.user_id == user_id,
-            orders.c.status != OrderStatus.CANCELLED.value,
-            order_lines.c.product_id == product_id,
-        )
-        return bool((await self._connection.execute(select(bought))).scalar_one())
+        return bool((await self._connection.execute(
+            select(_has_bought(user_id, product_id)))).scalar_one())
 
     async def _with_lines(self, rows: Sequence[Any]) -> list[Order]:
         """The orders of ``rows``, their lines read in one query."""
@@ -516,6 +513,33 @@ class SqlOrderRepository:
 
 
 _ORDER_SELECT: Select[Any] = select(orders)
+
+
+def _has_bought(user_id: ColumnElement[str] | str,
+                product_id: ColumnElement[int] | int) -> Exists:
+    """``EXISTS`` an order of ``user_id`` that is not cancelled and has a line of
+    ``product_id`` (columns of the enclosing query, or values). It reads the user's
+    orders (by an index leading with ``user_id``) and looks each one's line up by order
+    and product; never the product's lines, of which a popular product has tens of
+    thousands.
+
+    The lookup is a subquery of each order. One ``EXISTS`` over orders joined to lines
+    left the engines to choose the side to start from, and both started from the
+    product's lines: SQLite, which has no statistics, and PostgreSQL, whose statistics
+    of a large catalog (a few lines per product) and of frequent buyers (many orders
+    each) favoured them: a page of 20 reviews of a product with 50,000 lines took
+    400 ms instead of 0.8 ms (``test_review_verification_plan``). ``LIMIT 1 OFFSET 0``
+    keeps PostgreSQL from flattening the subquery back into that join; SQLite keeps
+    subqueries as they are written."""
+    line: Select[Any] = (
+        select(literal_column("1"))
+        .where(order_lines.c.order_id == orders.c.id, order_lines.c.product_id == product_id)
+        .correlate_except(order_lines)
+        .limit(literal_column("1")).offset(literal_column("0")))
+    return exists().where(
+        orders.c.user_id == user_id,
+        orders.c.status != OrderStatus.CANCELLED.value,
+        line.exists())
 
 
 def _storable(text: str) -> bool:
@@ -608,7 +632,9 @@ class SqlWishlistRepository:
 
 
 class SqlReviewRepository:
-    """Reviews in ``reviews``; the author's phone comes from ``users``."""
+    """Reviews in ``reviews``; the author's phone comes from ``users``, and whether the
+    author bought the product (``verified_purchase``) from their orders, in the same
+    statement (``_has_bought``)."""
 
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
@@ -621,7 +647,10 @@ class SqlReviewRepository:
         })
         if not added:
             raise AlreadyReviewed()
-        return draft.to_review(added[0].id, product_id, user_id, author, now)
+        verified = (await self._connection.execute(
+            select(_has_bought(user_id, product_id)))).scalar_one()
+        return draft.to_review(added[0].id, product_id, user_id, author, now,
+                               verified_purchase=bool(verified))
 
     async def exists(self, user_id: str, product_id: int) -> bool:
         if not is_storable_id(product_id):
@@ -639,24 +668,31 @@ class SqlReviewRepository:
         if row is None:
             return None
         author = (await self._connection.execute(
-            select(users.c.phone).where(users.c.id == user_id))).scalar_one()
-        return _review(row, author)
+            select(users.c.phone, _has_bought(user_id, product_id).label("verified_purchase"))
+            .where(users.c.id == user_id))).one()
+        return _review(row, author.phone, author.verified_purchase)
 
     async def list_for_product(self, product_id: int, page: PageRequest) -> Page[Review]:
         if not is_storable_id(product_id):
             return Page(items=[], count=0, request=page)
         rows, count = await read_page(  # the page and its count as of one moment
             self._connection,
-            select(reviews, users.c.phone)
+            select(reviews, users.c.phone, _VERIFIED_PURCHASE)
             .join(users, users.c.id == reviews.c.user_id)
             .where(reviews.c.product_id == product_id)
             .order_by(reviews.c.created_at.desc(), reviews.c.id.desc()),
             select(func.count()).select_from(reviews).where(reviews.c.product_id == product_id),
             page)
-        return Page(items=[_review(row, row.phone) for row in rows], count=count, request=page)
+        return Page(items=[_review(row, row.phone, row.verified_purchase) for row in rows],
+                    count=count, request=page)
 
 
-def _review(row: Any, phone: str) -> Review:
+_VERIFIED_PURCHASE = _has_bought(reviews.c.user_id, reviews.c.product_id) \
+    .label("verified_purchase")
+"""Whether a review's author bought its product, for each review a query reads."""
+
+
+def _review(row: Any, phone: str, verified_purchase: bool) -> Review:
     return Review(id=row.id, product_id=row.product_id, user_id=row.user_id,
                   author=Phone(phone), rating=row.rating, comment=row.comment,
-                  created_at=row.created_at)
+                  created_at=row.created_at, verified_purchase=bool(verified_purchase))
