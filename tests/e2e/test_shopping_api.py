@@ -710,6 +710,59 @@ async def test_a_cancelled_order_does_not_allow_a_review(api: Api) -> None:
     assert_problem(answer, 403, "purchase_required")
 
 
+async def verified_by_author(api: Api, product: Product) -> dict[str, bool]:
+    """``verified_purchase`` of each listed review of the product, by masked author."""
+    answer = await api.client.get(f"/api/products/{product.id}/reviews/")
+    assert answer.status_code == 200, answer.text
+    return {review["author"]: review["verified_purchase"]
+            for review in answer.json()["results"]}
+
+
+async def cancel(api: Api, who: Headers, order: dict[str, Any]) -> None:
+    answer = await api.client.post("/api/order/cancel/", headers=who,
+                                   json={"order_id": order["id"]})
+    assert answer.status_code == 200, answer.text
+
+
+async def test_a_review_stays_after_its_order_is_cancelled_but_is_no_longer_verified(
+    api: Api,
+) -> None:
+    alice = await api.login(ALICE)
+    phone = await api.add_product()
+    order = await buy(api, alice, phone)
+    path = f"/api/products/{phone.id}/reviews/"
+    answer = await api.client.post(path, headers=alice, json={"rating": 4, "comment": "Good"})
+    assert answer.status_code == 201 and answer.json()["verified_purchase"] is True
+    assert await verified_by_author(api, phone) == {"+91******3210": True}
+    rating = (await api.client.get(f"/api/products/{phone.id}/")).json()["rating"]
+    assert rating == {"average": "4.00", "count": 1}
+
+    await cancel(api, alice, order)
+    assert await verified_by_author(api, phone) == {"+91******3210": False}
+    assert (await api.client.get(f"/api/products/{phone.id}/")).json()["rating"] == rating
+
+    await buy(api, alice, phone)  # a second order, not cancelled
+    assert await verified_by_author(api, phone) == {"+91******3210": True}
+
+
+async def test_one_page_of_reviews_shows_each_author_as_their_orders_are(api: Api) -> None:
+    alice, bob = await api.login(ALICE), await api.login(BOB)
+    phone = await api.add_product()
+    path = f"/api/products/{phone.id}/reviews/"
+    await buy(api, alice, phone)
+    bobs = await buy(api, bob, phone)
+    for who, rating in ((alice, 5), (bob, 2)):
+        assert (await api.client.post(path, headers=who, json={"rating": rating})
+                ).status_code == 201
+    await cancel(api, bob, bobs)
+    assert await verified_by_author(api, phone) == {"+91******3210": True,
+                                                    "+91******5678": False}
+    again = await api.client.post(path, headers=bob, json={"rating": 1})
+    assert_problem(again, 403, "purchase_required")  # nor may Bob review again
+    rated = await api.stored(phone)
+    assert (rated.rating_count, rated.rating_total) == (2, 7)
+
+
 async def test_deleting_a_review_allows_a_new_one(api: Api) -> None:
     alice = await api.login(ALICE)
     phone = await api.add_product()
@@ -784,6 +837,18 @@ async def test_every_shopping_route_is_documented(api: Api) -> None:
             operation = paths[path][method]
             assert any(status.startswith("2") for status in operation["responses"])
     assert paths["/api/cart/"]["get"]["security"] == [{"BearerToken": []}]
+
+
+async def test_the_review_schema_tells_what_a_verified_purchase_is(api: Api) -> None:
+    schema = (await api.client.get("/schema/openapi.json")).json()
+    operation = schema["paths"]["/api/products/{product_id}/reviews/"]["post"]
+    body = operation["responses"]["201"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/ReviewBody"}  # also the list's items
+    field = schema["components"]["schemas"]["ReviewBody"]["properties"]["verified_purchase"]
+    assert field["type"] == "boolean"
+    assert "currently has an order" in field["description"]
+    assert "not cancelled" in field["description"]
+    assert "false once they cancelled every such order" in field["description"]
 
 
 async def test_adding_to_a_cart_takes_the_lock_only_where_writers_run_concurrently(

@@ -228,7 +228,10 @@ class ReviewBody(msgspec.Struct):
     rating: int
     comment: str
     author: str
-    verified_purchase: bool
+    verified_purchase: Annotated[bool, msgspec.Meta(description=(
+        "Whether the author currently has an order containing this product that is not "
+        "cancelled: false once they cancelled every such order (the review stays, and "
+        "still counts in the product's rating)"))]
     created_at: datetime
 
 
