@@ -256,7 +256,7 @@ async def test_an_allowed_origin_reads_the_errors_too(api: Api, path: str) -> No
     assert answer.status_code in (401, 404)
     assert cors_headers(answer) == {
         "access-control-allow-origin": "https://shop.example",
-        "access-control-expose-headers": "retry-after, x-request-id"}
+        "access-control-expose-headers": "etag, retry-after, x-request-id"}
 
 
 async def test_a_preflight_from_an_allowed_origin_is_told_what_the_api_takes(
@@ -268,7 +268,8 @@ async def test_a_preflight_from_an_allowed_origin_is_told_what_the_api_takes(
     assert cors_headers(answer) == {
         "access-control-allow-origin": "https://shop.example",
         "access-control-allow-methods": "DELETE, GET, PATCH, POST",
-        "access-control-allow-headers": "authorization, content-type, idempotency-key",
+        "access-control-allow-headers": "authorization, content-type, idempotency-key, "
+                                        "if-match",
         "access-control-max-age": "600"}
 
 

@@ -87,8 +87,8 @@ class VersionMismatch(Conflict):
     current one: someone (or an order) changed it since that version was read."""
 
     def __init__(self, product_id: int, expected: int, current: int) -> None:
-        super().__init__(f"Product {product_id} has changed since the version this change "
-                         "was based on: read it again, then repeat the change.")
+        super().__init__(f"Product {product_id} is not at the version this change expects: "
+                         "read it again, then repeat the change.")
         self.product_id = product_id
         self.expected = expected
         self.current = current

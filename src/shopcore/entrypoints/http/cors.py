@@ -11,8 +11,8 @@ from litestar.types import Message, Scope
 from shopcore.entrypoints.http.middleware import raw_header
 
 ALLOWED_METHODS = (b"DELETE", b"GET", b"PATCH", b"POST")
-ALLOWED_HEADERS = (b"authorization", b"content-type", b"idempotency-key")
-EXPOSED_HEADERS = (b"retry-after", b"x-request-id")
+ALLOWED_HEADERS = (b"authorization", b"content-type", b"idempotency-key", b"if-match")
+EXPOSED_HEADERS = (b"etag", b"retry-after", b"x-request-id")
 PREFLIGHT_MAX_AGE_S = 600
 
 _PREFLIGHT = (

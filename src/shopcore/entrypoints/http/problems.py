@@ -20,6 +20,7 @@ from shopcore.application.ports.payments import (
     MalformedWebhook,
 )
 from shopcore.application.shopping.idempotency import IdempotencyKeyReused
+from shopcore.domain.catalog import VersionMismatch
 from shopcore.domain.errors import (
     Conflict,
     DomainError,
@@ -55,6 +56,8 @@ DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
     OtpDeliveryFailed: (502, "otp_delivery_failed"),
     UnsupportedImage: (415, "unsupported_media"),
     ImageTooLarge: (413, "payload_too_large"),
+    # catalog
+    VersionMismatch: (412, "precondition_failed"),
     # shopping
     InsufficientStock: (409, "out_of_stock"),
     CartEmpty: (409, "cart_empty"),

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, Router
+from litestar import Controller, Request, Response, Router
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import ClientException, ValidationException
@@ -47,6 +47,12 @@ from shopcore.domain.catalog import (
 from shopcore.domain.errors import FieldError, InvalidInput
 from shopcore.domain.search import QUERY_MAX_LENGTH
 from shopcore.entrypoints.http.dependencies import use_case
+from shopcore.entrypoints.http.preconditions import (
+    ETAG_HEADER,
+    IfMatchHeader,
+    expected_version,
+    product_etag,
+)
 from shopcore.entrypoints.http.problems import problem_responses
 from shopcore.entrypoints.http.requests import utf8_json_body
 from shopcore.entrypoints.http.routing import delete, get, patch, post
@@ -159,38 +165,51 @@ class ProductsController(Controller):
         return [render_best_seller(seller) for seller in sellers]
 
     @get("/{product_id:int}/", dependencies={"get_product": use_case("get_product")},
-         summary="A product", responses=problem_responses(400, 404))
+         summary="A product", response_headers=[ETAG_HEADER],
+         responses=problem_responses(400, 404))
     async def detail(self, product_id: ProductPathId, get_product: NamedDependency[GetProduct]
-                     ) -> ProductBody:
-        """Unknown or archived: 404."""
-        return render_product(await get_product(product_id))
+                     ) -> Response[ProductBody]:
+        """Unknown or archived: 404. The ``ETag`` names the version shown: send it back in
+        ``If-Match`` to change or archive the product only as it was read."""
+        product = await get_product(product_id)
+        return Response(render_product(product), headers={"ETag": product_etag(product)})
 
     @patch("/{product_id:int}/", guards=[requires_admin], security=BEARER_SECURITY,
            dependencies={"update_product": use_case("update_product")},
-           summary="Change a product (admin)",
-           responses=problem_responses(400, 401, 403, 404, 413, 422))
+           summary="Change a product (admin)", response_headers=[ETAG_HEADER],
+           responses=problem_responses(400, 401, 403, 404, 412, 413, 422))
     async def update(
         self,
         product_id: ProductPathId,
         data: JSONBody[ProductUpdateBody],
         update_product: NamedDependency[UpdateProduct],
-    ) -> ProductBody:
-        """Any of name, description, price, category, stock; other fields are refused."""
+        if_match: IfMatchHeader = None,
+    ) -> Response[ProductBody]:
+        """Any of name, description, price, category, stock; other fields are refused.
+        With ``If-Match`` (the ``ETag`` of a read), only while the product is still at that
+        version, else 412 ``precondition_failed`` and nothing changes: an order placed or
+        another change made since the read is never overwritten. The answer's ``ETag``
+        names the new version."""
+        expected = expected_version(if_match, product_id)
         given = {name: value for name in data.__struct_fields__
                  if (value := getattr(data, name)) is not msgspec.UNSET}
-        return render_product(await update_product(UpdateProductCommand(
-            product_id=product_id, **given)))
+        product = await update_product(UpdateProductCommand(
+            product_id=product_id, **given, expected_version=expected))
+        return Response(render_product(product), headers={"ETag": product_etag(product)})
 
     @delete("/{product_id:int}/", guards=[requires_admin], security=BEARER_SECURITY,
             status_code=HTTP_204_NO_CONTENT,
             dependencies={"archive_product": use_case("archive_product")},
             summary="Archive a product (admin)",
-            responses=problem_responses(400, 401, 403, 404))
+            responses=problem_responses(400, 401, 403, 404, 412))
     async def archive(
-        self, product_id: ProductPathId, archive_product: NamedDependency[ArchiveProduct]
+        self, product_id: ProductPathId, archive_product: NamedDependency[ArchiveProduct],
+        if_match: IfMatchHeader = None,
     ) -> None:
-        """The product disappears from the catalog; past orders keep their lines."""
-        await archive_product(product_id)
+        """The product disappears from the catalog; past orders keep their lines. With
+        ``If-Match``, only while the product is still at that version, else 412
+        ``precondition_failed`` and the product stays."""
+        await archive_product(product_id, expected_version(if_match, product_id))
 
 
 @dataclass
@@ -220,17 +239,18 @@ class ProductCreationController(Controller):
     @post("/add/", guards=[requires_admin], security=BEARER_SECURITY,
           status_code=HTTP_201_CREATED, operation_class=ProductCreationOperation,
           dependencies={"create_product": use_case("create_product")},
-          summary="Create a product (admin)",
+          summary="Create a product (admin)", response_headers=[ETAG_HEADER],
           responses=problem_responses(400, 401, 403, 413, 415, 422))
     async def create(
         self,
         request: Request[Any, Any, Any],
         create_product: NamedDependency[CreateProduct],
         json_body_limit: NamedDependency[int],
-    ) -> ProductBody:
+    ) -> Response[ProductBody]:
         """JSON, or multipart/form-data with the same fields and an optional ``image``.
         Unknown fields are refused. An image that is not really a JPEG, PNG or WebP is a
-        415; one above the size or pixel limit a 413."""
+        415; one above the size or pixel limit a 413. The ``ETag`` names the new
+        product's first version."""
         content_type, _ = request.content_type
         if content_type == "multipart/form-data":
             command = await _multipart_command(request)
@@ -239,7 +259,8 @@ class ProductCreationController(Controller):
         else:
             raise ClientException("Send application/json or multipart/form-data.",
                                   status_code=415)
-        return render_product(await create_product(command))
+        product = await create_product(command)
+        return Response(render_product(product), headers={"ETag": product_etag(product)})
 
 
 def catalog_routes(*, max_image_bytes: int, json_body_limit: int) -> list[ControllerRouterHandler]:

@@ -1,0 +1,87 @@
+"""Entity tags of products (RFC 9110 §8.8.3, §13.1.1): the ``ETag`` that answers with a
+product carry, and the ``If-Match`` that a change or an archiving may send.
+
+A product's entity tag is ``"<id>-<version>"``, strong, and opaque to clients: it changes
+with every stored change of the product (``Product.version``: an admin's change, stock
+taken by an order or put back by a cancellation, its review aggregates, archiving), so
+an admin who sends back the tag they read changes the product only if nothing changed it
+in between (a lost update is answered 412 ``precondition_failed`` instead).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from litestar.datastructures import ResponseHeader
+from litestar.openapi.spec import OpenAPIType
+from litestar.params import HeaderParameter
+
+from shopcore.domain.catalog import Product
+
+NO_VERSION = 0
+"""The expected version of an ``If-Match`` that can never match this product (weak tags,
+tags of another product or of another form, a malformed value): no product is at
+version 0 (they start at 1), so the change is refused with 412 once the product is
+found (an unknown one is 404 first)."""
+
+ETAG_HEADER = ResponseHeader(
+    name="ETag", value='"17-4"', documentation_only=True, required=True,
+    description='The product\'s entity tag, strong and opaque (today "<id>-<version>"). '
+                "It changes with every stored change of the product (an admin's change, "
+                "stock taken by an order or put back by a cancellation, reviews, "
+                "archiving). Send it back in If-Match to change or archive the product "
+                "only as it was read.")
+"""Documents the ``ETag`` of the answers that carry a product (the handler sends it;
+``value`` is only there to give the documented header its type)."""
+
+IfMatchHeader = Annotated[str | None, HeaderParameter(
+    name="If-Match", required=False,
+    description='Optional. The ETag of the product as last read, quotes included (e.g. '
+                '"17-4"): the request takes effect only if the product is still at that '
+                "version, else 412 precondition_failed and nothing changes. \"*\" matches "
+                "any existing product. A comma-separated list of tags matches when it holds "
+                "the current one (of several tags of this product the newest counts: an "
+                "older one can no longer be current). Anything else never matches and is "
+                "412 too: weak tags (W/...), another product's tag, a value that is not "
+                "\"*\" or a list of quoted entity tags. An unknown or archived product is "
+                "404 whatever the header says. Without it, the request applies to "
+                "whatever the product is now.",
+    # a string when present (the header is optional, never null)
+    schema_extra={"type": OpenAPIType.STRING, "oneOf": None, "examples": ['"17-4"', "*"]})]
+
+_TAG = r'(?:W/)?"[\x21\x23-\x7E\x80-\xFF]*"'
+"""An entity tag: optionally weak, an opaque quoted string (no DQUOTE, no space)."""
+_TAG_LIST = re.compile(rf"[ \t,]*{_TAG}(?:[ \t]*,[ \t,]*{_TAG})*[ \t,]*")
+"""``#entity-tag``: tags separated by commas, with optional spaces and empty elements."""
+_TAGS = re.compile(_TAG)
+_OURS = re.compile(r'"([1-9][0-9]*)-([1-9][0-9]*)"')
+"""A strong tag as :func:`product_etag` writes it (no leading zeros, no sign)."""
+
+
+def product_etag(product: Product) -> str:
+    """The entity tag of ``product`` as it is now: ``"<id>-<version>"``, quoted."""
+    return f'"{product.id}-{product.version}"'
+
+
+def expected_version(if_match: str | None, product_id: int) -> int | None:
+    """What a change of product ``product_id`` may expect given its ``If-Match`` header:
+    None without the header or for ``*`` (any existing product), else the version its
+    tag names, or :data:`NO_VERSION` when nothing in it can match (a malformed value
+    included: RFC 9110 compares entity tags, and such a value holds none of the
+    product's; the answer is 412, as for any tag that is not the current one).
+
+    Of several tags of the product, the newest counts: a version is current only until
+    the next one exists, so of the versions a client was given only the newest can still
+    match (RFC 9110 lets any tag of the list match: the two differ only for a tag naming
+    a version that never existed, which then makes the change fail)."""
+    if if_match is None:
+        return None
+    value = if_match.strip(" \t")
+    if value == "*":
+        return None
+    if not _TAG_LIST.fullmatch(value):
+        return NO_VERSION
+    versions = [int(ours[2]) for tag in _TAGS.findall(value)
+                if (ours := _OURS.fullmatch(tag)) is not None and int(ours[1]) == product_id]
+    return max(versions, default=NO_VERSION)
