@@ -149,6 +149,19 @@ WORLDWIDE = [("मोबाइल फ़ोन", "स्मार्टफोन
              ("Router", "support@example.com wi-fi_6")]
 
 
+async def _found_in_raw_text(engine: AsyncEngine, word: str) -> list[str]:
+    """The names the index of migration 0020 (over the raw text) finds for ``word``: the
+    catalog of today cannot read a schema that old."""
+    async with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            ids = await _found(connection, word)
+            found = select(products.c.name).where(products.c.id.in_(ids))
+        else:
+            found = select(products.c.name).where(text(
+                "search_vector @@ to_tsquery('simple', :word)").bindparams(word=word))
+        return sorted((await connection.execute(found)).scalars())
+
+
 async def test_the_search_words_migration_fills_the_words_of_every_product_and_back(
     tmp_path: Path,
 ) -> None:
@@ -182,7 +195,7 @@ async def _words_round_trip(engine: AsyncEngine) -> None:
         columns = await connection.run_sync(
             lambda sync: {column["name"] for column in inspect(sync).get_columns("products")})
     assert not columns & {"search_name", "search_category", "search_description"}
-    assert await _search(engine, "router") == ["Router"]  # the raw text's index is back
+    assert await _found_in_raw_text(engine, "router") == ["Router"]  # that index is back
     await upgrade_database(engine)
     assert await _search(engine, "crème") == ["Café Crème"]
 

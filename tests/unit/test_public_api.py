@@ -49,9 +49,10 @@ def test_every_exported_name_exists_once(module: ModuleType) -> None:
 
 
 INTERNAL = {"shopcore.domain.search": {"tokenize", "words", "search_text", "fold",
-                                        "WORD_MAX_LENGTH"}}
+                                        "WORD_MAX_LENGTH", "prepare"}}
 """Public-looking names left out on purpose: the search tokenizer the SQL adapters share
-(and its folding, which the catalog's name order shares)."""
+(and its folding, which the catalog's name order shares; ``prepare`` builds its tables
+at a server's start)."""
 
 
 def test_the_domain_exports_every_public_name_of_its_modules() -> None:
