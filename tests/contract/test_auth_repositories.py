@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from shopcore.application.ports import UnitOfWorkFactory
@@ -80,14 +79,14 @@ async def test_an_otp_challenge_is_saved_replaced_and_deleted(uow: UnitOfWorkFac
         await work.commit()
     async with uow() as work:
         stored = await work.otp_challenges.get(PHONE)
-        assert stored == second and stored.sent_in_window == 2
+        assert stored == second and stored.recent_sends == (NOW, NOW + timedelta(minutes=1))
         await work.otp_challenges.delete(PHONE)
         await work.commit()
     async with uow() as work:
         assert await work.otp_challenges.get(PHONE) is None
 
 
-async def test_a_used_challenge_keeps_its_quota_window(uow: UnitOfWorkFactory) -> None:
+async def test_a_used_challenge_keeps_its_recent_sends(uow: UnitOfWorkFactory) -> None:
     used = issue_challenge(PHONE, "111111", OtpChannel.VOICE, NOW, b"k" * 32, None,
                            counts_against_quota=True).after_use(NOW + timedelta(seconds=5))
     async with uow() as work:
@@ -95,7 +94,7 @@ async def test_a_used_challenge_keeps_its_quota_window(uow: UnitOfWorkFactory) -
         await work.commit()
     async with uow() as work:
         stored = await work.otp_challenges.get_for_update(PHONE)
-    assert stored == used and stored.used and stored.quota_window_start == NOW
+    assert stored == used and stored.used and stored.recent_sends == (NOW,)
 
 
 async def test_get_for_update_holds_the_phone_even_without_a_challenge(
@@ -217,34 +216,37 @@ async def test_delete_expired_removes_the_tokens_expired_by_then_only(
     assert [name for name, token in left.items() if token is not None] == ["kept"]
 
 
-async def test_delete_stale_keeps_a_challenge_until_its_code_and_its_quota_window_are_over(
+async def test_delete_stale_keeps_a_challenge_until_its_code_and_its_last_send_are_over(
     uow: UnitOfWorkFactory,
 ) -> None:
-    def challenge(number: str, issued_minutes_ago: int, window_minutes_ago: int | None
-                  ) -> OtpChallenge:
-        phone = Phone(f"+9198765432{number}")
-        window = None if window_minutes_ago is None \
-            else NOW - timedelta(minutes=window_minutes_ago)
-        return replace(issue_challenge(phone, "123456", OtpChannel.SMS,
-                                       NOW - timedelta(minutes=issued_minutes_ago), b"k" * 32,
-                                       None, counts_against_quota=window is not None),
-                       quota_window_start=window)
+    def challenge(number: str, *issued_minutes_ago: int, counted: bool = True) -> OtpChallenge:
+        """The phone's challenge after codes issued so many minutes ago, the last one its
+        own (``counted``: delivered, as opposed to a test number's)."""
+        phone, made = Phone(f"+9198765432{number}"), None
+        for minutes in issued_minutes_ago:
+            made = issue_challenge(phone, "123456", OtpChannel.SMS,
+                                   NOW - timedelta(minutes=minutes), b"k" * 32, made,
+                                   counts_against_quota=counted)
+        assert made is not None
+        return made
 
     challenges = {
-        "old, no window": challenge("10", 10, None),
-        "old, window closed": challenge("11", 10, 61),
-        "old, window open": challenge("12", 10, 59),
-        "recent": challenge("13", 2, None),
+        "old, no sends": challenge("10", 10, counted=False),
+        "old, last send over an hour ago": challenge("11", 70, 61),
+        "old, a send in the last hour": challenge("12", 70, 59),
+        "old, used, a send in the last hour": challenge("13", 59).after_use(NOW),
+        "recent": challenge("14", 2, counted=False),
     }
     async with uow() as work:
         for stored in challenges.values():
             await work.otp_challenges.save(stored)
         await work.commit()
-    async with uow() as work:  # codes issued 5 minutes before NOW, windows an hour before
+    async with uow() as work:  # codes issued 5 minutes before NOW, sends an hour before
         deleted = await work.otp_challenges.delete_stale(NOW - timedelta(minutes=5),
                                                          NOW - timedelta(hours=1))
         await work.commit()
     async with uow() as work:
         left = [name for name, stored in challenges.items()
                 if await work.otp_challenges.get(stored.phone) == stored]
-    assert (deleted, left) == (2, ["old, window open", "recent"])
+    assert (deleted, left) == (2, ["old, a send in the last hour",
+                                   "old, used, a send in the last hour", "recent"])

@@ -26,7 +26,7 @@ def an_event(event_id: str, outcome: str) -> dict[str, Any]:
 def a_challenge(code_hash: str, issued_at: datetime) -> dict[str, Any]:
     return {"phone": "+919876543210", "code_hash": code_hash, "channel": "sms",
             "issued_at": issued_at, "failed_attempts": 0, "quota_window_start": None,
-            "sent_in_window": 1, "used_at": None}
+            "sent_in_window": 1, "used_at": None, "recent_sends": ""}
 
 
 def count_compilations(engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch) -> list[str]:

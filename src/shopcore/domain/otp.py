@@ -83,11 +83,13 @@ def hash_otp_code(phone: Phone, code: str, pepper: bytes) -> str:
 
 @dataclass(frozen=True, slots=True)
 class OtpChallenge:
-    """The code of one phone, plus that phone's hourly delivery count.
+    """The code of one phone, plus the times of that phone's recent deliveries.
 
-    A new code replaces the previous one; the quota window carries over. A code that
-    logged in is kept as *used* (:meth:`after_use`): it no longer works, but its quota
-    window still counts the phone's deliveries.
+    ``recent_sends`` are the deliveries of the hour before the code was issued and the
+    code's own (unless it was not delivered), oldest first: the quota counts them in any
+    hour, not in fixed windows. A new code replaces the previous one and carries its
+    recent sends over. A code that logged in is kept as *used* (:meth:`after_use`): it
+    no longer works, but its sends still count.
     """
 
     phone: Phone
@@ -95,8 +97,7 @@ class OtpChallenge:
     channel: OtpChannel
     issued_at: datetime
     failed_attempts: int = 0
-    quota_window_start: datetime | None = None
-    sent_in_window: int = 0
+    recent_sends: tuple[datetime, ...] = ()
     used_at: datetime | None = None
 
     @property
@@ -123,14 +124,21 @@ class OtpChallenge:
             raise RateLimited("A code was sent moments ago; wait before asking again.",
                               _ceil_seconds(wait))
 
+    def sends_within_hour(self, now: datetime) -> tuple[datetime, ...]:
+        """The remembered deliveries that are less than an hour old at ``now``."""
+        return tuple(sent for sent in self.recent_sends if now < sent + QUOTA_WINDOW)
+
     def ensure_quota_left(self, now: datetime, hourly_limit: int) -> None:
-        """Raise ``RateLimited`` once the phone's hourly deliveries are used up."""
-        if self.quota_window_start is None:
-            return
-        window_end = self.quota_window_start + QUOTA_WINDOW
-        if now < window_end and self.sent_in_window >= hourly_limit:
+        """Raise ``RateLimited`` if ``hourly_limit`` deliveries happened in the hour before
+        ``now``; Retry-After is the time until enough of them are an hour old for one more
+        to fit."""
+        if hourly_limit < 1:
+            raise ValueError("hourly_limit must be at least 1")
+        sends = self.sends_within_hour(now)
+        if len(sends) >= hourly_limit:
+            frees_at = sends[len(sends) - hourly_limit] + QUOTA_WINDOW
             raise RateLimited("Too many codes for this number; try again later.",
-                              _ceil_seconds(window_end - now))
+                              _ceil_seconds(frees_at - now))
 
     def verify(self, code: str, now: datetime, pepper: bytes) -> OtpChallenge:
         """Check ``code``; return the challenge as it must be stored next.
@@ -158,15 +166,16 @@ class OtpChallenge:
         return replace(self, failed_attempts=min(self.failed_attempts + 1, MAX_WRONG_ATTEMPTS))
 
     def after_use(self, now: datetime) -> OtpChallenge:
-        """The challenge once its code has logged in: the code stops working, the quota
-        window stays."""
+        """The challenge once its code has logged in: the code stops working, its recent
+        sends still count."""
         return replace(self, used_at=now)
 
 
 def stale_challenge_cutoffs(now: datetime) -> tuple[datetime, datetime]:
     """A challenge issued before the first moment (its code has expired and its resend
-    cooldown is over) whose phone's quota window, if any, started before the second (the
-    window has closed) holds nothing of use: forgetting it changes no answer."""
+    cooldown is over) that remembers no delivery, or that was issued before the second
+    moment too, holds nothing of use: forgetting it changes no answer. (Its deliveries
+    happened by its issue, so the last of them is then over an hour old.)"""
     return now - max(CODE_LIFETIME, RESEND_COOLDOWN), now - QUOTA_WINDOW
 
 
@@ -180,21 +189,20 @@ def issue_challenge(
     *,
     counts_against_quota: bool,
 ) -> OtpChallenge:
-    """A fresh challenge for ``code`` that replaces ``previous``."""
-    window_start, sent = None, 0
-    if (previous is not None and previous.quota_window_start is not None
-            and now < previous.quota_window_start + QUOTA_WINDOW):
-        window_start, sent = previous.quota_window_start, previous.sent_in_window
+    """A fresh challenge for ``code`` that replaces ``previous``.
+
+    It keeps the deliveries of ``previous`` from the last hour (no more than the hourly
+    limit they were each checked against) and, if ``counts_against_quota``, its own.
+    """
+    sends = previous.sends_within_hour(now) if previous is not None else ()
     if counts_against_quota:
-        window_start = window_start or now
-        sent += 1
+        sends = tuple(sorted((*sends, now)))  # sorted even if clocks of processes differ
     return OtpChallenge(
         phone=phone,
         code_hash=hash_otp_code(phone, code, pepper),
         channel=channel,
         issued_at=now,
-        quota_window_start=window_start,
-        sent_in_window=sent,
+        recent_sends=sends,
     )
 
 

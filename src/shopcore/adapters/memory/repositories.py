@@ -64,12 +64,12 @@ class MemoryOtpChallengeRepository:
     async def delete(self, phone: Phone) -> None:
         self._challenges.pop(phone.e164, None)
 
-    async def delete_stale(self, issued_before: datetime, window_started_before: datetime
+    async def delete_stale(self, issued_before: datetime, with_sends_issued_before: datetime
                            ) -> int:
         stale = [key for key, challenge in self._challenges.items()
                  if challenge.issued_at < issued_before
-                 and (challenge.quota_window_start is None
-                      or challenge.quota_window_start < window_started_before)]
+                 and (not challenge.recent_sends
+                      or challenge.issued_at < with_sends_issued_before)]
         for key in stale:
             del self._challenges[key]
         return len(stale)

@@ -58,9 +58,14 @@ otp_challenges = Table(
     Column("channel", String(8), nullable=False),
     Column("issued_at", UtcDateTime, nullable=False),
     Column("failed_attempts", Integer, nullable=False, default=0),
+    # The oldest of ``recent_sends`` and their number, still written for the release
+    # before migration 0027 (which reads them as a fixed window); see SqlOtpChallengeRepository.
     Column("quota_window_start", UtcDateTime, nullable=True),
     Column("sent_in_window", Integer, nullable=False, default=0),
     Column("used_at", UtcDateTime, nullable=True),
+    # ``OtpChallenge.recent_sends``: microseconds since the Unix epoch, oldest first,
+    # separated by spaces ('' for none) (migration 0027).
+    Column("recent_sends", Text, nullable=False, server_default=text("''")),
 )
 
 refresh_tokens = Table(

@@ -24,11 +24,11 @@ class PrunedCredentials:
 
 class PruneExpiredCredentials:
     """Delete the refresh tokens that expired over an hour ago and the OTP challenges
-    whose code has expired and whose phone's hourly quota window has closed.
+    whose code has expired and whose phone's last delivery is over an hour old.
 
     Every login answers as before: an expired refresh token and an unknown one are both
-    refused with the same 401, and a phone whose challenge is forgotten starts a quota
-    window anew only where its old one had closed anyway. Run it from a scheduler
+    refused with the same 401, and a phone whose challenge is forgotten had no delivery
+    left in the last hour to count against its quota anyway. Run it from a scheduler
     (``shopcore auth prune``); runs that overlap delete each row once.
     """
 

@@ -45,10 +45,11 @@ class OtpChallengeRepository(Protocol):
 
     async def delete(self, phone: Phone) -> None: ...
 
-    async def delete_stale(self, issued_before: datetime, window_started_before: datetime
+    async def delete_stale(self, issued_before: datetime, with_sends_issued_before: datetime
                            ) -> int:
-        """Delete the challenges issued before ``issued_before`` whose quota window is
-        unset or started before ``window_started_before``; how many were deleted."""
+        """Delete the challenges issued before ``issued_before`` that remember no
+        delivery, and those that do if issued before ``with_sends_issued_before``; how
+        many were deleted."""
         ...
 
 

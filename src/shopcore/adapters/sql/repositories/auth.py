@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select, text, update
+from sqlalchemy import and_, delete, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shopcore.adapters.sql.tables import otp_challenges, refresh_tokens, users
@@ -90,8 +90,7 @@ class SqlOtpChallengeRepository:
             channel=OtpChannel(row.channel),
             issued_at=row.issued_at,
             failed_attempts=row.failed_attempts,
-            quota_window_start=row.quota_window_start,
-            sent_in_window=row.sent_in_window,
+            recent_sends=_recent_sends(row),
             used_at=row.used_at,
         )
 
@@ -102,22 +101,57 @@ class SqlOtpChallengeRepository:
             "channel": challenge.channel.value,
             "issued_at": challenge.issued_at,
             "failed_attempts": challenge.failed_attempts,
-            "quota_window_start": challenge.quota_window_start,
-            "sent_in_window": challenge.sent_in_window,
+            # For the release before (migration 0027), a fixed window: from the oldest
+            # recent send, holding them all.
+            "quota_window_start": challenge.recent_sends[0] if challenge.recent_sends else None,
+            "sent_in_window": len(challenge.recent_sends),
             "used_at": challenge.used_at,
+            "recent_sends": _sends_text(challenge.recent_sends),
         })
 
     async def delete(self, phone: Phone) -> None:
         await self._connection.execute(
             delete(otp_challenges).where(otp_challenges.c.phone == phone.e164))
 
-    async def delete_stale(self, issued_before: datetime, window_started_before: datetime
+    async def delete_stale(self, issued_before: datetime, with_sends_issued_before: datetime
                            ) -> int:
+        # A row the release before wrote may count sends its recent_sends lacks.
+        no_sends = and_(otp_challenges.c.recent_sends == "",
+                        otp_challenges.c.sent_in_window == 0)
         result = await self._connection.execute(delete(otp_challenges).where(
             otp_challenges.c.issued_at < issued_before,
-            or_(otp_challenges.c.quota_window_start.is_(None),
-                otp_challenges.c.quota_window_start < window_started_before)))
+            or_(no_sends, otp_challenges.c.issued_at < with_sends_issued_before)))
         return int(result.rowcount)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _sends_text(sends: Iterable[datetime]) -> str:
+    """``otp_challenges.recent_sends``: whole microseconds since the epoch (exactly what a
+    ``datetime`` holds, on every engine), separated by spaces."""
+    return " ".join(str((sent - _EPOCH) // _MICROSECOND) for sent in sends)
+
+
+def _recent_sends(row: Any) -> tuple[datetime, ...]:
+    """The recent sends of an ``otp_challenges`` row, oldest first.
+
+    A row written by this release has ``quota_window_start`` and ``sent_in_window``
+    equal to the oldest of ``recent_sends`` and their number. A row the release before
+    migration 0027 wrote last (during a rolling deploy) does not: its window counts
+    sends that ``recent_sends`` lacks. Those are taken as made at ``issued_at`` (the
+    last of them was; none was later): the phone is refused whenever that window would
+    refuse it, and the sends this release recorded still count.
+    """
+    sends = tuple(sorted(_EPOCH + int(micros) * _MICROSECOND
+                         for micros in row.recent_sends.split()))
+    window_start, counted = row.quota_window_start, row.sent_in_window
+    if (sends[0] if sends else None, len(sends)) == (window_start, counted):
+        return sends
+    known = 0 if window_start is None else sum(1 for sent in sends if sent >= window_start)
+    missing = max(0, counted - known)
+    return tuple(sorted((*sends, *(row.issued_at,) * missing)))
 
 
 class SqlRefreshTokenRepository:
