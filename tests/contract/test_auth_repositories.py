@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from shopcore.application.ports import UnitOfWorkFactory
+from shopcore.domain.errors import RateLimited
 from shopcore.domain.otp import OtpChallenge, OtpChannel, issue_challenge
 from shopcore.domain.phone import Phone
 from shopcore.domain.users import RefreshToken, User
@@ -95,6 +98,31 @@ async def test_a_used_challenge_keeps_its_recent_sends(uow: UnitOfWorkFactory) -
     async with uow() as work:
         stored = await work.otp_challenges.get_for_update(PHONE)
     assert stored == used and stored.used and stored.recent_sends == (NOW,)
+
+
+async def test_recent_sends_come_back_exactly_as_utc_to_the_microsecond(
+    uow: UnitOfWorkFactory,
+) -> None:
+    moments = [NOW + timedelta(microseconds=1), NOW + timedelta(minutes=20, microseconds=999_999),
+               NOW + timedelta(minutes=40, microseconds=500_001)]
+    challenge = None
+    for moment in moments:
+        challenge = issue_challenge(PHONE, "111111", OtpChannel.SMS, moment, b"k" * 32,
+                                    challenge, counts_against_quota=True)
+    assert challenge is not None
+    async with uow() as work:
+        await work.otp_challenges.save(challenge)
+        await work.commit()
+    async with uow() as work:
+        stored = await work.otp_challenges.get(PHONE)
+    assert stored is not None and stored.recent_sends == tuple(moments)
+    assert all(sent.tzinfo is not None and sent.utcoffset() == timedelta(0)
+               for sent in stored.recent_sends)
+    # Not loosened by a rounding: the first send counts until exactly an hour after it.
+    with pytest.raises(RateLimited) as caught:
+        stored.ensure_quota_left(moments[0] + timedelta(hours=1, microseconds=-1), 3)
+    assert caught.value.retry_after == 1
+    stored.ensure_quota_left(moments[0] + timedelta(hours=1), 3)
 
 
 async def test_get_for_update_holds_the_phone_even_without_a_challenge(
