@@ -68,7 +68,7 @@ class AuthController(Controller):
         request_otp: NamedDependency[RequestOtp],
     ) -> OtpRequestedBody:
         """Same answer whether or not the number has an account. Throttled per phone
-        (30 s cooldown, hourly quota) and per client IP."""
+        (30 s cooldown, a quota in any hour) and per client IP (a quota in any hour)."""
         result = await request_otp(
             RequestOtpCommand(
                 phone=data.phone, channel=OtpChannel(data.channel), client_ip=client_ip(request)
