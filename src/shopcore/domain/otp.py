@@ -125,8 +125,9 @@ class OtpChallenge:
                               _ceil_seconds(wait))
 
     def sends_within_hour(self, now: datetime) -> tuple[datetime, ...]:
-        """The remembered deliveries that are less than an hour old at ``now``."""
-        return tuple(sent for sent in self.recent_sends if now < sent + QUOTA_WINDOW)
+        """The remembered deliveries that are less than an hour old at ``now``, oldest
+        first."""
+        return tuple(sorted(sent for sent in self.recent_sends if now < sent + QUOTA_WINDOW))
 
     def ensure_quota_left(self, now: datetime, hourly_limit: int) -> None:
         """Raise ``RateLimited`` if ``hourly_limit`` deliveries happened in the hour before
@@ -196,7 +197,7 @@ def issue_challenge(
     """
     sends = previous.sends_within_hour(now) if previous is not None else ()
     if counts_against_quota:
-        sends = tuple(sorted((*sends, now)))  # sorted even if clocks of processes differ
+        sends = tuple(sorted((*sends, now)))  # in order even if processes' clocks differ
     return OtpChallenge(
         phone=phone,
         code_hash=hash_otp_code(phone, code, pepper),

@@ -73,3 +73,14 @@ def test_retry_after_waits_for_enough_sends_to_leave_the_hour_for_one_more() -> 
 def test_a_limit_below_one_is_refused() -> None:
     with pytest.raises(ValueError):
         sent_at(T0).ensure_quota_left(T0, 0)
+
+
+def test_sends_given_out_of_order_are_counted_in_order() -> None:
+    sends = (T0 + timedelta(minutes=20), T0, T0 + timedelta(minutes=10))
+    challenge = OtpChallenge(PHONE, "0" * 64, OtpChannel.SMS, T0 + timedelta(minutes=20),
+                             recent_sends=sends)
+    assert retry_after(challenge, T0 + timedelta(minutes=30), 2) == 40 * 60  # 10:10 decides
+    later = issue_challenge(PHONE, "1", OtpChannel.SMS, T0 + timedelta(minutes=5), PEPPER,
+                            challenge, counts_against_quota=True)  # a clock behind
+    assert later.recent_sends == (T0, T0 + timedelta(minutes=5), T0 + timedelta(minutes=10),
+                                  T0 + timedelta(minutes=20))
