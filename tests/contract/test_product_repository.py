@@ -96,7 +96,9 @@ async def test_prices_beyond_32_bits_survive_the_round_trip(uow: UnitOfWorkFacto
     assert stored is not None and stored.price.minor == 9_999_999_999
 
 
-async def test_concurrent_reservations_never_oversell(uow: UnitOfWorkFactory) -> None:
+async def test_concurrent_reservations_never_oversell_and_move_the_version_once_each(
+    uow: UnitOfWorkFactory,
+) -> None:
     product = await add(uow, stock=5)
 
     async def buy() -> bool:
@@ -109,6 +111,7 @@ async def test_concurrent_reservations_never_oversell(uow: UnitOfWorkFactory) ->
     async with uow() as work:
         stored = await work.products.get(product.id)
     assert results.count(True) == 5 and stored is not None and stored.stock == 0
+    assert stored.version == 1 + 5
 
 
 async def test_visible_after_walks_the_catalog_by_id_without_archived_products(
@@ -187,18 +190,3 @@ async def test_a_refused_reservation_leaves_the_version_alone(uow: UnitOfWorkFac
         assert await work.products.reserve_stock(product.id, 2) is False
         await work.commit()
     assert await version_of(uow, product) == 1
-
-
-async def test_concurrent_reservations_move_the_version_once_each(
-    uow: UnitOfWorkFactory,
-) -> None:
-    product = await add(uow, stock=5)
-
-    async def buy() -> bool:
-        async with uow() as work:
-            ok = await work.products.reserve_stock(product.id, 1)
-            await work.commit()
-            return ok
-
-    results = await asyncio.gather(*(buy() for _ in range(8)))
-    assert results.count(True) == 5 and await version_of(uow, product) == 1 + 5
