@@ -6,6 +6,7 @@ they added; the product list's total comes from it and is exact."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -290,3 +291,59 @@ async def test_the_in_stock_migration_counts_existing_products_and_downgrades_cl
     tmp_path: Path,
 ) -> None:
     await on_both_engines(tmp_path, "in-stock", _in_stock_round_trip)
+
+
+async def _sold_out(engine: AsyncEngine, **categories: str) -> dict[str, int]:
+    """A product of each given category, by name, with no stock left (as after an order of
+    its last unit); and "kept", an "alpha" product in stock."""
+    async with SqlUnitOfWork(engine) as work:
+        ids = {name: (await work.products.add(
+            ProductDraft.create(name, "", "10.00", category, 0), NOW)).id
+            for name, category in categories.items()}
+        ids["kept"] = (await work.products.add(
+            ProductDraft.create("kept", "", "10.00", "alpha", 5), NOW)).id
+        await work.commit()
+    return ids
+
+
+async def test_an_admin_change_waiting_on_a_cancellation_s_counters_is_made(
+    engine: AsyncEngine,
+) -> None:
+    """A cancellation puts units back line by line (a statement each): a line whose product
+    comes back in stock holds its category's counter until the cancellation commits. An
+    admin moving a product between that category and the one of the next line waits for
+    one counter while holding the other: on PostgreSQL one of the two is aborted as a
+    deadlock, and either runs again (the admin's change, too, is made)."""
+    ids = await _sold_out(engine, first="beta", second="alpha")
+    move = UpdateProduct(lambda: SqlUnitOfWork(engine), SystemClock())
+    async with SqlUnitOfWork(engine) as cancel:  # CancelOrder's statements, in its order
+        await cancel.products.release_stock(ids["first"], 1)  # beta's counter
+        admin = asyncio.create_task(move(UpdateProductCommand(ids["kept"], category="beta")))
+        await asyncio.sleep(0.3)  # PostgreSQL: alpha's counter taken, waiting for beta's
+        await cancel.products.release_stock(ids["second"], 1)  # waits for alpha's
+        await cancel.commit()
+    moved = await admin
+    assert moved.category == "beta"
+    assert await _kept(engine) == await _aggregate(engine) == {"alpha": (1, 1),
+                                                               "beta": (2, 2)}
+
+
+async def test_an_admin_archiving_waiting_on_a_cancellation_s_counter_is_made(
+    engine: AsyncEngine,
+) -> None:
+    """The same with an archiving: the admin holds the product's row and waits for the
+    counter of its category, which the cancellation holds since its first line; the
+    cancellation's next line is that product."""
+    ids = await _sold_out(engine, first="alpha")
+    archive = ArchiveProduct(lambda: SqlUnitOfWork(engine), SystemClock())
+    async with SqlUnitOfWork(engine) as cancel:
+        await cancel.products.release_stock(ids["first"], 1)  # alpha's counter
+        admin = asyncio.create_task(archive(ids["kept"]))
+        await asyncio.sleep(0.3)  # PostgreSQL: the product locked, waiting for alpha's
+        await cancel.products.release_stock(ids["kept"], 2)  # waits for the product
+        await cancel.commit()
+    await admin
+    async with SqlUnitOfWork(engine) as work:
+        kept = await work.products.get(ids["kept"])
+    assert kept is not None and kept.archived and kept.stock == 7
+    assert await _kept(engine) == await _aggregate(engine) == {"alpha": (1, 1)}
