@@ -125,6 +125,23 @@ async def test_recent_sends_come_back_exactly_as_utc_to_the_microsecond(
     stored.ensure_quota_left(moments[0] + timedelta(hours=1), 3)
 
 
+async def test_recent_sends_given_out_of_order_come_back_as_the_same_sends(
+    uow: UnitOfWorkFactory,
+) -> None:
+    """A challenge built by hand may hold its sends in any order (``OtpChallenge`` counts
+    them in time order): stored, it still counts those sends and no others."""
+    sends = (NOW + timedelta(minutes=20), NOW, NOW + timedelta(minutes=10))
+    challenge = OtpChallenge(PHONE, "0" * 64, OtpChannel.SMS, NOW + timedelta(minutes=20),
+                             recent_sends=sends)
+    async with uow() as work:
+        await work.otp_challenges.save(challenge)
+        await work.commit()
+    async with uow() as work:
+        stored = await work.otp_challenges.get(PHONE)
+    assert stored is not None and sorted(stored.recent_sends) == sorted(sends)
+    stored.ensure_quota_left(NOW + timedelta(minutes=30), 4)  # 3 sends: one more fits
+
+
 async def test_get_for_update_holds_the_phone_even_without_a_challenge(
     uow: UnitOfWorkFactory,
 ) -> None:

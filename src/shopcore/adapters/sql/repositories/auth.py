@@ -95,6 +95,9 @@ class SqlOtpChallengeRepository:
         )
 
     async def save(self, challenge: OtpChallenge) -> None:
+        # Oldest first, whatever order the challenge holds them in: the old columns must
+        # name the oldest, or the read takes this row for one of the release before.
+        sends = sorted(challenge.recent_sends)
         await _SAVE_CHALLENGE.execute(self._connection, {
             "phone": challenge.phone.e164,
             "code_hash": challenge.code_hash,
@@ -103,10 +106,10 @@ class SqlOtpChallengeRepository:
             "failed_attempts": challenge.failed_attempts,
             # For the release before (migration 0027), a fixed window: from the oldest
             # recent send, holding them all.
-            "quota_window_start": challenge.recent_sends[0] if challenge.recent_sends else None,
-            "sent_in_window": len(challenge.recent_sends),
+            "quota_window_start": sends[0] if sends else None,
+            "sent_in_window": len(sends),
             "used_at": challenge.used_at,
-            "recent_sends": _sends_text(challenge.recent_sends),
+            "recent_sends": _sends_text(sends),
         })
 
     async def delete(self, phone: Phone) -> None:
