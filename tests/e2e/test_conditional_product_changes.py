@@ -230,3 +230,52 @@ async def test_the_openapi_document_describes_etag_if_match_and_412(api: Api) ->
         refused = item[method]["responses"]["412"]
         assert "application/problem+json" in refused["content"]
     assert "412" not in item["get"]["responses"]
+
+
+async def conditional_read(api: Api, product_id: int, *if_none_match: str) -> httpx.Response:
+    """A read sending each of ``if_none_match`` as one ``If-None-Match`` header line."""
+    return await api.client.get(f"/api/products/{product_id}/",
+                                headers=[("If-None-Match", value) for value in if_none_match])
+
+
+async def test_a_read_naming_the_current_etag_is_304_without_a_body(
+    api: Api, admin: Headers
+) -> None:
+    product = await create(api, admin)
+    _, etag = await read(api, product["id"])
+    for held in ([etag], [f"W/{etag}"], ["*"], [f'"0-1", {etag}'], ['"0-1"', etag]):
+        answer = await conditional_read(api, product["id"], *held)
+        assert answer.status_code == 304, held
+        assert answer.content == b"" and answer.headers["etag"] == etag, held
+
+
+async def test_a_read_naming_an_older_or_no_valid_etag_answers_the_product(
+    api: Api, admin: Headers
+) -> None:
+    product = await create(api, admin)
+    _, old = await read(api, product["id"])
+    changed = await patch(api, admin, product["id"], stock=3)
+    for held in (old, '"0-1"', "17-1", f"{changed.headers['etag']} junk", ""):
+        answer = await conditional_read(api, product["id"], held)
+        assert answer.status_code == 200, held
+        assert (answer.json(), answer.headers["etag"]) == (changed.json(),
+                                                           changed.headers["etag"]), held
+
+
+async def test_a_conditional_read_of_an_unknown_or_archived_product_is_404(
+    api: Api, admin: Headers
+) -> None:
+    product = await create(api, admin)
+    _, etag = await read(api, product["id"])
+    assert (await api.client.delete(f"/api/products/{product['id']}/",
+                                    headers=admin)).status_code == 204
+    for product_id, held in ((product["id"], etag), (product["id"], "*"), (999_999, "*")):
+        assert_problem(await conditional_read(api, product_id, held), 404, "not_found")
+
+
+async def test_the_openapi_document_describes_if_none_match_and_304(api: Api) -> None:
+    paths = (await api.client.get("/schema/openapi.json")).json()["paths"]
+    read_one = paths["/api/products/{product_id}/"]["get"]
+    headers = [p for p in read_one["parameters"] if p["in"] == "header"]
+    assert [(p["name"], p["required"]) for p in headers] == [("If-None-Match", False)]
+    assert "304" in read_one["responses"] and "content" not in read_one["responses"]["304"]

@@ -1,5 +1,6 @@
-"""Entity tags of products (RFC 9110 §8.8.3, §13.1.1): the ``ETag`` that answers with a
-product carry, and the ``If-Match`` that a change or an archiving may send.
+"""Entity tags of products (RFC 9110 §8.8.3, §13.1.1, §13.1.2): the ``ETag`` that
+answers with a product carry, the ``If-Match`` that a change or an archiving may send,
+and the ``If-None-Match`` with which a read asks for the product only if it changed.
 
 A product's entity tag is ``"<id>-<version>"``, strong, and opaque to clients: it changes
 with every stored change of the product (``Product.version``: an admin's change, stock
@@ -14,8 +15,9 @@ import re
 from typing import Annotated
 
 from litestar.datastructures import ResponseHeader
-from litestar.openapi.spec import OpenAPIType
+from litestar.openapi.spec import OpenAPIType, Parameter, Schema
 from litestar.params import HeaderParameter
+from litestar.types import Scope
 
 from shopcore.domain.catalog import Product
 
@@ -50,6 +52,23 @@ IfMatchHeader = Annotated[str | None, HeaderParameter(
     # a string when present (the header is optional, never null)
     schema_extra={"type": OpenAPIType.STRING, "oneOf": None, "examples": ['"17-4"', "*"]})]
 
+IF_NONE_MATCH_PARAMETER = Parameter(
+    name="If-None-Match", param_in="header", required=False,
+    schema=Schema(type=OpenAPIType.STRING, examples=['"17-4"']),
+    description='Optional. ETags of the product the client holds (e.g. "17-4"), or "*": '
+                "when one of them is the current one (weak tags compare too), the answer is "
+                "304 Not Modified with the ETag and no body. A malformed value is ignored.")
+"""Documents the ``If-None-Match`` of a product read (the handler reads it from the
+scope: a declared header parameter would cost every read ~4 µs, a tenth of the route)."""
+
+
+def if_none_match(scope: Scope) -> str | None:
+    """The request's ``If-None-Match``, its lines joined by commas, or None."""
+    lines = [value.decode("latin-1") for key, value in scope["headers"]
+             if key.lower() == b"if-none-match"]
+    return ", ".join(lines) if lines else None
+
+
 _TAG = r'(?:W/)?"[\x21\x23-\x7E\x80-\xFF]*"'
 """An entity tag: optionally weak, an opaque quoted string (no DQUOTE, no space)."""
 _TAG_LIST = re.compile(rf"[ \t,]*{_TAG}(?:[ \t]*,[ \t,]*{_TAG})*[ \t,]*")
@@ -62,6 +81,17 @@ _OURS = re.compile(r'"([1-9][0-9]*)-([1-9][0-9]*)"')
 def product_etag(product: Product) -> str:
     """The entity tag of ``product`` as it is now: ``"<id>-<version>"``, quoted."""
     return f'"{product.id}-{product.version}"'
+
+
+def is_current(if_none_match: str, etag: str) -> bool:
+    """Whether an ``If-None-Match`` value names ``etag`` (weak comparison, RFC 9110
+    §13.1.2: ``W/"17-4"`` names ``"17-4"``) or is ``*``; a malformed value names
+    nothing, so the product is sent."""
+    value = if_none_match.strip(" \t")
+    if value == "*":
+        return True
+    return (etag in value and _TAG_LIST.fullmatch(value) is not None
+            and any(tag.removeprefix("W/") == etag for tag in _TAGS.findall(value)))
 
 
 def expected_version(if_match: str | None, product_id: int) -> int | None:

@@ -13,6 +13,7 @@ from litestar import Controller, Request, Response, Router
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import ClientException, ValidationException
+from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import (
     Encoding,
     OpenAPIMediaType,
@@ -22,7 +23,7 @@ from litestar.openapi.spec import (
     Schema,
 )
 from litestar.params import JSONBody, PathParameter, QueryParameter
-from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_304_NOT_MODIFIED
 from litestar.types import ControllerRouterHandler
 
 from shopcore.application.catalog.archive_product import ArchiveProduct
@@ -49,8 +50,11 @@ from shopcore.domain.search import QUERY_MAX_LENGTH
 from shopcore.entrypoints.http.dependencies import use_case
 from shopcore.entrypoints.http.preconditions import (
     ETAG_HEADER,
+    IF_NONE_MATCH_PARAMETER,
     IfMatchHeader,
     expected_version,
+    if_none_match,
+    is_current,
     product_etag,
 )
 from shopcore.entrypoints.http.problems import problem_responses
@@ -82,6 +86,15 @@ ProductPathId = Annotated[int, PathParameter(
     schema_extra={"minimum": 1, "maximum": MAX_PRODUCT_ID})]
 PriceFilter = Annotated[str | None, QueryParameter(
     description="Inclusive bound, a decimal such as 199.99", examples=None)]
+
+
+@dataclass
+class ProductReadOperation(Operation):
+    """The OpenAPI operation of a product read, with the ``If-None-Match`` its handler
+    reads from the scope."""
+
+    def __post_init__(self) -> None:
+        self.parameters = [*(self.parameters or []), IF_NONE_MATCH_PARAMETER]
 
 
 class ProductsController(Controller):
@@ -166,13 +179,22 @@ class ProductsController(Controller):
 
     @get("/{product_id:int}/", dependencies={"get_product": use_case("get_product")},
          summary="A product", response_headers=[ETAG_HEADER],
-         responses=problem_responses(400, 404))
-    async def detail(self, product_id: ProductPathId, get_product: NamedDependency[GetProduct]
-                     ) -> Response[ProductBody]:
+         operation_class=ProductReadOperation,
+         responses={HTTP_304_NOT_MODIFIED: ResponseSpec(
+             None, description="Not modified: If-None-Match names the current ETag "
+                               "(sent again, with no body)"),
+             **problem_responses(400, 404)})
+    async def detail(self, request: Request[Any, Any, Any], product_id: ProductPathId,
+                     get_product: NamedDependency[GetProduct]) -> Response[ProductBody | None]:
         """Unknown or archived: 404. The ``ETag`` names the version shown: send it back in
-        ``If-Match`` to change or archive the product only as it was read."""
+        ``If-Match`` to change or archive the product only as it was read, or in
+        ``If-None-Match`` to be answered 304 while it is still current."""
         product = await get_product(product_id)
-        return Response(render_product(product), headers={"ETag": product_etag(product)})
+        etag = product_etag(product)
+        held = if_none_match(request.scope)
+        if held is not None and is_current(held, etag):
+            return Response(None, status_code=HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        return Response(render_product(product), headers={"ETag": etag})
 
     @patch("/{product_id:int}/", guards=[requires_admin], security=BEARER_SECURITY,
            dependencies={"update_product": use_case("update_product")},
