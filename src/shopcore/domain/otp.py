@@ -32,8 +32,8 @@ class OtpRejected(DomainError):
 class OtpInvalid(OtpRejected):
     """Wrong code (or no code was requested)."""
 
-    def __init__(self, attempts_left: int) -> None:
-        super().__init__("The code is not correct.")
+    def __init__(self, attempts_left: int, message: str = "The code is not correct.") -> None:
+        super().__init__(message)
         self.attempts_left = attempts_left
 
 
@@ -45,8 +45,7 @@ class NoOtpPending(OtpInvalid):
     """
 
     def __init__(self) -> None:
-        OtpRejected.__init__(self, "No code is waiting for this number; request a new one.")
-        self.attempts_left = 0
+        super().__init__(0, "No code is waiting for this number; request a new one.")
 
 
 class OtpExpired(OtpRejected):
