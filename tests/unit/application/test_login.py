@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from shopcore.adapters.memory.unit_of_work import MemoryUnitOfWork
 from shopcore.application.auth.logout import LogoutCommand
 from shopcore.application.auth.refresh_session import RefreshSessionCommand
 from shopcore.application.auth.request_otp import RequestOtpCommand
@@ -184,6 +185,25 @@ async def test_a_failed_delivery_stores_nothing_and_counts_nothing() -> None:
     assert shop.database.state.otp_challenges == {}
     shop.otp_gateway.failing = False
     await request(shop)  # no cooldown, and the IP quota of 1 was given back
+
+
+async def test_a_request_whose_transaction_fails_gives_the_ip_quota_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A database blip must not use up the codes of a carrier's shared address.
+    shop = build_in_memory_shop(per_ip_hourly=1)
+
+    async def lost(self: MemoryUnitOfWork) -> None:
+        raise ConnectionError("the database went away")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(MemoryUnitOfWork, "commit", lost)
+        with pytest.raises(ConnectionError):
+            await request(shop)
+    assert shop.database.state.otp_challenges == {} and shop.otp_gateway.sent == []
+    await request(shop)  # the IP's one code an hour was given back
+    with pytest.raises(RateLimited):
+        await request(shop, "+919812345678")
 
 
 async def test_a_failed_resend_keeps_the_previous_code_valid(shop: InMemoryShop) -> None:

@@ -108,8 +108,15 @@ class RequestOtp:
                 phone, code, cmd.channel, now, self._policy.pepper, previous,
                 counts_against_quota=delivered,
             )
-            await uow.otp_challenges.save(challenge)
-            await uow.commit()
+            try:
+                await uow.otp_challenges.save(challenge)
+                await uow.commit()
+            except BaseException:
+                # Nothing was sent: a database blip must not use up the quota of an
+                # address that many users share.
+                if delivered:
+                    await self._limiter.undo(ip_key, window)
+                raise
 
         if delivered:
             await self._deliver(challenge, code, previous, ip_key, window)
