@@ -66,9 +66,10 @@ def parse_options(argv: Sequence[str] | None = None,
                         "3 on a shared machine)")
     parser.add_argument("--only", default=env.get("BENCH_ONLY"),
                         help="comma-separated workloads to run, e.g. W1,W3")
-    parser.add_argument("--database-url", default=env.get("BENCH_DATABASE_URL"),
+    parser.add_argument("--database-url", default=env.get("BENCH_DATABASE_URL") or None,
                         help="a postgresql+asyncpg:// server URL (BENCH_DATABASE_URL); "
-                        "a fresh database is created there and dropped; default SQLite")
+                        "a fresh database is created there and dropped; default (also when "
+                        "empty) SQLite")
     parser.add_argument("--no-pin", action="store_true",
                         help="do not pin wrk to CPU 0 and the server to CPU 1")
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)

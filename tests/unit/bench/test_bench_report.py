@@ -82,6 +82,7 @@ def test_defaults_are_the_documented_run() -> None:
     assert (options.duration_s, options.warmup_s, options.connections) == (10.0, 3.0, 16)
     assert (options.products, options.orders) == (10_000, 20_000)
     assert options.database_url is None
+    assert parse_options([], {"BENCH_DATABASE_URL": ""}).database_url is None  # SQLite
 
 
 def test_unknown_workloads_and_bad_thread_counts_are_usage_errors() -> None:
