@@ -9,6 +9,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shopcore.adapters.redis_rate_limiter import RedisRateLimiter
 from shopcore.entrypoints.container import build_container, close_container
@@ -74,6 +76,41 @@ async def test_ready_is_503_when_the_database_is_down(client: Client) -> None:
         answer = await http.get("/health/ready")
     assert answer.status_code == 503
     assert answer.json() == {"status": "unavailable", "database": "down", "redis": "up"}
+
+
+async def test_ready_is_503_while_the_schema_needs_migrating(
+    client: Client, database_url: str, engine: AsyncEngine
+) -> None:
+    async with engine.connect() as connection:
+        head = (await connection.execute(VERSION)).scalar_one()
+
+    async def ready_at(version: str | None) -> tuple[int, str]:
+        async with engine.begin() as connection:
+            await connection.execute(text("DELETE FROM alembic_version"))
+            if version is not None:
+                await connection.execute(
+                    text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": version})
+        async with client(database_url) as http:
+            answer = await http.get("/health/ready")
+        return answer.status_code, answer.json()["database"]
+
+    try:
+        assert await ready_at("0024") == (503, "migrations_pending")  # an older release's
+        assert await ready_at(None) == (503, "migrations_pending")
+        assert await ready_at("0099") == (200, "up")  # a later release migrated it
+    finally:
+        assert await ready_at(head) == (200, "up")
+
+
+async def test_ready_is_503_on_a_database_never_migrated(client: Client, tmp_path: Path) -> None:
+    async with client(f"sqlite+aiosqlite:///{tmp_path / 'new.db'}") as http:
+        answer = await http.get("/health/ready")
+    assert answer.status_code == 503
+    assert answer.json() == {"status": "unavailable", "database": "migrations_pending",
+                             "redis": None}
+
+
+VERSION = text("SELECT version_num FROM alembic_version")
 
 
 def test_the_container_picks_the_limiter_from_the_settings(tmp_path: Path) -> None:

@@ -10,10 +10,10 @@ from litestar.datastructures import State
 from litestar.openapi import ResponseSpec
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shopcore.adapters.sql.migrate import migrations_pending
 from shopcore.entrypoints.http.routing import get
 
 PROBE_TIMEOUT_SECONDS = 3
@@ -41,10 +41,13 @@ class HealthController(Controller):
 
     @get("/ready", summary="The database (and Redis, when configured) answer",
          responses={503: ResponseSpec(data_container=HealthBody, generate_examples=False,
-                                      description="The database or Redis does not answer")})
+                                      description="The database or Redis does not answer, "
+                                                  "or the schema needs migrating")})
     async def ready(self, state: State) -> Response[HealthBody]:
-        """200 when the database answers a trivial query and Redis (when configured)
-        answers PING, each within a few seconds; 503 otherwise. The body says which."""
+        """200 when the database answers with a schema migrated for this release and
+        Redis (when configured) answers PING, each within a few seconds; 503 otherwise.
+        The body says which: ``database`` is ``up``, ``down``, or ``migrations_pending``
+        (run ``shopcore db upgrade``; a schema a later release migrated is ``up``)."""
         container = state.container
         redis_client: Redis | None = container.redis_client()
         database = await _database_state(container.engine())
@@ -59,10 +62,10 @@ async def _database_state(engine: AsyncEngine) -> str:
     try:
         async with asyncio.timeout(PROBE_TIMEOUT_SECONDS):
             async with engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
+                pending = await migrations_pending(connection)
     except (SQLAlchemyError, OSError, TimeoutError):
         return "down"
-    return "up"
+    return "migrations_pending" if pending else "up"
 
 
 async def _redis_state(client: Redis) -> str:
