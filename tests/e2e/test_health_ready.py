@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -17,6 +19,7 @@ from shopcore.entrypoints.container import build_container, close_container
 from shopcore.entrypoints.http.app import create_app
 from tests.e2e.conftest import app_settings
 from tests.redis_service import REDIS_URL, connected_redis
+from tests.support import sqlite_copy
 
 Client = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 
@@ -111,6 +114,32 @@ async def test_ready_is_503_on_a_database_never_migrated(client: Client, tmp_pat
 
 
 VERSION = text("SELECT version_num FROM alembic_version")
+
+
+@pytest.mark.parametrize(("schema", "warned"), [("never migrated", True), ("migrated", False),
+                                                ("database down", False)])
+async def test_start_up_warns_when_the_schema_needs_migrating(
+    schema: str, warned: bool, tmp_path: Path, sqlite_template: Path,
+) -> None:
+    url = {"never migrated": f"sqlite+aiosqlite:///{tmp_path / 'new.db'}",
+           "migrated": sqlite_copy(sqlite_template, tmp_path),
+           "database down": f"postgresql+asyncpg://postgres@127.0.0.1:{closed_port()}/x"}[schema]
+    # Litestar configures the root logger at start-up (caplog's handler goes with it):
+    # the records are taken where they are made.
+    records: list[logging.LogRecord] = []
+    taken = logging.Handler(logging.WARNING)
+    taken.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger("shopcore.http")
+    logger.addHandler(taken)
+    container = build_container(app_settings(url, tmp_path / "media"))
+    try:
+        async with AsyncTestClient(app=create_app(container=container)) as http:
+            assert (await http.get("/health/live")).status_code == 200  # it started
+    finally:
+        logger.removeHandler(taken)
+        await close_container(container)
+    warnings = [r.getMessage() for r in records if "shopcore db upgrade" in r.getMessage()]
+    assert len(warnings) == (1 if warned else 0), warnings
 
 
 def test_the_container_picks_the_limiter_from_the_settings(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
@@ -14,7 +15,7 @@ from shopcore.entrypoints.container import Container, build_container, close_con
 from shopcore.entrypoints.http.controllers.auth import AuthController
 from shopcore.entrypoints.http.controllers.cart import CartController
 from shopcore.entrypoints.http.controllers.catalog import catalog_routes
-from shopcore.entrypoints.http.controllers.health import HealthController
+from shopcore.entrypoints.http.controllers.health import HealthController, database_state
 from shopcore.entrypoints.http.controllers.media import MediaController
 from shopcore.entrypoints.http.controllers.orders import OrdersController
 from shopcore.entrypoints.http.controllers.payments import PaymentsController
@@ -30,6 +31,8 @@ from shopcore.entrypoints.http.openapi import ContractJsonRenderPlugin, StrictSt
 from shopcore.entrypoints.http.problems import EXCEPTION_HANDLERS
 from shopcore.entrypoints.http.requests import ShopcoreRequest
 from shopcore.entrypoints.settings import Settings
+
+log = logging.getLogger("shopcore.http")
 
 MAX_JSON_BODY = 1024 * 1024
 REVOKED_LOGINS_REFRESH_S = 1.0
@@ -62,6 +65,13 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         refreshing.append(asyncio.create_task(
             revoked_logins.keep_refreshed(REVOKED_LOGINS_REFRESH_S)))
 
+    async def warn_if_migrations_pending() -> None:
+        # Requests would fail until the schema is migrated (/health/ready says so too); a
+        # database that does not answer yet is the probe's to report, not a failed start.
+        if await database_state(container.engine()) == "migrations_pending":
+            log.warning("the database schema is older than this release: run "
+                        "`shopcore db upgrade` (/health/ready answers 503 until then)")
+
     async def close_resources() -> None:
         for task in refreshing:
             task.cancel()
@@ -79,7 +89,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
                         MediaController,
                         # payments
                         PaymentsController],
-        on_startup=[learn_revoked_logins],
+        on_startup=[warn_if_migrations_pending, learn_revoked_logins],
         on_shutdown=[close_resources],
         exception_handlers=EXCEPTION_HANDLERS,
         request_class=ShopcoreRequest,

@@ -50,7 +50,7 @@ class HealthController(Controller):
         (run ``shopcore db upgrade``; a schema a later release migrated is ``up``)."""
         container = state.container
         redis_client: Redis | None = container.redis_client()
-        database = await _database_state(container.engine())
+        database = await database_state(container.engine())
         redis = None if redis_client is None else await _redis_state(redis_client)
         healthy = database == "up" and redis in (None, "up")
         body = HealthBody(status="ok" if healthy else "unavailable", database=database,
@@ -58,7 +58,8 @@ class HealthController(Controller):
         return Response(body, status_code=200 if healthy else 503)
 
 
-async def _database_state(engine: AsyncEngine) -> str:
+async def database_state(engine: AsyncEngine) -> str:
+    """``up``, ``down`` (no answer within a few seconds) or ``migrations_pending``."""
     try:
         async with asyncio.timeout(PROBE_TIMEOUT_SECONDS):
             async with engine.connect() as connection:
