@@ -87,11 +87,8 @@ def is_current(if_none_match: str, etag: str) -> bool:
     """Whether an ``If-None-Match`` value names ``etag`` (weak comparison, RFC 9110
     §13.1.2: ``W/"17-4"`` names ``"17-4"``) or is ``*``; a malformed value names
     nothing, so the product is sent."""
-    value = if_none_match.strip(" \t")
-    if value == "*":
-        return True
-    return (etag in value and _TAG_LIST.fullmatch(value) is not None
-            and any(tag.removeprefix("W/") == etag for tag in _TAGS.findall(value)))
+    tags = _listed_tags(if_none_match)
+    return tags is None or any(tag.removeprefix("W/") == etag for tag in tags)
 
 
 def expected_version(if_match: str | None, product_id: int) -> int | None:
@@ -107,11 +104,18 @@ def expected_version(if_match: str | None, product_id: int) -> int | None:
     a version that never existed, which then makes the change fail)."""
     if if_match is None:
         return None
-    value = if_match.strip(" \t")
-    if value == "*":
+    tags = _listed_tags(if_match)
+    if tags is None:
         return None
-    if not _TAG_LIST.fullmatch(value):
-        return NO_VERSION
-    versions = [int(ours[2]) for tag in _TAGS.findall(value)
+    versions = [int(ours[2]) for tag in tags
                 if (ours := _OURS.fullmatch(tag)) is not None and int(ours[1]) == product_id]
     return max(versions, default=NO_VERSION)
+
+
+def _listed_tags(value: str) -> list[str] | None:
+    """The entity tags of an ``If-Match`` or ``If-None-Match`` value, as written (weak
+    ones with their ``W/``); None for ``*``; none at all for a malformed value."""
+    value = value.strip(" \t")
+    if value == "*":
+        return None
+    return _TAGS.findall(value) if _TAG_LIST.fullmatch(value) else []
