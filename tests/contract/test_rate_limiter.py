@@ -100,27 +100,30 @@ async def test_the_window_expires(limiters: Limiters) -> None:
 async def test_refused_hits_are_not_counted(limiters: Limiters) -> None:
     limiter = limiters.limiter
     assert await limiter.hit("k", 2, 60) is None
-    assert await limiter.hit("k", 2, 60) is None
-    for _ in range(5):
-        assert await limiter.hit("k", 2, 60) is not None
-    await limiter.undo("k", 60)  # back to one counted: exactly one more fits
+    assert await limiter.hit("k", 2, 60, "second") is None
+    for n in range(5):
+        assert await limiter.hit("k", 2, 60, f"refused-{n}") is not None
+    for n in range(5):
+        await limiter.undo("k", 60, f"refused-{n}")  # never counted: nothing to take back
+    assert await limiter.hit("k", 2, 60) is not None
+    await limiter.undo("k", 60, "second")  # back to one counted: exactly one more fits
     assert await limiter.hit("k", 2, 60) is None
     assert await limiter.hit("k", 2, 60) is not None
 
 
 async def test_undo_gives_back_one_hit(limiters: Limiters) -> None:
     limiter = limiters.limiter
-    for _ in range(3):
-        assert await limiter.hit("k", 3, 60) is None
-    await limiter.undo("k", 60)
+    for n in range(3):
+        assert await limiter.hit("k", 3, 60, f"e{n}") is None
+    await limiter.undo("k", 60, "e1")
     assert await limiter.hit("k", 3, 60) is None
     assert await limiter.hit("k", 3, 60) is not None
 
 
 async def test_undo_never_goes_below_zero(limiters: Limiters) -> None:
     limiter = limiters.limiter
-    await limiter.undo("fresh", 60)
-    await limiter.undo("fresh", 60)
+    await limiter.undo("fresh", 60, "e1")
+    await limiter.undo("fresh", 60, "e1")
     assert [await limiter.hit("fresh", 2, 60) for _ in range(3)][:2] == [None, None]
     assert await limiter.hit("fresh", 2, 60) is not None
 
@@ -138,10 +141,11 @@ async def test_counters_are_shared_by_every_limiter_on_the_same_store(
     # For Redis, each limiter has its own client: two processes racing on one key.
     first, second = limiters.limiter, await limiters.make_another()
     answers = await asyncio.gather(*(
-        (first if i % 2 else second).hit("shared", 10, 60) for i in range(100)))
+        (first if i % 2 else second).hit("shared", 10, 60, f"e{i}") for i in range(100)))
     assert sum(answer is None for answer in answers) == 10
     assert await first.hit("shared", 10, 60) is not None
-    await second.undo("shared", 60)
+    admitted = next(i for i, answer in enumerate(answers) if answer is None)
+    await (second if admitted % 2 else first).undo("shared", 60, f"e{admitted}")
     assert await first.hit("shared", 10, 60) is None
 
 
@@ -185,30 +189,51 @@ async def test_refused_hits_do_not_extend_the_ban(limiters: Limiters) -> None:
 
 async def test_undo_takes_back_exactly_one_slot_and_never_more(limiters: Limiters) -> None:
     limiter = limiters.limiter
-    assert [await limiter.hit("k", 2, SHORT) for _ in range(2)] == [None, None]
+    assert [await limiter.hit("k", 2, SHORT, f"e{n}") for n in range(2)] == [None, None]
     for _ in range(3):
-        await limiter.undo("k", SHORT)  # two counted: the third undo finds nothing
-    assert [await limiter.hit("k", 2, SHORT) for _ in range(3)] == [None, None, 2]
+        await limiter.undo("k", SHORT, "e0")  # the second and third find nothing
+    assert [await limiter.hit("k", 2, SHORT) for _ in range(2)] == [None, 2]
 
 
-async def test_undo_takes_back_the_most_recent_event(limiters: Limiters) -> None:
+async def test_undo_takes_back_the_named_event_not_the_latest(limiters: Limiters) -> None:
+    # A request that counted first and failed gives back its own event: one counted
+    # after it by another request keeps its later time (and leaves the window later).
     limiter = limiters.limiter
-    assert await limiter.hit("k", 2, SHORT) is None
+    assert await limiter.hit("k", 2, SHORT, "failed") is None
     await limiters.wait(1.2)
+    assert await limiter.hit("k", 2, SHORT, "served") is None
+    await limiter.undo("k", SHORT, "failed")
     assert await limiter.hit("k", 2, SHORT) is None
-    await limiter.undo("k", SHORT)  # the hit of 1.2 s is taken back, the first stays
-    assert await limiter.hit("k", 2, SHORT) is None
-    assert await limiter.hit("k", 2, SHORT) == 1  # the first leaves in 0.8 s, not 2 s
-    await limiters.wait(0.9)
-    assert await limiter.hit("k", 2, SHORT) is None
+    assert await limiter.hit("k", 2, SHORT) == 2  # "served" leaves in 2 s, not 0.8 s
+    await limiters.wait(0.9)  # 2.1 s: "failed" would have left by now, "served" has not
+    assert await limiter.hit("k", 2, SHORT) is not None
+
+
+async def test_only_named_events_can_be_taken_back(limiters: Limiters) -> None:
+    limiter = limiters.limiter
+    assert await limiter.hit("k", 1, 60) is None
+    with pytest.raises(ValueError):
+        await limiter.undo("k", 60, "")
+    assert await limiter.hit("k", 1, 60) is not None
+
+
+async def test_the_same_event_name_under_other_keys_is_another_event(
+    limiters: Limiters,
+) -> None:
+    limiter = limiters.limiter
+    assert await limiter.hit("a", 1, 60, "e") is None
+    assert await limiter.hit("b", 1, 60, "e") is None
+    await limiter.undo("a", 60, "e")
+    assert await limiter.hit("a", 1, 60) is None
+    assert await limiter.hit("b", 1, 60) is not None
 
 
 async def test_one_name_over_two_window_lengths_is_counted_apart(limiters: Limiters) -> None:
     limiter = limiters.limiter
-    assert await limiter.hit("k", 1, 60) is None
-    assert await limiter.hit("k", 1, 3600) is None
+    assert await limiter.hit("k", 1, 60, "e") is None
+    assert await limiter.hit("k", 1, 3600, "e") is None
     assert await limiter.hit("k", 1, 60) is not None
-    await limiter.undo("k", 3600)
+    await limiter.undo("k", 3600, "e")
     assert await limiter.hit("k", 1, 60) is not None
 
 
@@ -218,11 +243,11 @@ async def test_50_concurrent_hits_fill_only_what_the_sliding_window_has_left(
     # 5 of 10 used at 0 s and 5 at 1 s: at 2.1 s the first 5 have left, so a burst from
     # two clients gets exactly 5, never the 10 a fresh fixed window would give.
     first, second = limiters.limiter, await limiters.make_another()
-    early = await asyncio.gather(*(first.hit("burst", 10, SHORT) for _ in range(50)))
+    early = await asyncio.gather(*(first.hit("burst", 10, SHORT, f"e{i}") for i in range(50)))
     assert sum(answer is None for answer in early) == 10
     await limiters.wait(1.0)
-    for _ in range(5):
-        await first.undo("burst", SHORT)  # 5 of the burst at 0 s were not needed
+    for i in [i for i, answer in enumerate(early) if answer is None][:5]:
+        await first.undo("burst", SHORT, f"e{i}")  # 5 of the burst at 0 s were not needed
     assert [await second.hit("burst", 10, SHORT) for _ in range(5)] == [None] * 5
     assert await first.hit("burst", 10, SHORT) == 1
     await limiters.wait(1.1)
@@ -256,8 +281,8 @@ async def test_redis_counters_of_the_fixed_window_version_are_left_alone() -> No
     try:
         await client.set(f"{prefix}60:k", 5, ex=60)
         limiter = RedisRateLimiter(client, prefix=prefix)
-        assert await limiter.hit("k", 5, 60) is None
-        await limiter.undo("k", 60)
+        assert await limiter.hit("k", 5, 60, "e") is None
+        await limiter.undo("k", 60, "e")
         assert await client.get(f"{prefix}60:k") == b"5"
     finally:
         await delete_keys(client, f"{prefix}*")

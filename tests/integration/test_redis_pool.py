@@ -84,7 +84,7 @@ async def test_a_connection_wait_that_times_out_fails_as_an_unreachable_redis(
         held = await busy.connection_pool.get_connection()
         try:
             with pytest.raises(RedisConnectionError) as exhausted:
-                await RedisRateLimiter(busy, prefix=prefix).undo("k", 60)
+                await RedisRateLimiter(busy, prefix=prefix).undo("k", 60, "e1")
             with pytest.raises(RedisConnectionError):
                 await RedisRateLimiter(busy, prefix=prefix).hit("k", 5, 60)
         finally:

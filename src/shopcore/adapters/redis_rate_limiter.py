@@ -8,8 +8,9 @@ processes hitting the same key at the same moment can never both slip under the 
 (there is no read-modify-write in Python). Refused hits are not counted, so a client
 that keeps knocking does not extend its own ban; the wait it is told is the time until
 enough counted events leave the window for one more to fit (the oldest one, unless the
-limit was lowered), in whole seconds rounded up. ``undo`` takes back the most recent
-event (``ZPOPMAX``, one atomic command). A key expires a window after its latest event.
+limit was lowered), in whole seconds rounded up. ``undo`` takes back one named event
+(``ZREM`` of its member, one atomic command). A key expires a window after its latest
+event.
 
 Time is Redis's own (``TIME`` in the script), not each process's. Every process and
 machine writes and compares the events of a key, so they need one clock: with their
@@ -17,9 +18,10 @@ own, a machine whose clock is a second behind would record its events a second i
 past (they would leave the window early and admit more than the limit), and one ahead
 would keep everyone's bans a second too long. Redis replicates a script's effects, not
 the script (the default since Redis 5, the only way in 7), so reading its clock there is
-sound; ``ZPOPMAX`` needs Redis 5 too. The price: tests cannot fake this clock and wait
-in real time. Each event's member is that time plus a random suffix from Python, so
-events of one microsecond (or of a server clock stepped back) are still counted apart.
+sound. The price: tests cannot fake this clock and wait in real time. Each event's
+member is its name (``e:<name>``) or, for an unnamed one, that time plus a random suffix
+from Python, so events of one microsecond (or of a server clock stepped back) are still
+counted apart.
 
 Memory is one sorted-set entry per counted event: at most ``limit`` per key and window.
 The keys are ``<prefix>sliding:<window>:<key>``: the string counters of the earlier
@@ -47,7 +49,7 @@ POOL_TIMEOUT_SECONDS = 2.0
 """How long a caller waits for a free connection before failing as an outage does."""
 
 # KEYS[1] the key's events (a sorted set scored by time in µs); ARGV[1] limit,
-# ARGV[2] window in ms, ARGV[3] a random suffix making this event's member unique.
+# ARGV[2] window in ms, ARGV[3] the event's member, or '' for the time and ARGV[4].
 # Returns -1 when the hit is counted, else the µs until one more would fit.
 _HIT = """
 local clock = redis.call('TIME')
@@ -60,7 +62,9 @@ if count >= limit then
   local freeing = redis.call('ZRANGE', KEYS[1], count - limit, count - limit, 'WITHSCORES')
   return tonumber(freeing[2]) + window - now
 end
-redis.call('ZADD', KEYS[1], string.format('%d', now), string.format('%d:%s', now, ARGV[3]))
+local member = ARGV[3]
+if member == '' then member = string.format('%d:%s', now, ARGV[4]) end
+redis.call('ZADD', KEYS[1], string.format('%d', now), member)
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return -1
 """
@@ -77,26 +81,33 @@ class RedisRateLimiter:
         self._prefix = prefix
         self._hit = client.register_script(_HIT)
 
-    async def hit(self, key: str, limit: int, window_seconds: int) -> int | None:
+    async def hit(self, key: str, limit: int, window_seconds: int, event: str = "") -> int | None:
         """Count one event under ``key``; seconds to wait when ``limit`` events already
         happened in the last ``window_seconds``."""
         if limit < 1 or window_seconds < 1:
             raise ValueError("limit and window_seconds must be positive")
         wait_us = int(await self._hit(keys=[self._key(key, window_seconds)],
                                       args=[limit, window_seconds * 1000,
-                                            secrets.token_hex(8)]))
+                                            _member(event), secrets.token_hex(8)]))
         if wait_us < 0:
             return None
         return min(window_seconds, max(1, math.ceil(wait_us / 1_000_000)))
 
-    async def undo(self, key: str, window_seconds: int) -> None:
-        """Take back the most recent counted event of ``key`` (none: nothing happens)."""
-        await self._client.zpopmax(self._key(key, window_seconds))
+    async def undo(self, key: str, window_seconds: int, event: str) -> None:
+        """Take back the counted event ``event`` of ``key`` (not counted: nothing happens)."""
+        if not event:
+            raise ValueError("only a named event can be taken back")
+        await self._client.zrem(self._key(key, window_seconds), _member(event))
 
     def _key(self, key: str, window_seconds: int) -> str:
         # The window length is part of the key: the same name counted over an hour
         # and over a minute are two different logs.
         return f"{self._prefix}sliding:{window_seconds}:{key}"
+
+
+def _member(event: str) -> str:
+    # Named members start with a letter, the time-based ones with a digit: never equal.
+    return f"e:{event}" if event else ""
 
 
 def build_redis_client(url: str, *, max_connections: int = MAX_CONNECTIONS,

@@ -50,15 +50,23 @@ async def test_retry_after_is_when_enough_events_have_left_to_admit_one() -> Non
     assert await limiter.hit("k", 1, 60) == 59
 
 
-async def test_undo_takes_back_the_latest_event_so_the_oldest_still_expires_first() -> None:
+async def test_undo_takes_back_the_named_event_so_the_others_keep_their_times() -> None:
     now = Now()
     limiter = MemoryRateLimiter(now=now)
-    assert await limiter.hit("k", 2, 60) is None
+    assert await limiter.hit("k", 3, 60, "first") is None
+    now.at = START + 20
+    assert await limiter.hit("k", 3, 60, "second") is None
     now.at = START + 40
-    assert await limiter.hit("k", 2, 60) is None
-    await limiter.undo("k", 60)
-    assert await limiter.hit("k", 2, 60) is None
-    assert await limiter.hit("k", 2, 60) == 20
+    assert await limiter.hit("k", 3, 60, "third") is None
+    await limiter.undo("k", 60, "second")
+    assert await limiter.hit("k", 3, 60) is None
+    # full again: the first (0 s) leaves at 60 s, then the third (40 s) and the new one
+    assert await limiter.hit("k", 3, 60) == 20
+    now.at = START + 50
+    await limiter.undo("k", 60, "first")
+    assert await limiter.hit("k", 3, 60) is None
+    assert await limiter.hit("k", 3, 60) == 50  # the third (40 s) is now the oldest
+
 
 
 async def test_keys_whose_events_have_left_their_window_are_forgotten() -> None:
@@ -93,9 +101,9 @@ async def test_keys_still_in_their_window_are_all_kept_in_memory_proportional_to
 
 async def test_an_undone_key_holds_no_memory() -> None:
     limiter = MemoryRateLimiter(now=Now())
-    await limiter.hit("k", 2, 60)
-    await limiter.undo("k", 60)
-    await limiter.undo("never-hit", 60)
+    await limiter.hit("k", 2, 60, "e1")
+    await limiter.undo("k", 60, "e1")
+    await limiter.undo("never-hit", 60, "e1")
     assert limiter.remembered_keys == 0
 
 

@@ -114,14 +114,14 @@ async def test_failures_held_too_long_by_codes_being_checked_end_in_429(
     # hold its failures: a login waits for them a bounded time, then is refused.
     monkeypatch.setattr(verify_otp, "_HOLD_WAIT_S", 0)
     held = verify_otp._FailureKeys(IP)
-    for _ in range(20):
-        assert await shop.rate_limiter.hit(held.held, 20, held.window) is None
+    for n in range(20):
+        assert await shop.rate_limiter.hit(held.held, 20, held.window, f"stuck-{n}") is None
     phone = "+919812345678"
     await shop.request_otp(RequestOtpCommand(phone, client_ip=IP))
     with pytest.raises(RateLimited):
         await shop.verify_otp(VerifyOtpCommand(phone, shop.otp_gateway.last_code(phone),
                                                client_ip=IP))
-    await shop.rate_limiter.undo(held.held, held.window)  # one of them was decided
+    await shop.rate_limiter.undo(held.held, held.window, "stuck-7")  # one was decided
     logged_in = await shop.verify_otp(VerifyOtpCommand(
         phone, shop.otp_gateway.last_code(phone), client_ip=IP))
     assert logged_in.is_new

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from shopcore.adapters.memory.unit_of_work import MemoryUnitOfWork
@@ -18,6 +20,7 @@ from shopcore.domain.otp import (
     OtpInvalid,
     OtpLocked,
 )
+from shopcore.domain.phone import Phone
 from shopcore.testing import InMemoryShop, build_in_memory_shop
 
 PHONE = "+919876543210"
@@ -185,6 +188,34 @@ async def test_a_failed_delivery_stores_nothing_and_counts_nothing() -> None:
     assert shop.database.state.otp_challenges == {}
     shop.otp_gateway.failing = False
     await request(shop)  # no cooldown, and the IP quota of 1 was given back
+
+
+async def test_a_failed_delivery_gives_back_its_own_event_not_a_later_one() -> None:
+    # A's code is counted, then B's (100 s later) while A's delivery is still under
+    # way; A's delivery fails. A's event is taken back and B's keeps its time: an hour
+    # after A, the IP has one code left (B's still counts), not two.
+    shop = build_in_memory_shop(per_ip_hourly=2)
+    deliver, release = shop.otp_gateway.deliver, asyncio.Event()
+
+    async def held_then_failed(phone: Phone, code: str, channel: OtpChannel) -> None:
+        if phone.e164 == "+919812345670":
+            await release.wait()
+            raise OtpDeliveryFailed()
+        await deliver(phone, code, channel)
+
+    shop.otp_gateway.deliver = held_then_failed  # type: ignore[method-assign]
+    failing = asyncio.create_task(request(shop, "+919812345670"))
+    await asyncio.sleep(0)
+    shop.clock.advance(seconds=100)
+    await request(shop, "+919812345671")
+    release.set()
+    with pytest.raises(OtpDeliveryFailed):
+        await failing
+    shop.clock.advance(seconds=3501)  # 3,601 s after A, 3,501 s after B
+    await request(shop, "+919812345672")
+    with pytest.raises(RateLimited) as refused:
+        await request(shop, "+919812345673")
+    assert refused.value.retry_after == 99  # B leaves the hour 99 s from now
 
 
 async def test_a_request_whose_transaction_fails_gives_the_ip_quota_back(

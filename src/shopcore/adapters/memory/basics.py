@@ -48,8 +48,8 @@ class MemoryRateLimiter:
     """Sliding-window limits in process memory (one process only): at most ``limit``
     counted events of a key in any interval of ``window_seconds``.
 
-    Each key (with its window length) keeps the times of its counted events, oldest
-    first: at most ``limit`` of them, since refused hits are not counted. Whenever the
+    Each key (with its window length) keeps the times and names of its counted events,
+    oldest first: at most ``limit`` of them, since refused hits are not counted. Whenever the
     keys held reach ``SWEEP_AT``, or twice as many as the last sweep kept, the keys whose
     latest event has left its window are forgotten, so memory follows the keys in use
     at a cost of O(1) per hit on average. ``now`` (seconds) is injectable for tests.
@@ -59,7 +59,7 @@ class MemoryRateLimiter:
 
     def __init__(self, now: Callable[[], float] = time.monotonic) -> None:
         self._now = now
-        self._events: dict[tuple[str, int], deque[float]] = {}
+        self._events: dict[tuple[str, int], deque[tuple[float, str]]] = {}
         self._sweep_at = self.SWEEP_AT
         self._lock = asyncio.Lock()
 
@@ -68,7 +68,7 @@ class MemoryRateLimiter:
         """How many keys are held in memory (counted events in or past their window)."""
         return len(self._events)
 
-    async def hit(self, key: str, limit: int, window_seconds: int) -> int | None:
+    async def hit(self, key: str, limit: int, window_seconds: int, event: str = "") -> int | None:
         if limit < 1 or window_seconds < 1:
             raise ValueError("limit and window_seconds must be positive")
         async with self._lock:
@@ -76,27 +76,34 @@ class MemoryRateLimiter:
             if len(self._events) >= self._sweep_at:
                 self._forget_idle_keys(now)
             events = self._events.setdefault((key, window_seconds), deque())
-            while events and events[0] <= now - window_seconds:
+            while events and events[0][0] <= now - window_seconds:
                 events.popleft()
             if len(events) >= limit:
                 # One fits again once the events up to this one have left the window.
-                return _seconds_to_wait(events[-limit] + window_seconds - now, window_seconds)
-            events.append(now)
+                return _seconds_to_wait(events[-limit][0] + window_seconds - now,
+                                        window_seconds)
+            events.append((now, event))
             return None
 
-    async def undo(self, key: str, window_seconds: int) -> None:
-        """Take back the most recent counted event of ``key`` (none: nothing happens)."""
+    async def undo(self, key: str, window_seconds: int, event: str) -> None:
+        """Take back the counted event ``event`` of ``key`` (not counted: nothing happens)."""
+        if not event:
+            raise ValueError("only a named event can be taken back")
         async with self._lock:
             slot = (key, window_seconds)
             events = self._events.get(slot)
-            if events:
-                events.pop()
+            if events is None:
+                return
+            for counted in reversed(events):
+                if counted[1] == event:
+                    events.remove(counted)
+                    break
             if not events:
-                self._events.pop(slot, None)
+                del self._events[slot]
 
     def _forget_idle_keys(self, now: float) -> None:
         self._events = {slot: events for slot, events in self._events.items()
-                        if events and events[-1] > now - slot[1]}
+                        if events and events[-1][0] > now - slot[1]}
         self._sweep_at = max(self.SWEEP_AT, 2 * len(self._events))
 
 

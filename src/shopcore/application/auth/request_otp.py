@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -60,6 +61,20 @@ class OtpPolicy:
         return (self.test_codes or {}).get(phone.e164)
 
 
+def new_event_name() -> str:
+    """A name for a rate-limited event that ``RateLimiter.undo`` can take back."""
+    return secrets.token_hex(16)
+
+
+@dataclass(frozen=True, slots=True)
+class _IpHit:
+    """The request's event in its client IP's quota, to take back if nothing is sent."""
+
+    key: str
+    window: int
+    event: str
+
+
 class RequestOtp:
     """Issue a new code for a phone and have it delivered.
 
@@ -89,8 +104,8 @@ class RequestOtp:
         test_code = self._policy.test_code_for(phone)
         code = test_code or new_otp_code()
         delivered = test_code is None
-        ip_key = f"otp:ip:{cmd.client_ip}"
-        window = int(QUOTA_WINDOW.total_seconds())
+        ip_hit = _IpHit(f"otp:ip:{cmd.client_ip}", int(QUOTA_WINDOW.total_seconds()),
+                        new_event_name())
 
         async with self._uow() as uow:
             previous = await uow.otp_challenges.get_for_update(phone)
@@ -100,7 +115,8 @@ class RequestOtp:
                 if delivered:
                     previous.ensure_quota_left(now, self._policy.per_phone_hourly)
             if delivered:
-                retry_after = await self._limiter.hit(ip_key, self._policy.per_ip_hourly, window)
+                retry_after = await self._limiter.hit(ip_hit.key, self._policy.per_ip_hourly,
+                                                      ip_hit.window, ip_hit.event)
                 if retry_after is not None:
                     raise RateLimited("Too many codes from this network; try again later.",
                                       retry_after)
@@ -115,11 +131,11 @@ class RequestOtp:
                 # Nothing was sent: a database blip must not use up the quota of an
                 # address that many users share.
                 if delivered:
-                    await self._limiter.undo(ip_key, window)
+                    await self._limiter.undo(ip_hit.key, ip_hit.window, ip_hit.event)
                 raise
 
         if delivered:
-            await self._deliver(challenge, code, previous, ip_key, window)
+            await self._deliver(challenge, code, previous, ip_hit)
         security_event("otp.requested", phone=phone.masked(), channel=cmd.channel.value,
                        test_number=not delivered, client_ip=cmd.client_ip)
         return OtpRequested(phone=phone)
@@ -129,8 +145,7 @@ class RequestOtp:
         challenge: OtpChallenge,
         code: str,
         previous: OtpChallenge | None,
-        ip_key: str,
-        window: int,
+        ip_hit: _IpHit,
     ) -> None:
         try:
             await self._gateway.deliver(challenge.phone, code, challenge.channel)
@@ -138,7 +153,7 @@ class RequestOtp:
             security_event("otp.delivery_failed", level=logging.WARNING,
                            phone=challenge.phone.masked(), channel=challenge.channel.value)
             await self._restore(challenge, previous)
-            await self._limiter.undo(ip_key, window)
+            await self._limiter.undo(ip_hit.key, ip_hit.window, ip_hit.event)
             raise
 
     async def _restore(self, sent: OtpChallenge, previous: OtpChallenge | None) -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from shopcore.application.audit import security_event
-from shopcore.application.auth.request_otp import OtpPolicy
+from shopcore.application.auth.request_otp import OtpPolicy, new_event_name
 from shopcore.application.auth.sessions import SessionTokens, issue_session
 from shopcore.application.ports import (
     Clock,
@@ -41,10 +41,12 @@ _HOLD_TRIES = 200
 @dataclass(frozen=True, slots=True)
 class _FailureKeys:
     """The rate-limit keys of one client IP: its failures plus the codes being checked
-    (``held``), and its failures alone (``failed``)."""
+    (``held``), and its failures alone (``failed``); ``hold`` names this verification's
+    event under ``held``."""
 
     client_ip: str
     window: int = int(FAILURE_WINDOW.total_seconds())
+    hold: str = field(default_factory=new_event_name)
 
     @property
     def held(self) -> str:
@@ -121,7 +123,7 @@ class VerifyOtp:
             raise
         finally:
             if not failed:
-                await self._limiter.undo(keys.held, keys.window)
+                await self._limiter.undo(keys.held, keys.window, keys.hold)
 
     async def _hold_a_failure(self, keys: _FailureKeys, phone: Phone, client_ip: str) -> None:
         """Count one failure of the IP while its code is checked (given back if the code
@@ -132,7 +134,8 @@ class VerifyOtp:
         go through, concurrent guesses stop at the limit.
         """
         limit, tries = self._policy.verify_failures_per_ip, 0
-        while (retry_after := await self._limiter.hit(keys.held, limit, keys.window)) is not None:
+        while (retry_after := await self._limiter.hit(keys.held, limit, keys.window,
+                                                      keys.hold)) is not None:
             tries += 1
             if tries == _HOLD_TRIES or await self._failures_spent(keys):
                 security_event("login.throttled", level=logging.WARNING, phone=phone.masked(),
@@ -143,10 +146,11 @@ class VerifyOtp:
 
     async def _failures_spent(self, keys: _FailureKeys) -> bool:
         """True when wrong codes alone have used up the IP's failures (counts nothing)."""
+        probe = new_event_name()
         if await self._limiter.hit(keys.failed, self._policy.verify_failures_per_ip,
-                                   keys.window) is not None:
+                                   keys.window, probe) is not None:
             return True
-        await self._limiter.undo(keys.failed, keys.window)
+        await self._limiter.undo(keys.failed, keys.window, probe)
         return False
 
     async def _verify(self, phone: Phone, otp: str) -> LoggedIn:
