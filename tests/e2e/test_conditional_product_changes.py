@@ -160,7 +160,9 @@ async def test_without_if_match_changes_apply_to_whatever_the_product_is(
 
 
 @pytest.mark.parametrize("if_match", ['W/"{id}-1"', '"{other}-1"', '"{id}-01"', '"abc"',
-                                      '"{id}-2"', '"{other}-1", "{id}-9"'])
+                                      '"{id}-2"', '"{other}-1", "{id}-9"',
+                                      '"{id}-' + "9" * 5000 + '"', '"' + "9" * 5000 + '-1"',
+                                      '"{id}-' + "9" * 19 + '"'])
 async def test_tags_that_are_not_the_current_one_never_match(
     api: Api, admin: Headers, if_match: str
 ) -> None:

@@ -74,8 +74,9 @@ _TAG = r'(?:W/)?"[\x21\x23-\x7E\x80-\xFF]*"'
 _TAG_LIST = re.compile(rf"[ \t,]*{_TAG}(?:[ \t]*,[ \t,]*{_TAG})*[ \t,]*")
 """``#entity-tag``: tags separated by commas, with optional spaces and empty elements."""
 _TAGS = re.compile(_TAG)
-_OURS = re.compile(r'"([1-9][0-9]*)-([1-9][0-9]*)"')
-"""A strong tag as :func:`product_etag` writes it (no leading zeros, no sign)."""
+_OURS = re.compile(r'"([1-9][0-9]{0,18})-([1-9][0-9]{0,18})"')
+"""A strong tag as :func:`product_etag` writes it (no leading zeros, no sign; ids and
+versions are 64-bit integers, so a longer number names nothing)."""
 
 
 def product_etag(product: Product) -> str:

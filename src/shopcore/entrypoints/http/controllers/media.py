@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from litestar import Controller
 from litestar.datastructures import State
 from litestar.params import FromPath
@@ -19,6 +21,13 @@ CACHE_CONTROL = "public, max-age=31536000, immutable"
 """Stored images get fresh random names and are never rewritten in place."""
 
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name longer than the file system allows names nothing there
+        return False
+
+
 class MediaController(Controller):
     """Files of ``SHOPCORE_MEDIA_DIR``, never anything outside it."""
 
@@ -32,7 +41,7 @@ class MediaController(Controller):
         media_dir = state.container.settings().media_dir
         found = resolve_media_path(media_dir, file_path.lstrip("/"))
         media_type = MEDIA_TYPES.get(found.suffix.lower()) if found else None
-        if found is None or media_type is None or not found.is_file():
+        if found is None or media_type is None or not _is_file(found):
             raise NotFound("There is no such image.")
         return File(path=found, media_type=media_type, content_disposition_type="inline",
                     headers={"Cache-Control": CACHE_CONTROL})
