@@ -15,8 +15,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shopcore.adapters.redis_rate_limiter import RedisRateLimiter
+from shopcore.adapters.sql.engine import create_engine
 from shopcore.entrypoints.container import build_container, close_container
 from shopcore.entrypoints.http.app import create_app
+from shopcore.entrypoints.http.controllers.health import database_state
 from tests.e2e.conftest import app_settings
 from tests.redis_service import REDIS_URL, connected_redis
 from tests.support import sqlite_copy
@@ -79,6 +81,34 @@ async def test_ready_is_503_when_the_database_is_down(client: Client) -> None:
         answer = await http.get("/health/ready")
     assert answer.status_code == 503
     assert answer.json() == {"status": "unavailable", "database": "down", "redis": "up"}
+
+
+def refusing_database_urls() -> list[str]:
+    """URLs of a PostgreSQL server that answers but refuses the connection: asyncpg raises
+    its own errors then, which SQLAlchemy does not wrap at connect."""
+    server = "postgresql+asyncpg://{}@127.0.0.1:5432/{}"
+    return [server.format("postgres", "shopcore_no_such_database"),  # missing database
+            server.format("shopcore_no_such_role", "postgres")]  # unknown role
+
+
+@pytest.mark.parametrize("url", refusing_database_urls())
+async def test_ready_is_503_when_the_database_refuses_the_connection(
+    client: Client, url: str
+) -> None:
+    async with client(url) as http:
+        answer = await http.get("/health/ready")
+    assert answer.status_code == 503
+    assert answer.json() == {"status": "unavailable", "database": "down", "redis": None}
+
+
+@pytest.mark.parametrize("url", refusing_database_urls())
+async def test_the_start_up_check_finds_a_refusing_database_down(url: str) -> None:
+    # The start-up's warning about pending migrations asks the same question.
+    engine = create_engine(url)
+    try:
+        assert await database_state(engine) == "down"
+    finally:
+        await engine.dispose()
 
 
 async def test_ready_is_503_while_the_schema_needs_migrating(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import asyncpg  # type: ignore[import-untyped]
 import msgspec
 from litestar import Controller, Response
 from litestar.datastructures import State
@@ -17,6 +18,11 @@ from shopcore.adapters.sql.migrate import migrations_pending
 from shopcore.entrypoints.http.routing import get
 
 PROBE_TIMEOUT_SECONDS = 3
+DATABASE_UNAVAILABLE = (SQLAlchemyError, OSError, TimeoutError,
+                        asyncpg.PostgresError, asyncpg.InterfaceError)
+"""What connecting to and asking the database raise when it does not answer or refuses
+the connection: asyncpg's own errors (a missing database, an unknown role or a wrong
+password, a rejected SSL setting) come through unwrapped from the connect."""
 
 
 class HealthBody(msgspec.Struct):
@@ -59,12 +65,13 @@ class HealthController(Controller):
 
 
 async def database_state(engine: AsyncEngine) -> str:
-    """``up``, ``down`` (no answer within a few seconds) or ``migrations_pending``."""
+    """``up``, ``down`` (no answer within a few seconds, or the connection refused) or
+    ``migrations_pending``."""
     try:
         async with asyncio.timeout(PROBE_TIMEOUT_SECONDS):
             async with engine.connect() as connection:
                 pending = await migrations_pending(connection)
-    except (SQLAlchemyError, OSError, TimeoutError):
+    except DATABASE_UNAVAILABLE:
         return "down"
     return "migrations_pending" if pending else "up"
 
