@@ -7,8 +7,11 @@ import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from dotenv import dotenv_values
+from redis.asyncio.connection import Connection, parse_url
+from redis.exceptions import RedisError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -194,9 +197,29 @@ def _http_url(get: Callable[[str], str | None], name: str) -> str | None:
 
 
 def _redis_url(value: str | None) -> str | None:
-    if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+    if value is None:
+        return None
+    if not value.startswith(("redis://", "rediss://", "unix://")):
         raise SettingsError("SHOPCORE_REDIS_URL", "must be a redis://, rediss:// or unix:// URL")
+    _check_redis_connection_options(value)
     return value
+
+
+def _check_redis_connection_options(url: str) -> None:
+    """Read ``url`` as redis-py reads it and build (without connecting) the connection it
+    describes, so that a port, an IPv6 address or an option redis-py would refuse on the
+    first request stops the start instead. The messages quote no password."""
+    try:
+        options: dict[str, Any] = dict(parse_url(url))
+        connection_class = options.pop("connection_class", Connection)
+        connection_class(**options)
+    except ValueError as error:  # a port, a number or an address that does not parse
+        raise SettingsError("SHOPCORE_REDIS_URL", f"is not a valid Redis URL: {error}") from None
+    except TypeError as error:  # an option no redis-py connection takes
+        raise SettingsError("SHOPCORE_REDIS_URL",
+                            f"has an option redis-py does not take: {error}") from None
+    except RedisError as error:  # an SSL option with a value redis-py does not know
+        raise SettingsError("SHOPCORE_REDIS_URL", f"is not a valid Redis URL: {error}") from None
 
 
 def _redis_key_prefix(value: str) -> str:

@@ -1,0 +1,48 @@
+"""Malformed settings that would only fail later (on a request, or with a traceback) are
+refused at start-up with one line naming the setting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from shopcore.entrypoints.settings import Settings, SettingsError
+
+
+def load(tmp_path: Path, **env: str) -> Settings:
+    return Settings.load({"SHOPCORE_ENV": "test", **env}, workdir=tmp_path)
+
+
+def refused(tmp_path: Path, name: str, value: str) -> SettingsError:
+    with pytest.raises(SettingsError) as caught:
+        load(tmp_path, **{name: value})
+    assert caught.value.name == name and name in str(caught.value)
+    assert "\n" not in str(caught.value)
+    return caught.value
+
+
+@pytest.mark.parametrize("url", [
+    "redis://127.0.0.1:abc/0",  # a port that is not a number
+    "redis://127.0.0.1:99999/0",  # a port out of range
+    "redis://127.0.0.1:6379/0?socket_timeout=x",  # an option that is not a number
+    "redis://127.0.0.1:6379/0?bogus_option=1",  # an option redis-py does not take
+    "redis://127.0.0.1:6379/0?db=x",
+    "redis://[::1/0",  # an unclosed IPv6 address
+    "rediss://127.0.0.1:6379/0?ssl_cert_reqs=sometimes",
+])
+def test_a_malformed_redis_url_is_refused(tmp_path: Path, url: str) -> None:
+    refused(tmp_path, "SHOPCORE_REDIS_URL", url)
+
+
+@pytest.mark.parametrize("url", [
+    "redis://127.0.0.1:6379/0", "redis://:a-password@cache.internal/2", "rediss://cache:6380/1",
+    "redis://[::1]:6379/0", "unix:///run/redis.sock?db=3", "redis://cache/0?socket_timeout=5",
+])
+def test_a_well_formed_redis_url_is_kept(tmp_path: Path, url: str) -> None:
+    assert load(tmp_path, SHOPCORE_REDIS_URL=url).redis_url == url
+
+
+def test_a_refused_redis_url_never_shows_its_password(tmp_path: Path) -> None:
+    error = refused(tmp_path, "SHOPCORE_REDIS_URL", "redis://:hunter2-secret@cache:abc/0")
+    assert "hunter2" not in str(error)
