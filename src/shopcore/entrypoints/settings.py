@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import secrets
 from collections.abc import Callable, Iterable, Mapping
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 from dotenv import dotenv_values
 from redis.asyncio.connection import Connection, parse_url
 from redis.exceptions import RedisError
@@ -270,14 +272,32 @@ def _integer(get: Callable[[str], str | None], name: str, default: int, low: int
 
 
 def _check_database_url(url: str) -> None:
+    """A URL shopcore's engines can use, or ``SettingsError``; the messages never quote
+    the URL, which may hold a password."""
+    name = "SHOPCORE_DATABASE_URL"
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise SettingsError("SHOPCORE_DATABASE_URL", "is not a database URL") from None
+        raise SettingsError(name, "is not a database URL") from None
+    except ValueError:  # a port that is not a number, an unclosed [IPv6 address]
+        raise SettingsError(name, "is not a database URL: its host or port does not "
+                                  "parse (an IPv6 address goes in brackets)") from None
     if parsed.drivername not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
-        raise SettingsError(
-            "SHOPCORE_DATABASE_URL", "must use sqlite+aiosqlite:// or postgresql+asyncpg://"
-        )
+        raise SettingsError(name, "must use sqlite+aiosqlite:// or postgresql+asyncpg://")
+    if parsed.port is not None and not 1 <= parsed.port <= 65535:
+        raise SettingsError(name, "has a port outside 1..65535")
+    unknown = sorted(set(parsed.query) - POSTGRES_URL_OPTIONS)
+    if parsed.drivername == "postgresql+asyncpg" and unknown:
+        raise SettingsError(name, f"has options asyncpg does not take: {', '.join(unknown)}")
+
+
+POSTGRES_URL_OPTIONS = (
+    frozenset(inspect.signature(asyncpg.connect).parameters)
+    - {"dsn", "loop", "connection_class", "record_class"}
+) | {"prepared_statement_cache_size"}
+"""The ``?name=value`` options of a PostgreSQL URL: what SQLAlchemy passes on to
+``asyncpg.connect`` (any other name fails every connection with a ``TypeError``), and
+the size of SQLAlchemy's own statement cache."""
 
 
 def _secret_key(value: str | None, mode: str, workdir: Path) -> str:

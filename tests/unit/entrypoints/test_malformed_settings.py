@@ -46,3 +46,27 @@ def test_a_well_formed_redis_url_is_kept(tmp_path: Path, url: str) -> None:
 def test_a_refused_redis_url_never_shows_its_password(tmp_path: Path) -> None:
     error = refused(tmp_path, "SHOPCORE_REDIS_URL", "redis://:hunter2-secret@cache:abc/0")
     assert "hunter2" not in str(error)
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql+asyncpg://postgres:hunter2-secret@127.0.0.1:abc/shop",  # not a number
+    "postgresql+asyncpg://postgres:hunter2-secret@[::1/shop",  # an unclosed IPv6 address
+    "postgresql+asyncpg://postgres:hunter2-secret@127.0.0.1:99999/shop",  # out of range
+    "postgresql+asyncpg://postgres:hunter2-secret@127.0.0.1/shop?bogus_param=1",
+])
+def test_a_malformed_database_url_is_one_line_without_its_password(
+    tmp_path: Path, url: str
+) -> None:
+    error = refused(tmp_path, "SHOPCORE_DATABASE_URL", url)
+    assert "hunter2" not in str(error)
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql+asyncpg://postgres@[::1]:5432/shop",
+    "postgresql+asyncpg://shop@/shop?host=/run/postgresql",  # a Unix socket
+    "postgresql+asyncpg://shop:pw@db.internal/shop?ssl=require&command_timeout=10",
+    "postgresql+asyncpg://shop@db.internal/shop?prepared_statement_cache_size=0",
+    "sqlite+aiosqlite:///./shop.db", "sqlite+aiosqlite://",
+])
+def test_a_well_formed_database_url_is_kept(tmp_path: Path, url: str) -> None:
+    assert load(tmp_path, SHOPCORE_DATABASE_URL=url).database_url == url
