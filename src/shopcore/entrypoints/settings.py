@@ -33,6 +33,14 @@ class SettingsError(Exception):
         self.name = name
 
 
+class SettingsFileError(SettingsError):
+    """The settings file (``.env``) cannot be read; ``name`` is its path."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(str(path), problem)
+        self.args = (f"{path}: {problem}",)
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything shopcore reads from its environment."""
@@ -88,11 +96,18 @@ class Settings:
         """Read ``environ`` (default: ``os.environ`` over ``./.env``) and validate it."""
         workdir = workdir or Path.cwd()
         if environ is None:
-            file_values = {
-                k: v for k, v in dotenv_values(workdir / ".env").items() if v is not None
-            }
-            environ = {**file_values, **os.environ}
+            environ = {**_dotenv_file(workdir / ".env"), **os.environ}
         return _parse(environ, workdir)
+
+
+def _dotenv_file(path: Path) -> dict[str, str]:
+    try:
+        values = dotenv_values(path)
+    except UnicodeDecodeError:
+        raise SettingsFileError(path, "is not UTF-8 text") from None
+    except OSError as error:
+        raise SettingsFileError(path, f"cannot be read ({error.strerror})") from None
+    return {name: value for name, value in values.items() if value is not None}
 
 
 def _parse(env: Mapping[str, str], workdir: Path) -> Settings:
@@ -263,9 +278,11 @@ def _integer(get: Callable[[str], str | None], name: str, default: int, low: int
     raw = get(name)
     if raw is None:
         return default
-    if not _is_ascii_digits(raw):
+    # Bounded before int(), which refuses texts of more than 4300 digits.
+    digits = raw.lstrip("0") or "0"
+    if not _is_ascii_digits(digits) or len(digits) > len(str(high)):
         raise SettingsError(name, f"must be a whole number between {low} and {high}")
-    value = int(raw)
+    value = int(digits)
     if not low <= value <= high:
         raise SettingsError(name, f"must be between {low} and {high}")
     return value

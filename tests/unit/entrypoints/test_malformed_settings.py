@@ -70,3 +70,21 @@ def test_a_malformed_database_url_is_one_line_without_its_password(
 ])
 def test_a_well_formed_database_url_is_kept(tmp_path: Path, url: str) -> None:
     assert load(tmp_path, SHOPCORE_DATABASE_URL=url).database_url == url
+
+
+def test_a_limit_of_thousands_of_digits_is_read_without_a_traceback(tmp_path: Path) -> None:
+    # int() refuses texts of more than 4300 digits with a ValueError of its own.
+    refused(tmp_path, "SHOPCORE_OTP_PER_IP_HOURLY", "9" * 5000)
+    zeros = "0" * 4999 + "5"  # leading zeros are read away, as int() would
+    assert load(tmp_path, SHOPCORE_OTP_PER_IP_HOURLY=zeros).otp_per_ip_hourly == 5
+
+
+def test_a_dotenv_file_that_is_not_utf8_is_one_line_naming_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".env").write_bytes(b"\xff\xfeSHOPCORE_ENV=test\n")
+    monkeypatch.delenv("SHOPCORE_ENV", raising=False)
+    with pytest.raises(SettingsError) as caught:
+        Settings.load(workdir=tmp_path)
+    assert str(tmp_path / ".env") in str(caught.value) and "UTF-8" in str(caught.value)
+    assert "\n" not in str(caught.value)
