@@ -14,9 +14,15 @@ from shopcore.entrypoints.logging_config import log_config
 from shopcore.entrypoints.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
     from shopcore.entrypoints.container import Container
 
 T = TypeVar("T")
+
+
+class CommandFailed(Exception):
+    """What stops a command, said in one line (exit code 1)."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -28,7 +34,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"shopcore: {error}", file=sys.stderr)
         return 2
     logging.config.dictConfig(log_config(json_lines=settings.production))
-    result: int = args.run(settings, args)
+    try:
+        result: int = args.run(settings, args)
+    except CommandFailed as failure:
+        print(f"shopcore: {failure}", file=sys.stderr)
+        return 1
     return result
 
 
@@ -86,6 +96,7 @@ def _upgrade(settings: Settings, _: argparse.Namespace) -> int:
     async def run() -> None:
         engine = create_engine(settings.database_url)
         try:
+            await _check_database(engine, migrated=False)
             await upgrade_database(engine)
         finally:
             await engine.dispose()
@@ -115,13 +126,38 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _check_database(engine: AsyncEngine, *, migrated: bool) -> None:
+    """``CommandFailed`` when the database does not answer or refuses the connection, or
+    (``migrated``) when its schema is older than this release."""
+    from sqlalchemy.exc import DBAPIError
+
+    from shopcore.adapters.sql.migrate import migrations_pending
+    from shopcore.entrypoints.container import DATABASE_UNAVAILABLE
+
+    try:
+        async with engine.connect() as connection:
+            pending = await migrations_pending(connection)
+    except DATABASE_UNAVAILABLE as error:
+        # The driver's own words (a wrapped error's would add its SQL); neither quotes
+        # the URL or its password.
+        cause = error.orig if isinstance(error, DBAPIError) else error
+        said = f"{type(cause).__name__}: {cause}" if str(cause) else type(cause).__name__
+        raise CommandFailed(f"the database of SHOPCORE_DATABASE_URL cannot be used: "
+                            f"{said}") from None
+    if migrated and pending:
+        raise CommandFailed("the database schema is older than this release (or was never "
+                            "created): run `shopcore db upgrade` first")
+
+
 def _with_container(settings: Settings, work: Callable[[Container], Awaitable[T]]) -> T:
-    """Run ``work`` on a freshly built container, closing it afterwards."""
+    """Run ``work`` on a freshly built container, closing it afterwards; the database
+    must answer with a migrated schema first (else ``CommandFailed``)."""
     from shopcore.entrypoints.container import build_container, close_container
 
     async def run() -> T:
         container = build_container(settings)
         try:
+            await _check_database(container.engine(), migrated=True)
             return await work(container)
         finally:
             await close_container(container)

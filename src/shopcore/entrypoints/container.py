@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncpg  # type: ignore[import-untyped]
 import httpx
 from dependency_injector import containers, providers
 from redis.asyncio import Redis
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shopcore.adapters.demo_images import PillowDemoImages
@@ -64,6 +66,13 @@ from shopcore.application.shopping.remove_from_wishlist import RemoveFromWishlis
 from shopcore.application.shopping.seed_demo_orders import SeedDemoOrders
 from shopcore.application.shopping.update_cart_line import UpdateCartLine
 from shopcore.entrypoints.settings import Settings
+
+DATABASE_UNAVAILABLE = (SQLAlchemyError, OSError, TimeoutError,
+                        asyncpg.PostgresError, asyncpg.InterfaceError)
+"""What connecting to the database of the engines built here raises when it does not
+answer or refuses the connection: asyncpg's own errors (a missing database, an unknown
+role or a wrong password, a rejected SSL setting) and socket errors come through
+unwrapped from the connect."""
 
 
 def _engine(settings: Settings) -> AsyncEngine:

@@ -4,25 +4,19 @@ from __future__ import annotations
 
 import asyncio
 
-import asyncpg  # type: ignore[import-untyped]
 import msgspec
 from litestar import Controller, Response
 from litestar.datastructures import State
 from litestar.openapi import ResponseSpec
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shopcore.adapters.sql.migrate import migrations_pending
+from shopcore.entrypoints.container import DATABASE_UNAVAILABLE
 from shopcore.entrypoints.http.routing import get
 
 PROBE_TIMEOUT_SECONDS = 3
-DATABASE_UNAVAILABLE = (SQLAlchemyError, OSError, TimeoutError,
-                        asyncpg.PostgresError, asyncpg.InterfaceError)
-"""What connecting to and asking the database raise when it does not answer or refuses
-the connection: asyncpg's own errors (a missing database, an unknown role or a wrong
-password, a rejected SSL setting) come through unwrapped from the connect."""
 
 
 class HealthBody(msgspec.Struct):
