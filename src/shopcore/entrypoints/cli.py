@@ -54,8 +54,10 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="serve the HTTP API")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--port", type=_whole_number(0, MAX_PORT), default=8000,
+                       help="TCP port (default 8000; 0: any free port)")
+    serve.add_argument("--workers", type=_whole_number(1, MAX_WORKERS), default=1,
+                       help="worker processes (default 1)")
     serve.set_defaults(run=_serve)
 
     admin = commands.add_parser("create-admin", help="make a phone number an admin")
@@ -84,9 +86,31 @@ def _parser() -> argparse.ArgumentParser:
     retry = payment_commands.add_parser(
         "retry-refunds",
         help="ask the payment provider again for refunds it never accepted or failed")
-    retry.add_argument("--limit", type=int, default=100, help="at most this many (default 100)")
+    retry.add_argument("--limit", type=_whole_number(1), default=100,
+                       help="at most this many (default 100)")
     retry.set_defaults(run=_retry_refunds)
     return parser
+
+
+MAX_PORT = 65535
+MAX_WORKERS = 1024
+
+
+def _whole_number(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high`` (no bound: None), so
+    that anything else is a usage error (uvicorn would take port 99999 as 34463)."""
+    bounds = f"from {low} to {high}" if high is not None else f"at least {low}"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)  # ValueError too for a text of more than 4300 digits
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number {bounds}") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"must be {bounds}")
+        return value
+
+    return parse
 
 
 def _upgrade(settings: Settings, _: argparse.Namespace) -> int:
@@ -109,9 +133,6 @@ def _upgrade(settings: Settings, _: argparse.Namespace) -> int:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    if args.workers < 1:
-        print("shopcore: --workers must be at least 1", file=sys.stderr)
-        return 2
     if args.workers > 1:
         # Each worker would cache reads that another worker's writes do not empty.
         os.environ["SHOPCORE_READ_CACHE_MS"] = "0"
@@ -224,7 +245,7 @@ def _prune_expired(settings: Settings, _: argparse.Namespace) -> int:
 
 def _retry_refunds(settings: Settings, args: argparse.Namespace) -> int:
     async def retry(container: Container) -> tuple[int, int]:
-        retried = await container.retry_refunds()(max(1, args.limit))
+        retried = await container.retry_refunds()(args.limit)
         return retried.attempted, retried.accepted
 
     attempted, accepted = _with_container(settings, retry)
