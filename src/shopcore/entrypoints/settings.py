@@ -17,6 +17,8 @@ from redis.exceptions import RedisError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from shopcore.adapters.phone_numbers import PhonenumbersPhoneParser
+from shopcore.domain.errors import InvalidInput
 from shopcore.entrypoints.trusted_proxies import NotAProxyEntry, proxy_entry
 
 ENVIRONMENTS = ("development", "test", "production")
@@ -345,6 +347,11 @@ def _development_secret(path: Path) -> str:
 
 
 def _test_numbers(value: str | None) -> dict[str, str]:
+    """The ``+E164:code`` pairs, each number one a login can use: read by the phone
+    parser the container gives the use cases (a valid mobile number of an accepted
+    country) and given once. The messages name the number, never its code."""
+    name = "SHOPCORE_OTP_TEST_NUMBERS"
+    parser = PhonenumbersPhoneParser()  # as the container builds it
     pairs: dict[str, str] = {}
     for item in _split(value):
         phone, sep, code = item.partition(":")
@@ -355,10 +362,15 @@ def _test_numbers(value: str | None) -> dict[str, str]:
             or not _is_ascii_digits(phone[1:])
             or not (_is_ascii_digits(code) and len(code) == 6)
         ):
-            raise SettingsError(
-                "SHOPCORE_OTP_TEST_NUMBERS", "must be comma-separated +E164:6-digit-code pairs"
-            )
-        pairs[phone] = code
+            raise SettingsError(name, "must be comma-separated +E164:6-digit-code pairs")
+        try:
+            e164 = parser.parse(phone).e164
+        except InvalidInput as refused:
+            reason = "; ".join(error.message for error in refused.errors)
+            raise SettingsError(name, f"{phone} can never log in: {reason}") from None
+        if e164 in pairs:
+            raise SettingsError(name, f"{phone} is given more than once")
+        pairs[e164] = code
     return pairs
 
 

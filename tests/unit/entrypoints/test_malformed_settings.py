@@ -88,3 +88,24 @@ def test_a_dotenv_file_that_is_not_utf8_is_one_line_naming_the_file(
         Settings.load(workdir=tmp_path)
     assert str(tmp_path / ".env") in str(caught.value) and "UTF-8" in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(("value", "named"), [
+    ("+9100000:482913", "+9100000"),  # too short to be a number
+    ("+15555550100:482913", "+15555550100"),  # a fictional number
+    ("+12025550123:482913", "+12025550123"),  # a country the app does not accept
+    ("+911123456789:482913", "+911123456789"),  # a landline (Delhi), not a mobile
+    ("+919999999999:482913,+919999999999:573024", "+919999999999"),  # given twice
+])
+def test_a_test_number_no_login_could_use_is_refused(
+    tmp_path: Path, value: str, named: str
+) -> None:
+    error = refused(tmp_path, "SHOPCORE_OTP_TEST_NUMBERS", value)
+    assert named in str(error)
+    assert "482913" not in str(error) and "573024" not in str(error)
+
+
+def test_test_numbers_the_app_accepts_are_kept(tmp_path: Path) -> None:
+    settings = load(tmp_path,
+                    SHOPCORE_OTP_TEST_NUMBERS="+919999999999:123456, +919800000001:654321")
+    assert settings.otp_test_numbers == {"+919999999999": "123456", "+919800000001": "654321"}
