@@ -133,6 +133,11 @@ def _upgrade(settings: Settings, _: argparse.Namespace) -> int:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    # Each worker loads the settings anew from the environment it inherits: the key this
+    # process settled on (in test mode without SHOPCORE_SECRET_KEY a random one) is the
+    # one every worker signs tokens and hashes codes with.
+    if not os.environ.get("SHOPCORE_SECRET_KEY", "").strip():  # blank counts as unset
+        os.environ["SHOPCORE_SECRET_KEY"] = settings.secret_key
     if args.workers > 1:
         # Each worker would cache reads that another worker's writes do not empty.
         os.environ["SHOPCORE_READ_CACHE_MS"] = "0"
