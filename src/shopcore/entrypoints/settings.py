@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg  # type: ignore[import-untyped]
 from dotenv import dotenv_values
@@ -374,14 +375,49 @@ def _test_numbers(value: str | None) -> dict[str, str]:
     return pairs
 
 
+CORS_EXAMPLE = "origins such as https://shop.example or http://localhost:5173"
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def _cors(value: str | None) -> tuple[str, ...]:
-    origins = tuple(_split(value))
-    for origin in origins:
-        if origin == "*" or not origin.startswith(("http://", "https://")):
-            raise SettingsError(
-                "SHOPCORE_CORS_ORIGINS", "must list origins such as https://shop.example (never *)"
-            )
-    return origins
+    """The origins in the form browsers send in ``Origin``, each once."""
+    return tuple(dict.fromkeys(_origin(entry) for entry in _split(value)))
+
+
+def _origin(entry: str) -> str:
+    """``entry`` as browsers serialise an origin: scheme and host in lower case, no
+    default port, no trailing ``/``. A path, query, fragment or user name makes it no
+    origin; a host outside ASCII is written in its ``xn--`` (punycode) form, which is
+    what browsers send."""
+    name = "SHOPCORE_CORS_ORIGINS"
+    if not entry.isascii():
+        raise SettingsError(name, f"must list {CORS_EXAMPLE} in ASCII: write an "
+                                  f"internationalised domain name in its xn-- form"
+                                  f"{_punycode_hint(entry)}")
+    parts = urlsplit(entry)
+    try:
+        port = parts.port
+    except ValueError:  # not a number, or outside 0..65535
+        raise SettingsError(name, f"must list {CORS_EXAMPLE}: {entry} has a bad port") from None
+    scheme, host = parts.scheme.lower(), (parts.hostname or "")
+    if scheme not in DEFAULT_PORTS or not host or parts.username is not None:
+        raise SettingsError(name, f"must list {CORS_EXAMPLE} (never *): not {entry}")
+    if parts.path not in ("", "/") or "?" in entry or "#" in entry:
+        raise SettingsError(name, f"must list {CORS_EXAMPLE}: an origin has no path, "
+                                  f"query or fragment ({entry})")
+    shown_host = f"[{host}]" if ":" in host else host  # an IPv6 address
+    shown_port = "" if port in (None, DEFAULT_PORTS[scheme]) else f":{port}"
+    return f"{scheme}://{shown_host}{shown_port}"
+
+
+def _punycode_hint(entry: str) -> str:
+    """`` (xn--… for a host)`` when the standard library's IDNA codec can spell it."""
+    host = urlsplit(entry).hostname or ""
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return ""
+    return f" ({ascii_host} for {host})" if ascii_host != host else ""
 
 
 def _currency(value: str) -> str:

@@ -109,3 +109,38 @@ def test_test_numbers_the_app_accepts_are_kept(tmp_path: Path) -> None:
     settings = load(tmp_path,
                     SHOPCORE_OTP_TEST_NUMBERS="+919999999999:123456, +919800000001:654321")
     assert settings.otp_test_numbers == {"+919999999999": "123456", "+919800000001": "654321"}
+
+
+@pytest.mark.parametrize(("given", "kept"), [
+    ("https://shop.example/", "https://shop.example"),  # the lone slash browsers never send
+    ("https://Admin.Example.COM", "https://admin.example.com"),  # browsers send lowercase
+    ("HTTPS://shop.example", "https://shop.example"),
+    ("https://shop.example:443", "https://shop.example"),  # the default port goes unsaid
+    ("http://localhost:80/", "http://localhost"),
+    ("http://localhost:5173", "http://localhost:5173"),
+    ("http://[::1]:3000", "http://[::1]:3000"),
+    ("https://shop.xn--r8jz45g.jp", "https://shop.xn--r8jz45g.jp"),  # an IDN, as sent
+])
+def test_a_cors_origin_is_kept_as_browsers_send_it(
+    tmp_path: Path, given: str, kept: str
+) -> None:
+    assert load(tmp_path, SHOPCORE_CORS_ORIGINS=given).cors_origins == (kept,)
+
+
+def test_the_same_cors_origin_written_twice_is_kept_once(tmp_path: Path) -> None:
+    origins = "https://shop.example, https://SHOP.example/, https://admin.example"
+    assert load(tmp_path, SHOPCORE_CORS_ORIGINS=origins).cors_origins == (
+        "https://shop.example", "https://admin.example")
+
+
+@pytest.mark.parametrize("origin", [
+    "https://shop.例え.jp",  # outside ASCII (browsers send the xn-- form)
+    "https://shop.example/app",  # a path: not an origin
+    "https://shop.example?x=1", "https://shop.example#top",
+    "https://user@shop.example",
+    "https://shop.example:99999", "https://shop.example:abc",
+    "https://", "https:///path",
+    "ftp://shop.example", "null", "*",
+])
+def test_what_is_no_origin_is_refused(tmp_path: Path, origin: str) -> None:
+    refused(tmp_path, "SHOPCORE_CORS_ORIGINS", origin)
