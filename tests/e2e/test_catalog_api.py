@@ -285,6 +285,9 @@ async def test_multipart_fields_are_checked_like_json(api: Api, admin: dict[str,
     assert fields_of(assert_problem(answer, 422, "validation_error")) == {"role"}
     answer = await upload(api, admin, png(), price="1.999", stock="many")
     assert fields_of(assert_problem(answer, 422, "validation_error")) == {"price", "stock"}
+    # digits of other scripts and digit grouping are not the decimal notation asked for
+    answer = await upload(api, admin, png(), price="1_000", stock="\u0663")
+    assert fields_of(assert_problem(answer, 422, "validation_error")) == {"price", "stock"}
     media = api.container.settings().media_dir
     assert not media.exists() or not any(media.rglob("*.png"))
 
@@ -394,6 +397,7 @@ async def test_filters_combine_with_inclusive_price_bounds(
     ("in_stock=maybe", {"in_stock"}), ("min_price=1.001", {"min_price"}),
     ("max_price=-1", {"max_price"}), ("min_price=NaN", {"min_price"}),
     ("max_price=abc", {"max_price"}), ("min_price=100000000", {"min_price"}),
+    ("min_price=1_000", {"min_price"}), ("max_price=%D9%A1%D9%A0", {"max_price"}),
     ("category=" + "c" * 101, {"category"}),
     ("page=0&min_price=x", {"page", "min_price"}),
 ])

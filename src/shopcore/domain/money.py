@@ -11,6 +11,10 @@ MAX_PRICE_MINOR = 99_999_999_99
 _CENT = Decimal("0.01")
 
 
+def _plain_notation(text: str) -> bool:
+    return text.isascii() and "_" not in text
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class Money:
     """An exact amount of one currency, in minor units (1/100)."""
@@ -30,8 +34,12 @@ class Money:
         """Read a price from text, an int or a ``Decimal`` (never a float's binary value).
 
         At most two decimals, not negative, finite, and at most ``maximum`` minor units.
+        Text is decimal notation in ASCII: no digit grouping (``1_000``) and no digits of
+        other scripts, which ``Decimal`` alone would take (query parameters and form
+        fields come here as text; a JSON body's price reaches it as msgspec's ``Decimal``).
         """
-        if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+        if isinstance(value, bool) or not isinstance(value, str | int | Decimal) or (
+                isinstance(value, str) and not _plain_notation(value)):
             raise InvalidInput(field, "must be a decimal number such as 199.99")
         try:
             amount = Decimal(value.strip() if isinstance(value, str) else value)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from shopcore.domain.errors import InvalidInput
 
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 
 
 @dataclass(frozen=True, slots=True)

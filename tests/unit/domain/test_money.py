@@ -60,7 +60,8 @@ def test_parse_refuses_amounts_above_the_maximum_without_overflowing(raw: object
 
 
 @pytest.mark.parametrize("raw", [True, False, 1.5, 19999.0, None, [], {}, b"12", "", " ", "abc",
-                                 "0x10", "1,5"])
+                                 "0x10", "1,5", "1_000", "1_0.00", "\u0661\u0660\u0660",
+                                 "\uff11\uff10", "12.\u0665", "\u00a012.34"])
 def test_parse_refuses_floats_bools_and_non_numbers(raw: object) -> None:
     with pytest.raises(InvalidInput, match="decimal number"):
         Money.parse(raw)

@@ -362,7 +362,7 @@ async def _image_bytes(value: object) -> bytes | None:
 def _form_integer(value: object) -> object:
     """Form fields are text; a whole number in text becomes an int (else the domain says
     what is wrong with it)."""
-    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d{1,12}\s*", value):
+    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?[0-9]{1,12}\s*", value):
         return int(value)
     return value
 
