@@ -526,6 +526,45 @@ async def test_archiving_a_product_while_it_is_ordered_keeps_every_unit_accounte
                                   json={"product_id": product.id})).status_code == 404
 
 
+async def test_orders_selling_out_products_of_two_categories_at_once_are_all_placed(
+    make_api: MakeApi,
+) -> None:
+    # Each order takes the last unit of a phone and a book; half of them hold the phone
+    # first by id, half the book: their products lock in opposite category orders, and
+    # so did the kept in-stock counts per category (a deadlock each time, before 0028).
+    api = await make_api()
+    async with api.container.unit_of_work() as uow:
+        added = [await uow.products.add(
+            ProductDraft.create(f"Last {n}", "", "10.00", category, 1), NOW)
+            for n in range(AT_ONCE)
+            for category in (("phones", "books") if n % 2 else ("books", "phones"))]
+        await uow.commit()
+    shoppers = []
+    for n in range(AT_ONCE):
+        who = await api.login(f"+9194000{n:05d}")
+        for product in added[2 * n:2 * n + 2]:
+            assert (await api.client.post("/api/cart/add/", headers=who,
+                                          json={"product_id": product.id})).status_code == 200
+        shoppers.append(who)
+    orders = await asyncio.gather(*(place_order(api, who) for who in shoppers))
+    assert statuses(orders) == {201: AT_ONCE}, [o.json() for o in orders if o.status_code != 201]
+
+    async def in_stock(category: str) -> tuple[int, int]:
+        listed = (await api.client.get(
+            f"/api/products/?category={category}&in_stock=true")).json()["count"]
+        sold_out = (await api.client.get(
+            f"/api/products/?category={category}&in_stock=false")).json()["count"]
+        return listed, sold_out
+
+    assert await in_stock("phones") == await in_stock("books") == (0, AT_ONCE)
+    cancels = await asyncio.gather(*(
+        api.client.post("/api/order/cancel/", headers=who,
+                        json={"order_id": order.json()["id"]})
+        for order, who in zip(orders, shoppers, strict=True)))
+    assert statuses(cancels) == {200: AT_ONCE}, [c.json() for c in cancels if c.status_code != 200]
+    assert await in_stock("phones") == await in_stock("books") == (AT_ONCE, 0)
+
+
 # idempotency keys
 
 

@@ -12,25 +12,14 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 
 from shopcore.adapters.sql.engine import create_engine
 from shopcore.adapters.sql.migrate import alembic_config, upgrade_database
-from shopcore.adapters.sql.tables import metadata
+from tests.integration.test_migrations import schema_differences
 from tests.postgres_databases import fresh_database
-
-ENGINE_SPECIFIC = {"products_fts", "search_vector", "ix_products_search_vector"}
-
-
-def _differences(connection: Connection) -> list[Any]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
-    return [diff for diff in compare_metadata(context, metadata)
-            if not any(name in repr(diff) for name in ENGINE_SPECIFIC)]
 
 
 async def assert_one_schema_at_head(url: str) -> None:
@@ -41,7 +30,7 @@ async def assert_one_schema_at_head(url: str) -> None:
             versions = (await connection.execute(
                 text("SELECT version_num FROM alembic_version"))).scalars().all()
             assert versions == [head]
-            assert await connection.run_sync(_differences) == []
+            assert await connection.run_sync(schema_differences) == []
     finally:
         await engine.dispose()
 

@@ -1,4 +1,4 @@
-"""``product_counts`` (migrations 0011, 0026) stays equal to the number of visible
+"""``product_counts`` (migrations 0011, 0026, 0028) stays equal to the number of visible
 products per category and of those in stock, whatever products are created, archived,
 un-archived, re-categorised, restocked, sold out or deleted, on SQLite and PostgreSQL;
 the migrations count the products that existed before them, their downgrades drop what
@@ -293,6 +293,37 @@ async def test_the_in_stock_migration_counts_existing_products_and_downgrades_cl
     await on_both_engines(tmp_path, "in-stock", _in_stock_round_trip)
 
 
+async def _at_commit_round_trip(engine: AsyncEngine) -> None:
+    await upgrade_database(engine, "0027")
+    ids = await insert_old_products(engine, ["books", "toys", "toys"], created_at=NOW)
+    await _set(engine, [ids[0]], stock=0)
+    await upgrade_database(engine)
+    assert await _kept(engine) == await _aggregate(engine) == {"books": (1, 0), "toys": (2, 2)}
+    async with engine.begin() as connection:  # a sell-out and a move in one transaction
+        await connection.execute(update(products).where(products.c.id == ids[1])
+                                 .values(stock=0))
+        await connection.execute(update(products).where(products.c.id == ids[2])
+                                 .values(category="books"))
+    assert await _kept(engine) == await _aggregate(engine) == {"books": (2, 1), "toys": (1, 0)}
+
+    async with engine.connect() as connection:
+        await connection.run_sync(downgrade, "0027")
+        await connection.commit()
+        tables = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
+    assert "product_count_changes" not in tables
+    await _set(engine, [ids[0], ids[1]], stock=3)  # 0026's trigger again
+    assert await _kept(engine) == await _aggregate(engine) == {"books": (2, 2), "toys": (1, 1)}
+    await upgrade_database(engine)
+    await _set(engine, [ids[2]], stock=0, category="toys")
+    assert await _kept(engine) == await _aggregate(engine) == {"books": (1, 1), "toys": (2, 1)}
+
+
+async def test_counts_applied_at_commit_stay_exact_through_the_migration_and_back(
+    tmp_path: Path,
+) -> None:
+    await on_both_engines(tmp_path, "at-commit", _at_commit_round_trip)
+
+
 async def _sold_out(engine: AsyncEngine, **categories: str) -> dict[str, int]:
     """A product of each given category, by name, with no stock left (as after an order of
     its last unit); and "kept", an "alpha" product in stock."""
@@ -309,11 +340,11 @@ async def _sold_out(engine: AsyncEngine, **categories: str) -> dict[str, int]:
 async def test_an_admin_change_waiting_on_a_cancellation_s_counters_is_made(
     engine: AsyncEngine,
 ) -> None:
-    """A cancellation puts units back line by line (a statement each): a line whose product
-    comes back in stock holds its category's counter until the cancellation commits. An
-    admin moving a product between that category and the one of the next line waits for
-    one counter while holding the other: on PostgreSQL one of the two is aborted as a
-    deadlock, and either runs again (the admin's change, too, is made)."""
+    """A cancellation puts units back line by line (a statement each), bringing products
+    of two categories back in stock, while an admin moves a product between those two
+    categories. Before 0028 each line's counter was locked at once and held: on
+    PostgreSQL the two waited on each other (a deadlock, one run again); now counters
+    are locked at commit, in category order, and both are made."""
     ids = await _sold_out(engine, first="beta", second="alpha")
     move = UpdateProduct(lambda: SqlUnitOfWork(engine), SystemClock())
     async with SqlUnitOfWork(engine) as cancel:  # CancelOrder's statements, in its order
@@ -331,9 +362,9 @@ async def test_an_admin_change_waiting_on_a_cancellation_s_counters_is_made(
 async def test_an_admin_archiving_waiting_on_a_cancellation_s_counter_is_made(
     engine: AsyncEngine,
 ) -> None:
-    """The same with an archiving: the admin holds the product's row and waits for the
-    counter of its category, which the cancellation holds since its first line; the
-    cancellation's next line is that product."""
+    """The same with an archiving: the admin holds the product's row; the cancellation's
+    next line is that product (before 0028, the admin waited for the counter the
+    cancellation held since its first line)."""
     ids = await _sold_out(engine, first="alpha")
     archive = ArchiveProduct(lambda: SqlUnitOfWork(engine), SystemClock())
     async with SqlUnitOfWork(engine) as cancel:

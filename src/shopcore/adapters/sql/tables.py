@@ -223,8 +223,10 @@ product_counts = Table(
 )
 """The number of visible (not archived) products per category, and of those with stock
 above zero, kept by database triggers on ``products`` (migrations 0011 and 0026) in the
-writing transaction. A category whose last visible product went away keeps its row, at
-0."""
+writing transaction; on PostgreSQL, changes of existing products are noted in
+``product_count_changes`` and applied at commit in category order (0028), so that
+orders never deadlock on them. A category whose last visible product went away keeps
+its row, at 0."""
 
 cart_lines = Table(
     "cart_lines",
