@@ -239,6 +239,24 @@ async def test_a_signed_body_that_is_not_an_event_is_400(
     assert_problem(answer, 400, "bad_request")
 
 
+@pytest.mark.parametrize("field", ["id", "order_id"])
+async def test_a_signed_webhook_with_a_control_character_in_an_id_is_400_and_changes_nothing(
+    api: Api, gateway: FakePaymentGateway, field: str,
+) -> None:
+    alice = await api.login(ALICE)
+    order_id = await place_order(api, alice, await api.add_product())
+    checkout = (await pay(api, alice, order_id)).json()
+    document = json.loads(gateway.webhook_body(
+        "payment.captured", checkout["provider_order_id"],
+        Money(checkout["amount_minor"], checkout["currency"])))
+    entity = document["payload"]["payment"]["entity"]
+    entity[field] = entity[field] + "\u0000"
+    answer = await webhook(api, gateway, "", checkout, body=json.dumps(document).encode())
+    assert_problem(answer, 400, "bad_request")
+    assert await order_status(api, alice, order_id) == "placed"
+    assert await payment_status(api, order_id) is PaymentStatus.CREATED
+
+
 async def test_a_refused_refund_keeps_the_order_paid_until_cancelling_again_succeeds(
     api: Api, gateway: FakePaymentGateway,
 ) -> None:

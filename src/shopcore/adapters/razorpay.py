@@ -13,8 +13,9 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 from collections.abc import Mapping
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeGuard
 from urllib.parse import quote
 
 import httpx
@@ -32,6 +33,9 @@ from shopcore.domain.payments import PaymentProviderFailed
 DEFAULT_BASE_URL = "https://api.razorpay.com/v1"
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 MAX_PROVIDER_ID = 64
+# Razorpay's ids are a prefix, ``_`` and letters/digits (``pay_29QQoUBi66xm2f``): ASCII
+# letters, digits and ``_`` only, as the checkout body (``ProviderId``) takes them.
+_PROVIDER_ID = re.compile(rf"[A-Za-z0-9_]{{1,{MAX_PROVIDER_ID}}}")
 _MAX_DETAILS_LOGGED = 200
 _KINDS = {kind.value: kind for kind in PaymentEventKind}
 
@@ -99,7 +103,7 @@ def _optional_id(value: object) -> str | None:
 
 
 def _required_id(value: object) -> str:
-    if not isinstance(value, str) or not value or len(value) > MAX_PROVIDER_ID:
+    if not _is_provider_id(value):
         raise MalformedWebhook("The webhook has a missing or malformed id.")
     return value
 
@@ -230,8 +234,10 @@ class RazorpayPaymentGateway:
         raise PaymentProviderFailed()
 
 
-def _is_provider_id(value: object) -> bool:
-    return isinstance(value, str) and 0 < len(value) <= MAX_PROVIDER_ID
+def _is_provider_id(value: object) -> TypeGuard[str]:
+    """Whether ``value`` has the shape of a Razorpay id: 1..64 ASCII letters, digits and
+    ``_`` (never a control character, space or non-ASCII text a database may refuse)."""
+    return isinstance(value, str) and _PROVIDER_ID.fullmatch(value) is not None
 
 
 def _printable(value: object) -> str:
