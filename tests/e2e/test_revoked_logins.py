@@ -4,10 +4,12 @@ processes ended every second and refuses their access tokens."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from pathlib import Path
 
 import httpx
 from litestar.testing import AsyncTestClient
+from sqlalchemy.engine import make_url
 
 from shopcore.entrypoints.container import build_container, close_container
 from shopcore.entrypoints.http.app import REVOKED_LOGINS_REFRESH_S, create_app
@@ -42,3 +44,16 @@ async def refused_within(client: httpx.AsyncClient, bearer: dict[str, str],
         if answer.status_code != 200 or asyncio.get_running_loop().time() > deadline:
             return answer
         await asyncio.sleep(0.05)
+
+
+async def test_a_served_app_on_a_database_that_refuses_it_stops_cleanly(
+    postgres_url: str, tmp_path: Path,
+) -> None:
+    # PostgreSQL refuses the connection (here: no such database) with asyncpg's own
+    # error: the refreshing goes on, and the app's shutdown is not failed by it.
+    missing = make_url(postgres_url).set(database=f"shopcore_missing_{uuid.uuid4().hex[:12]}")
+    container = build_container(app_settings(missing.render_as_string(hide_password=False),
+                                             tmp_path / "media"))
+    async with AsyncTestClient(create_app(container=container)) as served:
+        await asyncio.sleep(3 * REVOKED_LOGINS_REFRESH_S)  # a few failed refreshes
+        assert (await served.get("/health/live")).status_code == 200

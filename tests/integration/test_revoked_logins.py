@@ -4,14 +4,20 @@ database; only the logins that may still hold a live access token are read."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 
+import asyncpg  # type: ignore[import-untyped]
+import pytest
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shopcore.adapters.sql.revoked_logins import SqlRevokedLogins
 from shopcore.adapters.sql.unit_of_work import SqlUnitOfWork
 from shopcore.domain.phone import Phone
 from shopcore.domain.users import RefreshToken, User
+from tests.support import empty_engine
 
 NOW = datetime.now(UTC)
 LIFETIME = 900
@@ -51,3 +57,40 @@ async def test_another_process_learns_the_revoked_logins_that_matter(
     await elsewhere.refresh()
     assert [login for login in ("ended-now", "ended-long-ago", "going-on")
             if elsewhere.is_revoked(login)] == ["ended-now"]
+
+
+async def test_refreshing_goes_on_while_postgresql_refuses_connections(
+    postgres_url: str, caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A server starting up (or refusing the login) fails the connect with asyncpg's own
+    # error, unwrapped: the refresh is retried on its interval, and the task ends only
+    # when cancelled, as the app's shutdown cancels and awaits it.
+    engine = await empty_engine(postgres_url)
+    refusing = False
+
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def _refuse(*_args: object) -> None:
+        if refusing:
+            raise asyncpg.exceptions.CannotConnectNowError("the database system is starting up")
+
+    try:
+        await add_login(engine, "ended-now", NOW - timedelta(minutes=1), revoked=True)
+        await engine.dispose()  # the next read connects anew
+        refusing = True
+        revoked_logins = SqlRevokedLogins(engine, FixedClock(), LIFETIME)
+        with caplog.at_level(logging.WARNING, logger="shopcore.auth"):
+            task = asyncio.create_task(revoked_logins.keep_refreshed(0.01))
+            await asyncio.sleep(0.2)
+        assert not task.done()
+        assert "could not read the revoked logins: CannotConnectNowError" in caplog.messages
+        assert not revoked_logins.is_revoked("ended-now")
+
+        refusing = False  # the server answers again
+        async with asyncio.timeout(10):
+            while not revoked_logins.is_revoked("ended-now"):
+                await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    finally:
+        await engine.dispose()

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncpg  # type: ignore[import-untyped]
 import httpx
 from dependency_injector import containers, providers
 from redis.asyncio import Redis
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shopcore.adapters.demo_images import PillowDemoImages
@@ -23,6 +21,9 @@ from shopcore.adapters.read_cache import CachingGetCart, CachingProductCatalog, 
 from shopcore.adapters.recent_carts import InProcessRecentCarts
 from shopcore.adapters.redis_rate_limiter import RedisRateLimiter, build_redis_client
 from shopcore.adapters.s3_images import S3ImageStore, build_s3_client, default_public_url
+from shopcore.adapters.sql.engine import (  # DATABASE_UNAVAILABLE: shared with cli, health
+    DATABASE_UNAVAILABLE as DATABASE_UNAVAILABLE,
+)
 from shopcore.adapters.sql.engine import create_engine, is_sqlite
 from shopcore.adapters.sql.queries.catalog import SqlProductCatalog
 from shopcore.adapters.sql.revoked_logins import SqlRevokedLogins
@@ -66,13 +67,6 @@ from shopcore.application.shopping.remove_from_wishlist import RemoveFromWishlis
 from shopcore.application.shopping.seed_demo_orders import SeedDemoOrders
 from shopcore.application.shopping.update_cart_line import UpdateCartLine
 from shopcore.entrypoints.settings import Settings
-
-DATABASE_UNAVAILABLE = (SQLAlchemyError, OSError, TimeoutError,
-                        asyncpg.PostgresError, asyncpg.InterfaceError)
-"""What connecting to the database of the engines built here raises when it does not
-answer or refuses the connection: asyncpg's own errors (a missing database, an unknown
-role or a wrong password, a rejected SSL setting) and socket errors come through
-unwrapped from the connect."""
 
 
 def _engine(settings: Settings) -> AsyncEngine:

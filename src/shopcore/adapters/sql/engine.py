@@ -7,13 +7,21 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 import msgspec
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from shopcore.adapters.sql import driver, sqlite_inline
+
+DATABASE_UNAVAILABLE = (SQLAlchemyError, OSError, TimeoutError,
+                        asyncpg.PostgresError, asyncpg.InterfaceError)
+"""What connecting to the database of the engines built here raises when it does not
+answer or refuses the connection: asyncpg's own errors (a missing database, an unknown
+role or a wrong password, a rejected SSL setting, a server starting up or shutting down)
+and socket errors come through unwrapped from the connect."""
 
 
 def create_engine(

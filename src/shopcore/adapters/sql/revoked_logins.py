@@ -7,11 +7,10 @@ import logging
 from datetime import timedelta
 
 from sqlalchemy import select, true
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shopcore.adapters.revoked_logins import InProcessRevokedLogins
-from shopcore.adapters.sql.engine import read_connection
+from shopcore.adapters.sql.engine import DATABASE_UNAVAILABLE, read_connection
 from shopcore.adapters.sql.tables import refresh_tokens
 from shopcore.application.ports import Clock
 
@@ -47,11 +46,12 @@ class SqlRevokedLogins(InProcessRevokedLogins):
             self._elsewhere = frozenset(row.family_id for row in rows)
 
     async def keep_refreshed(self, interval: float) -> None:
-        """Refresh every ``interval`` seconds until cancelled; a failed read is logged
-        and the last answer kept."""
+        """Refresh every ``interval`` seconds until cancelled; a failed read (the
+        database does not answer or refuses the connection, e.g. while it restarts) is
+        logged and the last answer kept, and the next one tried ``interval`` later."""
         while True:
             try:
                 await self.refresh()
-            except (SQLAlchemyError, OSError) as error:
+            except DATABASE_UNAVAILABLE as error:
                 log.warning("could not read the revoked logins: %s", type(error).__name__)
             await asyncio.sleep(interval)
