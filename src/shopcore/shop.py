@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypedDict, Unpack
 
@@ -41,6 +42,9 @@ from shopcore.entrypoints.settings import (
     PAYMENT_GATEWAYS,
     Settings,
     SettingsError,
+    _check_database_url,
+    _redis_url,
+    _test_numbers,
     trusted_proxy_entries,
 )
 
@@ -192,7 +196,9 @@ def _library_settings(
     own_payment_gateway: bool,
 ) -> Settings:
     """``settings`` with ``values`` applied, checked as ``Settings.load`` checks the
-    environment (messages name the field), with a random secret when none is set."""
+    environment (messages name the field), with a random secret when none is set. The
+    database URL, the Redis URL and the OTP test numbers go through the server's own
+    checks (:func:`_as_server_checks`)."""
     fields = {f.name for f in dataclasses.fields(Settings)} - PORT_NAMED_SETTINGS
     unknown = sorted(set(values) - fields)
     if unknown:
@@ -219,11 +225,32 @@ def _library_settings(
     currency = chosen.currency
     if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
         raise SettingsError("currency", "must be a three-letter ISO code such as INR")
+    with _as_server_checks("database_url"):
+        database_url = _async_database_url(chosen.database_url)
+        _check_database_url(database_url)
+    with _as_server_checks("redis_url"):
+        redis_url = _redis_url(chosen.redis_url)
+    with _as_server_checks("otp_test_numbers"):
+        otp_test_numbers = _test_numbers(",".join(
+            f"{phone}:{code}" for phone, code in chosen.otp_test_numbers.items()))
     return dataclasses.replace(
-        chosen, database_url=_async_database_url(chosen.database_url),
+        chosen, database_url=database_url, redis_url=redis_url,
         secret_key=secret_key, media_dir=Path(chosen.media_dir),
-        otp_test_numbers=dict(chosen.otp_test_numbers),
+        otp_test_numbers=otp_test_numbers,
         trusted_proxies=trusted_proxy_entries(chosen.trusted_proxies, "trusted_proxies"))
+
+
+@contextmanager
+def _as_server_checks(field: str) -> Iterator[None]:
+    """Run the server's check of a setting (``entrypoints.settings``, which reads the
+    environment), its ``SettingsError`` naming the library's ``field`` instead of the
+    environment variable: ``setting SHOPCORE_REDIS_URL: <problem>`` becomes
+    ``setting redis_url: <problem>``, in the server's words."""
+    try:
+        yield
+    except SettingsError as error:
+        problem = str(error).removeprefix(f"setting {error.name}: ")
+        raise SettingsError(field, problem) from None
 
 
 def _check_payments(settings: Settings, *, production: bool, own_gateway: bool) -> None:
@@ -248,15 +275,13 @@ _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "sqlite+aiosqlite": "sqlite+aios
 
 def _async_database_url(url: str) -> str:
     """``url`` with the async driver shopcore uses (``sqlite://`` -> ``sqlite+aiosqlite://``,
-    ``postgresql://`` -> ``postgresql+asyncpg://``); other databases are refused."""
+    ``postgresql://`` -> ``postgresql+asyncpg://``); any other URL, or one that does not
+    parse, is returned as it is, for the server's check to refuse."""
     try:
         parsed = make_url(url)
-    except ArgumentError:
-        raise SettingsError("database_url", "is not a database URL") from None
+    except (ArgumentError, ValueError):
+        return url
     driver = _ASYNC_DRIVERS.get(parsed.drivername)
-    if driver is None:
-        raise SettingsError("database_url", "must be a sqlite+aiosqlite:// or "
-                                            "postgresql+asyncpg:// URL")
-    if driver == parsed.drivername:
+    if driver is None or driver == parsed.drivername:
         return url
     return parsed.set(drivername=driver).render_as_string(hide_password=False)

@@ -237,6 +237,45 @@ def test_a_wrong_setting_is_a_settings_error_naming_it(
     assert raised.value.name == setting
 
 
+SERVER_CHECKED = [
+    ("database_url", "postgresql+asyncpg://u:pw@db:99999/shop"),  # port outside 1..65535
+    ("database_url", "postgresql+asyncpg://u:pw@db:5x/shop"),  # a port that does not parse
+    ("database_url", "postgresql+asyncpg://u:pw@[::1/shop"),  # an unclosed IPv6 address
+    ("database_url", "postgresql+asyncpg://u:pw@db/shop?sslmod=require"),  # no such option
+    ("redis_url", "http://cache:6379/0"),
+    ("redis_url", "redis://cache:63x9/0"),
+    ("redis_url", "redis://cache:6379/0?socket_timeot=3"),
+    ("otp_test_numbers", {"+15550100": "123456"}),  # no mobile number of any country
+    ("otp_test_numbers", {"+919876543210": "12345"}),  # a code of 5 digits
+    ("otp_test_numbers", {"919876543210": "123456"}),  # no +
+]
+
+
+@pytest.mark.parametrize(("setting", "value"), SERVER_CHECKED)
+def test_the_library_refuses_what_the_server_refuses_in_the_same_words(
+        setting: str, value: str | dict[str, str], tmp_path: Path) -> None:
+    variable = f"SHOPCORE_{setting.upper()}"
+    text = value if isinstance(value, str) else ",".join(f"{n}:{c}" for n, c in value.items())
+    with pytest.raises(shopcore.SettingsError) as server:
+        shopcore.Settings.load({"SHOPCORE_ENV": "test", variable: text}, workdir=tmp_path)
+    with pytest.raises(shopcore.SettingsError) as library:
+        shopcore.bootstrap(**{setting: value})  # type: ignore[misc]
+    assert library.value.name == setting
+    assert str(library.value) == str(server.value).replace(variable, setting)
+    assert "pw" not in str(library.value)
+
+
+async def test_the_library_keeps_test_numbers_as_the_server_reads_them() -> None:
+    async with shopcore.bootstrap(otp_test_numbers={"+919876543210": "123456"}) as shop:
+        assert shop.settings.otp_test_numbers == {"+919876543210": "123456"}
+
+
+def test_a_plain_postgres_url_is_checked_with_its_async_driver() -> None:
+    with pytest.raises(shopcore.SettingsError, match="port outside 1..65535") as raised:
+        shopcore.bootstrap(database_url="postgresql://u:pw@db:99999/shop")
+    assert raised.value.name == "database_url"
+
+
 def test_razorpay_by_name_needs_its_keys() -> None:
     with pytest.raises(shopcore.SettingsError, match="razorpay_key_id"):
         shopcore.bootstrap(shopcore.Settings(payment_gateway="razorpay"))
