@@ -659,7 +659,7 @@ SAME_MOMENT_IDS = ["order-a", "order-B", "Order-c", "order-ä", "order-10", "ord
                    "order_x", "order-x", "ORDER-Z", "order Z", "order-É", "order-e"]
 
 
-async def test_orders_of_one_moment_go_by_descending_id_in_code_point_order(
+async def test_orders_of_one_moment_go_by_ascending_id_in_code_point_order(
     uow_every_collation: UnitOfWorkFactory,
 ) -> None:
     # Order ids are opaque text: whatever the database's locale, ties go the way
@@ -670,7 +670,7 @@ async def test_orders_of_one_moment_go_by_descending_id_in_code_point_order(
         for order_id in SAME_MOMENT_IDS:
             await work.orders.add(an_order(order_id, ALICE, first))
         await work.commit()
-    expected = sorted(SAME_MOMENT_IDS, reverse=True)
+    expected = sorted(SAME_MOMENT_IDS)
     async with uow() as work:
         whole = await work.orders.list_for_user(ALICE, PageRequest(1, 100))
         pages = [await work.orders.list_for_user(ALICE, PageRequest(number, 5))
@@ -905,7 +905,7 @@ async def test_wishlist_items_added_at_one_moment_go_by_descending_product_id(
     assert [entry.product.id for entry in entries] == [p.id for p in reversed(products)]
 
 
-async def test_reviews_written_at_one_moment_go_by_descending_id_in_pages(
+async def test_reviews_written_at_one_moment_go_by_ascending_id_in_pages(
     uow: UnitOfWorkFactory,
 ) -> None:
     (product,) = await setup(uow, 5)
@@ -920,6 +920,6 @@ async def test_reviews_written_at_one_moment_go_by_descending_id_in_pages(
         pages = [await work.reviews.list_for_product(product.id, PageRequest(number, 3))
                  for number in (1, 2, 3, 4)]
     assert [review.id for page in pages for review in page.items] == sorted(
-        (review.id for review in written), reverse=True)
+        review.id for review in written)
     assert [(len(page.items), page.count, page.has_next) for page in pages] == [
         (3, 7, True), (3, 7, True), (1, 7, False), (0, 7, False)]

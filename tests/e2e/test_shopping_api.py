@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from dependency_injector import providers
 
+from shopcore.adapters.memory.basics import ManualClock
 from shopcore.domain.catalog import Product
 from tests.e2e.conftest import Api
 
@@ -498,6 +500,17 @@ async def test_orders_are_listed_newest_first_and_only_the_callers(api: Api) -> 
     assert [o["id"] for o in rest["results"]] == [mine[0]["id"]] and rest["next"] is None
 
 
+async def test_orders_placed_at_one_moment_are_listed_by_ascending_id(api: Api) -> None:
+    # API.md: every ordering breaks ties by ascending id.
+    api.container.clock.override(providers.Object(ManualClock(NOW)))
+    alice = await api.login(ALICE)
+    phone = await api.add_product(stock=50)
+    ids = [(await buy(api, alice, phone))["id"] for _ in range(5)]
+    page = (await api.client.get("/api/orders/?page_size=3", headers=alice)).json()
+    rest = (await api.client.get(page["next"], headers=alice)).json()
+    assert [o["id"] for o in page["results"] + rest["results"]] == sorted(ids)
+
+
 @pytest.mark.parametrize("query", ["page=0", "page_size=0", "page_size=101", "page=abc"])
 async def test_bad_paging_is_422(api: Api, query: str) -> None:
     alice = await api.login(ALICE)
@@ -816,6 +829,21 @@ async def test_review_lists_are_paginated(api: Api) -> None:
     page = (await api.client.get(f"/api/products/{phone.id}/reviews/?page_size=1")).json()
     assert page["count"] == 2 and len(page["results"]) == 1 and page["next"] is not None
     assert "page_size=1" in page["next"]
+
+
+async def test_reviews_written_at_one_moment_are_listed_by_ascending_id(api: Api) -> None:
+    api.container.clock.override(providers.Object(ManualClock(NOW)))
+    phone = await api.add_product(stock=50)
+    for phone_number in (ALICE, BOB, "+919800000002"):
+        who = await api.login(phone_number)
+        await buy(api, who, phone)
+        answer = await api.client.post(f"/api/products/{phone.id}/reviews/", headers=who,
+                                       json={"rating": 3})
+        assert answer.status_code == 201, answer.text
+    page = (await api.client.get(f"/api/products/{phone.id}/reviews/?page_size=2")).json()
+    rest = (await api.client.get(page["next"])).json()
+    ids = [review["id"] for review in page["results"] + rest["results"]]
+    assert len(ids) == 3 and ids == sorted(ids)
 
 
 # the OpenAPI document

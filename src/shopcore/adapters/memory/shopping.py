@@ -198,8 +198,10 @@ class MemoryOrderRepository:
         return True
 
     async def list_for_user(self, user_id: str, page: PageRequest) -> Page[Order]:
+        # Newest first, ties by ascending id: the sort is stable, also reversed.
         mine = sorted((o for o in self._orders.values() if o.user_id == user_id),
-                      key=lambda o: (o.created_at, o.id), reverse=True)
+                      key=lambda o: o.id)
+        mine.sort(key=lambda o: o.created_at, reverse=True)
         return _page(mine, page)
 
     async def has_purchased(self, user_id: str, product_id: int) -> bool:
@@ -267,7 +269,8 @@ class MemoryReviewRepository:
 
     async def list_for_product(self, product_id: int, page: PageRequest) -> Page[Review]:
         found = sorted((r for r in self._reviews.values() if r.product_id == product_id),
-                       key=lambda r: (r.created_at, r.id), reverse=True)
+                       key=lambda r: r.id)
+        found.sort(key=lambda r: r.created_at, reverse=True)  # ties stay by ascending id
         listed = _page(found, page)
         return replace(listed, items=[self._as_read(review) for review in listed.items])
 

@@ -170,9 +170,13 @@ orders = Table(
     Column("idempotency_key", String(255), nullable=True),
     Column("request_hash", String(64), nullable=True),
     UniqueConstraint("user_id", "idempotency_key", name="uq_orders_user_idempotency_key"),
-    Index("ix_orders_user_created", "user_id", "created_at", "id"),
     Index("ix_orders_created", "created_at"),
 )
+# A user's orders in the list's order: newest first, ties by ascending id (migration
+# 0029). On PostgreSQL the migration puts the id under the "C" collation, as the list
+# compares the ids (SQLite's BINARY does already); reflection does not see an index
+# column's collation, so it is not spelled here.
+Index("ix_orders_user_created", orders.c.user_id, orders.c.created_at.desc(), orders.c.id)
 
 order_lines = Table(
     "order_lines",
@@ -260,8 +264,11 @@ reviews = Table(
     Column("created_at", UtcDateTime, nullable=False),
     UniqueConstraint("product_id", "user_id", name="uq_reviews_product_user"),
     CheckConstraint("rating BETWEEN 1 AND 5", name="rating_in_range"),
-    Index("ix_reviews_product_created", "product_id", "created_at", "id"),
 )
+# A product's reviews in the list's order: newest first, ties by ascending id (migration
+# 0029).
+Index("ix_reviews_product_created", reviews.c.product_id, reviews.c.created_at.desc(),
+      reviews.c.id)
 
 # payments (migration 0009)
 

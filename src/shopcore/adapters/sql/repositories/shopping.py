@@ -484,7 +484,7 @@ class SqlOrderRepository:
         rows, count = await read_page(  # the page and its count as of one moment
             self._connection,
             _ORDER_SELECT.where(orders.c.user_id == user_id)
-            .order_by(orders.c.created_at.desc(), order_id.desc()),
+            .order_by(orders.c.created_at.desc(), order_id.asc()),
             select(func.count()).select_from(orders).where(orders.c.user_id == user_id),
             page)
         return Page(items=await self._with_lines(rows), count=count, request=page)
@@ -680,7 +680,7 @@ class SqlReviewRepository:
             select(reviews, users.c.phone, _VERIFIED_PURCHASE)
             .join(users, users.c.id == reviews.c.user_id)
             .where(reviews.c.product_id == product_id)
-            .order_by(reviews.c.created_at.desc(), reviews.c.id.desc()),
+            .order_by(reviews.c.created_at.desc(), reviews.c.id.asc()),
             select(func.count()).select_from(reviews).where(reviews.c.product_id == product_id),
             page)
         return Page(items=[_review(row, row.phone, row.verified_purchase) for row in rows],

@@ -97,7 +97,7 @@ class OrdersController(Controller):
         page_size: PageSize = 20,
     ) -> PageBody[OrderBody]:
         """Paginated; only the caller's own orders. Orders placed at the same moment
-        go by descending id, the ids compared character by character (Unicode code
+        go by ascending id, the ids compared character by character (Unicode code
         points), whatever the database's locale."""
         found = await list_orders(ListOrdersQuery(claims.user_id, PageRequest(page, page_size)))
         return render_page(request, found, render_order)
