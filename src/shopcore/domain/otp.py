@@ -115,9 +115,8 @@ class OtpChallenge:
         return self.failed_attempts >= MAX_WRONG_ATTEMPTS
 
     def ensure_resend_allowed(self, now: datetime) -> None:
-        """Raise ``RateLimited`` inside the resend cooldown (none after a login)."""
-        if self.used:
-            return
+        """Raise ``RateLimited`` inside the resend cooldown (after a login too: the phone
+        was sent a code moments ago all the same)."""
         wait = self.issued_at + RESEND_COOLDOWN - now
         if wait > timedelta(0):
             raise RateLimited("A code was sent moments ago; wait before asking again.",

@@ -265,6 +265,18 @@ async def test_test_numbers_still_obey_the_cooldown() -> None:
         await shop.request_otp(RequestOtpCommand(phone="+919999999999"))
 
 
+async def test_a_login_keeps_the_cooldown_of_the_code_it_used(shop: InMemoryShop) -> None:
+    # API.md: a new code for the same phone at most every 30 s, logged in or not.
+    await login(shop)
+    shop.clock.advance(seconds=10)
+    with pytest.raises(RateLimited) as refused:
+        await request(shop)
+    assert refused.value.retry_after == 20
+    shop.clock.advance(seconds=20)
+    await request(shop)
+    assert len(shop.otp_gateway.sent) == 2
+
+
 async def test_refresh_rotates_and_reuse_revokes_the_whole_family(shop: InMemoryShop) -> None:
     first_access, first = await login(shop)
     rotated = await shop.refresh_session(RefreshSessionCommand(first))
@@ -321,6 +333,26 @@ async def test_promoting_creates_an_admin_who_then_logs_in_as_existing(shop: InM
     result = await shop.verify_otp(VerifyOtpCommand(PHONE, await request(shop)))
     assert admin.is_admin and not result.is_new and result.session.user.is_admin
     assert (await shop.get_current_user(admin.id)).is_admin
+
+
+async def test_a_pruned_locked_or_expired_code_still_logs_nobody_in(shop: InMemoryShop) -> None:
+    locked, expired = "+919876500001", "+919876500002"
+    code = await request(shop, locked)
+    for _ in range(4):
+        with pytest.raises(OtpInvalid):
+            await shop.verify_otp(VerifyOtpCommand(locked, wrong(code)))
+    with pytest.raises(OtpLocked):
+        await shop.verify_otp(VerifyOtpCommand(locked, wrong(code)))
+    expired_code = await request(shop, expired)
+    shop.clock.advance(hours=1, seconds=1)
+    with pytest.raises(OtpLocked):
+        await shop.verify_otp(VerifyOtpCommand(locked, code))
+    with pytest.raises(OtpExpired):
+        await shop.verify_otp(VerifyOtpCommand(expired, expired_code))
+    assert (await shop.prune_expired_credentials()).otp_challenges == 2
+    for phone, its_code in ((locked, code), (expired, expired_code)):
+        with pytest.raises(NoOtpPending):  # otp_invalid, attempts_left 0: a new code only
+            await shop.verify_otp(VerifyOtpCommand(phone, its_code))
 
 
 async def test_pruning_forgets_only_what_no_login_can_use(shop: InMemoryShop) -> None:

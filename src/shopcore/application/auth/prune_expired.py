@@ -26,10 +26,12 @@ class PruneExpiredCredentials:
     """Delete the refresh tokens that expired over an hour ago and the OTP challenges
     whose code has expired and whose phone's last delivery is over an hour old.
 
-    Every login answers as before: an expired refresh token and an unknown one are both
-    refused with the same 401, and a phone whose challenge is forgotten had no delivery
-    left in the last hour to count against its quota anyway. Run it from a scheduler
-    (``shopcore auth prune``); runs that overlap delete each row once.
+    Nothing refused becomes possible: an expired refresh token and an unknown one are
+    both refused with the same 401, a phone whose challenge is forgotten had no delivery
+    left in the last hour to count against its quota anyway, and the code of a forgotten
+    challenge (expired, or locked) answers ``NoOtpPending``: only a new code logs in.
+    Run it from a scheduler (``shopcore auth prune``); runs that overlap delete each row
+    once.
     """
 
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
