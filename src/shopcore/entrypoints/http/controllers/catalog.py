@@ -159,7 +159,10 @@ class ProductsController(Controller):
         Cyrillic letters (``cafe`` finds "Café"); the vowel signs of Indic scripts are
         part of a word and the nukta is ignored (``फोन`` finds "फ़ोन"). A word is a run
         of letters, digits and combining marks: punctuation and search operators typed
-        by the user are only separators (``wi-fi`` is ``wi`` and ``fi``)."""
+        by the user are only separators (``wi-fi`` is ``wi`` and ``fi``). Within one of
+        the three tiers, the order is the database's relevance score (SQLite FTS5's bm25,
+        PostgreSQL's ts_rank), then the product id: the same products and tiers on either
+        engine, but products of one tier may come in another order on each."""
         found = await search_products(SearchProductsQuery(q=q, page=page, page_size=page_size))
         return render_page(request, found, render_product)
 
