@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TypedDict, Unpack
 
@@ -42,9 +41,9 @@ from shopcore.entrypoints.settings import (
     PAYMENT_GATEWAYS,
     Settings,
     SettingsError,
-    _check_database_url,
-    _redis_url,
-    _test_numbers,
+    check_database_url,
+    otp_test_numbers_setting,
+    redis_url_setting,
     trusted_proxy_entries,
 )
 
@@ -198,7 +197,7 @@ def _library_settings(
     """``settings`` with ``values`` applied, checked as ``Settings.load`` checks the
     environment (messages name the field), with a random secret when none is set. The
     database URL, the Redis URL and the OTP test numbers go through the server's own
-    checks (:func:`_as_server_checks`)."""
+    checks, naming the library's fields."""
     fields = {f.name for f in dataclasses.fields(Settings)} - PORT_NAMED_SETTINGS
     unknown = sorted(set(values) - fields)
     if unknown:
@@ -225,32 +224,17 @@ def _library_settings(
     currency = chosen.currency
     if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
         raise SettingsError("currency", "must be a three-letter ISO code such as INR")
-    with _as_server_checks("database_url"):
-        database_url = _async_database_url(chosen.database_url)
-        _check_database_url(database_url)
-    with _as_server_checks("redis_url"):
-        redis_url = _redis_url(chosen.redis_url)
-    with _as_server_checks("otp_test_numbers"):
-        otp_test_numbers = _test_numbers(",".join(
-            f"{phone}:{code}" for phone, code in chosen.otp_test_numbers.items()))
+    database_url = _async_database_url(chosen.database_url)
+    check_database_url(database_url, "database_url")
+    redis_url = redis_url_setting(chosen.redis_url, "redis_url")
+    otp_test_numbers = otp_test_numbers_setting(",".join(
+        f"{phone}:{code}" for phone, code in chosen.otp_test_numbers.items()),
+        "otp_test_numbers")
     return dataclasses.replace(
         chosen, database_url=database_url, redis_url=redis_url,
         secret_key=secret_key, media_dir=Path(chosen.media_dir),
         otp_test_numbers=otp_test_numbers,
         trusted_proxies=trusted_proxy_entries(chosen.trusted_proxies, "trusted_proxies"))
-
-
-@contextmanager
-def _as_server_checks(field: str) -> Iterator[None]:
-    """Run the server's check of a setting (``entrypoints.settings``, which reads the
-    environment), its ``SettingsError`` naming the library's ``field`` instead of the
-    environment variable: ``setting SHOPCORE_REDIS_URL: <problem>`` becomes
-    ``setting redis_url: <problem>``, in the server's words."""
-    try:
-        yield
-    except SettingsError as error:
-        problem = str(error).removeprefix(f"setting {error.name}: ")
-        raise SettingsError(field, problem) from None
 
 
 def _check_payments(settings: Settings, *, production: bool, own_gateway: bool) -> None:

@@ -122,7 +122,7 @@ def _parse(env: Mapping[str, str], workdir: Path) -> Settings:
     if mode not in ENVIRONMENTS:
         raise SettingsError("SHOPCORE_ENV", f"must be one of {', '.join(ENVIRONMENTS)}")
     database_url = get("SHOPCORE_DATABASE_URL") or DEFAULT_DATABASE_URL
-    _check_database_url(database_url)
+    check_database_url(database_url)
     api_key = get("TWO_FACTOR_API_KEY")
     if mode == "production" and api_key is None:
         raise SettingsError("TWO_FACTOR_API_KEY", "is required in production")
@@ -132,13 +132,13 @@ def _parse(env: Mapping[str, str], workdir: Path) -> Settings:
         secret_key=_secret_key(get("SHOPCORE_SECRET_KEY"), mode, workdir),
         two_factor_api_key=api_key,
         two_factor_sms_template=get("TWO_FACTOR_SMS_TEMPLATE"),
-        otp_test_numbers=_test_numbers(get("SHOPCORE_OTP_TEST_NUMBERS")),
+        otp_test_numbers=otp_test_numbers_setting(get("SHOPCORE_OTP_TEST_NUMBERS")),
         media_dir=Path(get("SHOPCORE_MEDIA_DIR") or "./media"),
         max_image_bytes=_integer(
             get, "SHOPCORE_MAX_IMAGE_BYTES", 5 * 1024 * 1024, 1024, 100 * 1024 * 1024
         ),
         cors_origins=_cors(get("SHOPCORE_CORS_ORIGINS")),
-        redis_url=_redis_url(get("SHOPCORE_REDIS_URL")),
+        redis_url=redis_url_setting(get("SHOPCORE_REDIS_URL")),
         otp_per_phone_hourly=_integer(get, "SHOPCORE_OTP_PER_PHONE_HOURLY", 5, 1, 1000),
         otp_per_ip_hourly=_integer(get, "SHOPCORE_OTP_PER_IP_HOURLY", 50, 1, 1_000_000),
         trusted_proxies=_trusted_proxies(get("SHOPCORE_TRUSTED_PROXIES")),
@@ -216,16 +216,18 @@ def _http_url(get: Callable[[str], str | None], name: str) -> str | None:
     return value
 
 
-def _redis_url(value: str | None) -> str | None:
+def redis_url_setting(value: str | None, name: str = "SHOPCORE_REDIS_URL") -> str | None:
+    """``value`` if it is a Redis URL redis-py can use, else ``SettingsError`` naming
+    ``name`` (the library passes its own field's name)."""
     if value is None:
         return None
     if not value.startswith(("redis://", "rediss://", "unix://")):
-        raise SettingsError("SHOPCORE_REDIS_URL", "must be a redis://, rediss:// or unix:// URL")
-    _check_redis_connection_options(value)
+        raise SettingsError(name, "must be a redis://, rediss:// or unix:// URL")
+    _check_redis_connection_options(value, name)
     return value
 
 
-def _check_redis_connection_options(url: str) -> None:
+def _check_redis_connection_options(url: str, name: str) -> None:
     """Read ``url`` as redis-py reads it and build (without connecting) the connection it
     describes, so that a port, an IPv6 address or an option redis-py would refuse on the
     first request stops the start instead. The messages quote no password."""
@@ -234,12 +236,12 @@ def _check_redis_connection_options(url: str) -> None:
         connection_class = options.pop("connection_class", Connection)
         connection_class(**options)
     except ValueError as error:  # a port, a number or an address that does not parse
-        raise SettingsError("SHOPCORE_REDIS_URL", f"is not a valid Redis URL: {error}") from None
+        raise SettingsError(name, f"is not a valid Redis URL: {error}") from None
     except TypeError as error:  # an option no redis-py connection takes
-        raise SettingsError("SHOPCORE_REDIS_URL",
+        raise SettingsError(name,
                             f"has an option redis-py does not take: {error}") from None
     except RedisError as error:  # an SSL option with a value redis-py does not know
-        raise SettingsError("SHOPCORE_REDIS_URL", f"is not a valid Redis URL: {error}") from None
+        raise SettingsError(name, f"is not a valid Redis URL: {error}") from None
 
 
 def _redis_key_prefix(value: str) -> str:
@@ -291,10 +293,9 @@ def _integer(get: Callable[[str], str | None], name: str, default: int, low: int
     return value
 
 
-def _check_database_url(url: str) -> None:
-    """A URL shopcore's engines can use, or ``SettingsError``; the messages never quote
-    the URL, which may hold a password."""
-    name = "SHOPCORE_DATABASE_URL"
+def check_database_url(url: str, name: str = "SHOPCORE_DATABASE_URL") -> None:
+    """A URL shopcore's engines can use, or ``SettingsError`` naming ``name``; the
+    messages never quote the URL, which may hold a password."""
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -347,11 +348,11 @@ def _development_secret(path: Path) -> str:
     return key
 
 
-def _test_numbers(value: str | None) -> dict[str, str]:
+def otp_test_numbers_setting(value: str | None, name: str = "SHOPCORE_OTP_TEST_NUMBERS"
+                         ) -> dict[str, str]:
     """The ``+E164:code`` pairs, each number one a login can use: read by the phone
     parser the container gives the use cases (a valid mobile number of an accepted
     country) and given once. The messages name the number, never its code."""
-    name = "SHOPCORE_OTP_TEST_NUMBERS"
     parser = PhonenumbersPhoneParser()  # as the container builds it
     pairs: dict[str, str] = {}
     for item in _split(value):
