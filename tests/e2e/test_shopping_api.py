@@ -477,6 +477,16 @@ async def test_an_idempotency_key_must_have_1_to_255_characters(api: Api, key: s
     assert (await place(api, alice, key="k" * 255)).status_code == 201
 
 
+@pytest.mark.parametrize("key", ["", "k" * 256, "k\x7f", "tab\tkey"])
+async def test_a_bad_idempotency_key_is_named_as_the_header(api: Api, key: str) -> None:
+    # Whichever rule it breaks (length or characters), the field is the header's name.
+    alice = await api.login(ALICE)
+    await add_to_cart(api, alice, await api.add_product())
+    problem = assert_problem(await place(api, alice, key=key), 422, "validation_error")
+    assert fields_of(problem) == {"Idempotency-Key"}
+    assert "Idempotency-Key: " in problem["detail"] and "idempotency_key" not in problem["detail"]
+
+
 async def test_concurrent_requests_with_one_key_make_one_order(api: Api) -> None:
     alice = await api.login(ALICE)
     phone = await api.add_product(stock=10)

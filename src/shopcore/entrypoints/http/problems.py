@@ -10,8 +10,10 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response
+from litestar.enums import ParamType
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import ResponseSpec
+from litestar.params import ParameterKwarg
 
 from shopcore.application.ports import ImageTooLarge, UnsupportedImage
 from shopcore.application.ports.payments import (
@@ -137,7 +139,7 @@ def http_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Respo
     if status >= 500:
         return internal_error_handler(request, exc)
     if isinstance(exc, ValidationException) or status == 400 and _is_body_error(exc):
-        errors = _field_problems(exc)
+        errors = _field_problems(exc, request)
         return problem_response(422, "validation_error",
                                 "The request is not valid: " + "; ".join(
                                     f"{e.field}: {e.message}" for e in errors),
@@ -175,7 +177,7 @@ _NAMED_FIELD = re.compile(r"(?:unknown|missing required) field `([^`]+)`")
 _MISSING_PARAMETER = re.compile(r"Missing required \w+ parameter '([^']+)'")
 
 
-def _field_problems(exc: HTTPException) -> list[FieldProblem]:
+def _field_problems(exc: HTTPException, request: Request[Any, Any, Any]) -> list[FieldProblem]:
     extra = exc.extra if isinstance(exc.extra, list) else [exc.extra] if exc.extra else []
     problems: list[FieldProblem] = []
     for item in extra:
@@ -183,6 +185,11 @@ def _field_problems(exc: HTTPException) -> list[FieldProblem]:
             continue
         message = str(item.get("message", "is not valid"))
         key = item.get("key")
+        if key and item.get("source") == ParamType.HEADER:
+            # Litestar names the handler's argument (idempotency_key): the client sent
+            # the header (Idempotency-Key), which the rules of the use case name too.
+            problems.append(FieldProblem(_header_name(request, str(key)), message))
+            continue
         path = _JSON_PATH.search(message)
         field = _dotted(path.group(1)) if path else str(key) if key else "body"
         if field == "" and item.get("source") == "body":
@@ -195,6 +202,16 @@ def _field_problems(exc: HTTPException) -> list[FieldProblem]:
         problems.append(FieldProblem(field or "body", text.group(1) if text else message))
     missing = _MISSING_PARAMETER.search(exc.detail)
     return problems or [FieldProblem(missing[1] if missing else "body", exc.detail)]
+
+
+def _header_name(request: Request[Any, Any, Any], argument: str) -> str:
+    """The name of the header the route handler reads into ``argument``."""
+    handler = request.scope.get("route_handler")
+    field = handler.parsed_fn_signature.parameters.get(argument) if handler else None
+    kwarg = field.kwarg_definition if field else None
+    if isinstance(kwarg, ParameterKwarg):
+        return kwarg.header or kwarg.name or argument
+    return argument
 
 
 def _dotted(json_path: str) -> str:

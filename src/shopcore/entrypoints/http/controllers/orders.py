@@ -43,7 +43,9 @@ IdempotencyKeyHeader = Annotated[str | None, HeaderParameter(
     max_length=MAX_IDEMPOTENCY_KEY_LENGTH, schema_extra={"pattern": r"^[\x20-\x7E]+$"},
     description="Repeating a request with the same key (per user) and body returns the "
                 "first order with 200 instead of placing another; the same key with "
-                "another body is 422 idempotency_key_reused.")]
+                "another body is 422 idempotency_key_reused. A key that is empty, longer "
+                "than 255 characters or not printable ASCII is 422 validation_error, its "
+                "error's field being Idempotency-Key.")]
 PageNumber = Annotated[int, QueryParameter(name="page", ge=1, le=MAX_PAGE,
                                            description="From 1")]
 PageSize = Annotated[int, QueryParameter(name="page_size", ge=1, le=MAX_PAGE_SIZE)]
