@@ -257,6 +257,19 @@ async def test_a_signed_webhook_with_a_control_character_in_an_id_is_400_and_cha
     assert await payment_status(api, order_id) is PaymentStatus.CREATED
 
 
+@pytest.mark.parametrize("raw", [b"", b"null"])
+async def test_a_confirmation_without_a_body_object_is_422_naming_the_body(
+    api: Api, gateway: FakePaymentGateway, raw: bytes,
+) -> None:
+    alice = await api.login(ALICE)
+    order_id = await place_order(api, alice, await api.add_product())
+    answer = await api.client.post(f"/api/orders/{order_id}/pay/confirm/", content=raw,
+                                   headers={**alice, "Content-Type": "application/json"})
+    problem = assert_problem(answer, 422, "validation_error")
+    assert problem["errors"] == [
+        {"field": "body", "message": "The request body must be a JSON object."}]
+
+
 async def test_a_refused_refund_keeps_the_order_paid_until_cancelling_again_succeeds(
     api: Api, gateway: FakePaymentGateway,
 ) -> None:

@@ -132,6 +132,24 @@ async def test_a_line_above_99_units_is_422(api: Api) -> None:
     assert fields_of(problem) == {"quantity"}
 
 
+@pytest.mark.parametrize("path", ["/api/cart/add/", "/api/cart/update/", "/api/cart/remove/",
+                                  "/api/order/place/", "/api/order/cancel/"])
+@pytest.mark.parametrize("raw", [b"", b"null", b"[]", b"5", b'"text"'])
+async def test_a_missing_body_or_one_that_is_no_object_is_422_naming_the_body(
+    api: Api, path: str, raw: bytes,
+) -> None:
+    alice = await api.login(ALICE)
+    answer = await api.client.post(path, headers={**alice, "Content-Type": "application/json"},
+                                   content=raw)
+    problem = assert_problem(answer, 422, "validation_error")
+    assert problem["errors"] == [
+        {"field": "body", "message": "The request body must be a JSON object."}]
+    assert problem["detail"] == ("The request is not valid: body: The request body must be "
+                                 "a JSON object.")
+    without_type = await api.client.post(path, headers=alice, content=raw)
+    assert without_type.json()["errors"] == problem["errors"]
+
+
 @pytest.mark.parametrize("body", [
     {"product_id": 1, "quantity": 0},
     {"product_id": 1, "quantity": 100},

@@ -133,7 +133,12 @@ def domain_error_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[
 
 
 def http_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
-    """Answer Litestar's own errors (404, 405, 413, validation...) as problems."""
+    """Answer Litestar's own errors (404, 405, 413, validation...) as problems.
+
+    A validation error names each field as the client wrote it: a body field by its
+    dotted path (``shipping_address.city``), a header by its name (``Idempotency-Key``),
+    and a body that is missing or is no JSON object as ``body`` ("The request body must
+    be a JSON object."), on every route alike."""
     assert isinstance(exc, HTTPException)
     status = exc.status_code
     if status >= 500:
@@ -174,6 +179,8 @@ _JSON_PATH = re.compile(r"at `\$\.?([^`]*)`")
 _EXPECTED = re.compile(r"^(.*?)(?: - at `\$[^`]*`)?$")
 # msgspec names unknown and missing fields in the message, not in the path.
 _NAMED_FIELD = re.compile(r"(?:unknown|missing required) field `([^`]+)`")
+_NOT_AN_OBJECT = re.compile(r"'data'$|Expected `object`, got `\w+`$")
+NOT_AN_OBJECT = "The request body must be a JSON object."
 _MISSING_PARAMETER = re.compile(r"Missing required \w+ parameter '([^']+)'")
 
 
@@ -185,6 +192,11 @@ def _field_problems(exc: HTTPException, request: Request[Any, Any, Any]) -> list
             continue
         message = str(item.get("message", "is not valid"))
         key = item.get("key")
+        if key == "data" and item.get("source") == "body" and _NOT_AN_OBJECT.match(message):
+            # No body at all (Litestar's message is the KeyError's text, "'data'"), or a
+            # JSON value that is no object (null, a list, a number, a string).
+            problems.append(FieldProblem("body", NOT_AN_OBJECT))
+            continue
         if key and item.get("source") == ParamType.HEADER:
             # Litestar names the handler's argument (idempotency_key): the client sent
             # the header (Idempotency-Key), which the rules of the use case name too.
