@@ -892,17 +892,18 @@ async def test_a_cart_of_the_dearest_products_totals_exactly_with_its_availabili
         297, "29699999997.03", "29699999997.03")
 
 
-async def test_wishlist_items_added_at_one_moment_go_by_descending_product_id(
+async def test_wishlist_items_added_at_one_moment_go_by_ascending_product_id(
     uow: UnitOfWorkFactory,
 ) -> None:
+    # API.md: every ordering breaks ties by ascending id.
     products = await setup(uow, 5, 5, 5, 5)
     async with uow() as work:
-        for product in products:
+        for product in reversed(products):
             await work.wishlists.add(ALICE, product.id, NOW)
         await work.commit()
     async with uow() as work:
         entries = await work.wishlists.list_with_products(ALICE)
-    assert [entry.product.id for entry in entries] == [p.id for p in reversed(products)]
+    assert [entry.product.id for entry in entries] == [p.id for p in products]
 
 
 async def test_reviews_written_at_one_moment_go_by_ascending_id_in_pages(

@@ -232,7 +232,7 @@ class MemoryWishlistRepository:
             for product_id, added_at in self._items.get(user_id, {}).items()
             if product_id in products and not products[product_id].archived
         ]
-        return sorted(entries, key=lambda e: (e.added_at, e.product.id), reverse=True)
+        return sorted(entries, key=lambda e: (-e.added_at.timestamp(), e.product.id))
 
 
 class MemoryReviewRepository:

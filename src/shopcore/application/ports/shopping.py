@@ -214,7 +214,7 @@ class OrderRepository(Protocol):
         ...
 
     async def list_for_user(self, user_id: str, page: PageRequest) -> Page[Order]:
-        """The user's orders, newest first (those of one moment by descending id, in
+        """The user's orders, newest first (those of one moment by ascending id, in
         code point order, as Python compares the ids), with their lines (a constant
         number of queries whatever the page size)."""
         ...
@@ -244,7 +244,8 @@ class WishlistRepository(Protocol):
         ...
 
     async def list_with_products(self, user_id: str) -> Sequence[WishlistEntry]:
-        """The wishlist's products that are not archived, newest first, in one query."""
+        """The wishlist's products that are not archived, newest first (those added at
+        one moment by ascending product id), in one query."""
         ...
 
 

@@ -626,7 +626,7 @@ class SqlWishlistRepository:
             .join(products, and_(products.c.id == wishlist_items.c.product_id,
                                  products.c.archived.is_(False)))
             .where(wishlist_items.c.user_id == user_id)
-            .order_by(wishlist_items.c.added_at.desc(), wishlist_items.c.product_id.desc()))
+            .order_by(wishlist_items.c.added_at.desc(), wishlist_items.c.product_id))
         return [WishlistEntry(product_from_row(row, self._currency), row.added_at)
                 for row in rows]
 
