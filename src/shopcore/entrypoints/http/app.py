@@ -41,7 +41,11 @@ REVOKED_LOGINS_REFRESH_S = 1.0
 API_DESCRIPTION = """An e-commerce backend: mobile-OTP login, catalog, cart, orders.
 
 Every error is an RFC 9457 problem document (`application/problem+json`) with a stable
-`code`. Limits: JSON bodies up to 1 MiB (413 `payload_too_large`, also for chunked
+`code`. Request bodies are JSON, sent with `Content-Type: application/json` (or
+`application/*+json`; parameters such as `charset` are allowed); product creation also
+takes `multipart/form-data`. A body of another type, or a non-empty one without a
+`Content-Type`, is refused before it is read (whatever its size): 415 `unsupported_media`.
+Limits: JSON bodies up to 1 MiB (413 `payload_too_large`, also for chunked
 bodies), uploads up to `SHOPCORE_MAX_IMAGE_BYTES`; pages of 1..100 items, page numbers
 up to 1,000,000; a cart holds at most 100 products of at most 99 units each, a wishlist at
 most 200 products (422 `validation_error`); each user may change their cart, wishlist,

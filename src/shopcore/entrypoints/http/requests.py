@@ -1,8 +1,10 @@
-"""Bodies whose text must be UTF-8 (JSON by RFC 8259, form fields by shopcore's choice):
-the app's request class, and the guard for the routes that decode their own body."""
+"""How request bodies are read: they must be JSON (product creation also takes a form),
+and their text UTF-8 (JSON by RFC 8259, form fields by shopcore's choice): the app's
+request class, and the checks for the route that decodes its own body."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -11,6 +13,23 @@ import msgspec
 from litestar import Request
 from litestar.datastructures import FormMultiDict
 from litestar.exceptions import ClientException
+from litestar.types import Empty
+
+from shopcore.entrypoints.http.middleware import raw_header
+
+_JSON_SUBTYPE = re.compile(rb"application/[a-z0-9!#$&^_.+-]+\+json")
+
+NOT_JSON = ("The request body must be JSON, sent with Content-Type application/json "
+            "(or application/*+json).")
+
+
+def is_json_media_type(content_type: bytes) -> bool:
+    """``application/json`` or ``application/<subtype>+json``, with any parameters
+    (``charset=utf-8``), in any case."""
+    if content_type == b"application/json":  # what nearly every client sends
+        return True
+    essence = content_type.partition(b";")[0].strip().lower()
+    return essence == b"application/json" or _JSON_SUBTYPE.fullmatch(essence) is not None
 
 
 @contextmanager
@@ -25,8 +44,37 @@ def utf8_json_body() -> Iterator[None]:
 
 
 class ShopcoreRequest(Request[Any, Any, Any]):
-    """Litestar's request, whose JSON body and form fields must be UTF-8 (Litestar lets
-    the ``UnicodeDecodeError`` through: a 400 problem here, not a server error)."""
+    """Litestar's request, whose body is read only if it is JSON, and whose JSON body and
+    form fields must be UTF-8 (Litestar lets the ``UnicodeDecodeError`` through: a 400
+    problem here, not a server error).
+
+    Every route that takes a JSON body (``data``, or the webhook's raw body) reads it
+    through :meth:`body`, so that is where a body of another type, or a non-empty one
+    without a type, is refused: 415 ``unsupported_media``, decided from the headers
+    before any byte is read (so before the size limit's 413). Those are the bodies a web
+    page can make a visitor's browser send without a CORS preflight (``text/plain``,
+    ``application/x-www-form-urlencoded``, ``multipart/form-data``, or none). Routes
+    that read no body never look; product creation reads a form through :meth:`form`,
+    having checked its type itself."""
+
+    async def body(self) -> bytes:
+        if self._body is Empty:  # the first read: later ones are the kept bytes
+            content_type = raw_header(self.scope, b"content-type")
+            if content_type is None:
+                return await self._untyped_body()
+            if not is_json_media_type(content_type):
+                raise ClientException(NOT_JSON, status_code=415)
+        return await super().body()
+
+    async def _untyped_body(self) -> bytes:
+        """A body sent without a Content-Type: refused unless it is empty."""
+        declared = self.content_length
+        if declared:
+            raise ClientException(NOT_JSON, status_code=415)
+        body = await super().body()
+        if body:  # a length not declared (chunked): known once read, within the limit
+            raise ClientException(NOT_JSON, status_code=415)
+        return body
 
     async def json(self) -> Any:
         with utf8_json_body():

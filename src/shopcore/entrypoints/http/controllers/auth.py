@@ -59,7 +59,7 @@ class AuthController(Controller):
         status_code=HTTP_202_ACCEPTED,
         dependencies={"request_otp": use_case("request_otp")},
         summary="Send a login code to a mobile number",
-        responses=problem_responses(400, 413, 422, 429, 502),
+        responses=problem_responses(400, 413, 415, 422, 429, 502),
     )
     async def request_otp(
         self,
@@ -84,7 +84,7 @@ class AuthController(Controller):
         dependencies={"verify_otp": use_case("verify_otp")},
         summary="Verify a login code and receive tokens",
         response_headers=TOKEN_ANSWER_HEADERS,
-        responses=problem_responses(400, 413, 422, 429),
+        responses=problem_responses(400, 413, 415, 422, 429),
     )
     async def verify_otp(
         self,
@@ -118,7 +118,7 @@ class AuthController(Controller):
         dependencies={"refresh_session": use_case("refresh_session")},
         summary="Rotate a refresh token",
         response_headers=TOKEN_ANSWER_HEADERS,
-        responses=problem_responses(400, 401, 413, 422),
+        responses=problem_responses(400, 401, 413, 415, 422),
     )
     async def refresh(
         self, data: JSONBody[RefreshTokenBody], refresh_session: NamedDependency[RefreshSession]
@@ -141,7 +141,7 @@ class AuthController(Controller):
         status_code=HTTP_204_NO_CONTENT,
         dependencies={"logout": use_case("logout")},
         summary="End a login",
-        responses=problem_responses(400, 413, 422),
+        responses=problem_responses(400, 413, 415, 422),
     )
     async def logout(
         self, data: JSONBody[RefreshTokenBody], logout: NamedDependency[Logout]

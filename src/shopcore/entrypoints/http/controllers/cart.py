@@ -46,7 +46,7 @@ class CartController(Controller):
     @post("/add/", status_code=HTTP_200_OK,
           dependencies={"add_to_cart": use_case_after_claims("add_to_cart")},
           guards=[requires_user_and_limits_writes], summary="Add units of a product",
-          responses=problem_responses(400, 401, 404, 409, 413, 422, 429))
+          responses=problem_responses(400, 401, 404, 409, 413, 415, 422, 429))
     async def add(
         self,
         data: JSONBody[AddToCartBody],
@@ -63,7 +63,7 @@ class CartController(Controller):
           dependencies={"update_cart_line": use_case_after_claims("update_cart_line")},
           guards=[requires_user_and_limits_writes],
           summary="Set the quantity of a product in the cart",
-          responses=problem_responses(400, 401, 404, 409, 413, 422, 429))
+          responses=problem_responses(400, 401, 404, 409, 413, 415, 422, 429))
     async def update(
         self,
         data: JSONBody[UpdateCartLineBody],
@@ -77,7 +77,7 @@ class CartController(Controller):
     @post("/remove/", status_code=HTTP_200_OK,
           dependencies={"remove_from_cart": use_case_after_claims("remove_from_cart")},
           guards=[requires_user_and_limits_writes], summary="Remove a product from the cart",
-          responses=problem_responses(400, 401, 404, 413, 422, 429))
+          responses=problem_responses(400, 401, 404, 413, 415, 422, 429))
     async def remove(
         self,
         data: JSONBody[RemoveFromCartBody],

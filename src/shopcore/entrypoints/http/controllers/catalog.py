@@ -58,7 +58,7 @@ from shopcore.entrypoints.http.preconditions import (
     product_etag,
 )
 from shopcore.entrypoints.http.problems import problem_responses
-from shopcore.entrypoints.http.requests import utf8_json_body
+from shopcore.entrypoints.http.requests import is_json_media_type, utf8_json_body
 from shopcore.entrypoints.http.routing import delete, get, patch, post
 from shopcore.entrypoints.http.schemas.catalog import (
     BestSellerBody,
@@ -202,7 +202,7 @@ class ProductsController(Controller):
     @patch("/{product_id:int}/", guards=[requires_admin], security=BEARER_SECURITY,
            dependencies={"update_product": use_case("update_product")},
            summary="Change a product (admin)", response_headers=[ETAG_HEADER],
-           responses=problem_responses(400, 401, 403, 404, 412, 413, 422))
+           responses=problem_responses(400, 401, 403, 404, 412, 413, 415, 422))
     async def update(
         self,
         product_id: ProductPathId,
@@ -279,7 +279,7 @@ class ProductCreationController(Controller):
         content_type, _ = request.content_type
         if content_type == "multipart/form-data":
             command = await _multipart_command(request)
-        elif content_type == "application/json":
+        elif is_json_media_type(content_type.encode("latin-1")):
             command = await _json_command(request, json_body_limit)
         else:
             raise ClientException("Send application/json or multipart/form-data.",

@@ -68,7 +68,7 @@ class OrdersController(Controller):
           responses={HTTP_200_OK: ResponseSpec(OrderBody, generate_examples=False,
                                                description="A replay of an earlier request "
                                                            "with the same Idempotency-Key"),
-                     **problem_responses(400, 401, 409, 413, 422, 429)})
+                     **problem_responses(400, 401, 409, 413, 415, 422, 429)})
     async def place(
         self,
         data: JSONBody[PlaceOrderBody],
@@ -118,7 +118,7 @@ class OrdersController(Controller):
     @post("/order/cancel/", status_code=HTTP_200_OK, guards=[requires_user_and_limits_writes],
           dependencies={"cancel_order": use_case_after_claims("cancel_order")},
           summary="Cancel one of the caller's orders",
-          responses=problem_responses(400, 401, 404, 409, 413, 422, 429, 502))
+          responses=problem_responses(400, 401, 404, 409, 413, 415, 422, 429, 502))
     async def cancel(
         self,
         data: JSONBody[CancelOrderBody],
@@ -135,7 +135,7 @@ class OrdersController(Controller):
           guards=[requires_admin_and_limits_writes],
           dependencies={"change_order_status": use_case("change_order_status")},
           summary="Move an order on (admin)", tags=["admin"],
-          responses=problem_responses(400, 401, 403, 404, 409, 413, 422, 429))
+          responses=problem_responses(400, 401, 403, 404, 409, 413, 415, 422, 429))
     async def change_status(
         self,
         order_id: OrderPathId,

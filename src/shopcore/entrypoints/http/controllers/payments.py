@@ -67,7 +67,7 @@ class PaymentsController(Controller):
                         "confirm_checkout": use_case_after_claims("confirm_checkout")},
           summary="Pass on what the provider's checkout answered for one of the caller's "
                   "orders",
-          responses=problem_responses(400, 401, 404, 413, 422, 429))
+          responses=problem_responses(400, 401, 404, 413, 415, 422, 429))
     async def confirm(
         self, order_id: OrderPathId, data: JSONBody[ConfirmCheckoutBody],
         claims: NamedDependency[AccessClaims],
@@ -90,15 +90,16 @@ class PaymentsController(Controller):
           dependencies={"handle_razorpay_webhook": use_case("handle_razorpay_webhook")},
           summary="Razorpay's webhook (signed with the webhook secret, no token)",
           request_max_body_size=256 * 1024,
-          responses=problem_responses(400, 413))
+          responses=problem_responses(400, 413, 415))
     async def razorpay_webhook(
         self, request: Request[Any, Any, Any],
         handle_razorpay_webhook: NamedDependency[HandleRazorpayWebhook],
     ) -> WebhookAnswerBody:
         """The ``X-Razorpay-Signature`` header must be the HMAC-SHA256 of the exact raw
         body with the webhook secret (else 400 ``invalid_signature`` and nothing changes).
-        Each ``X-Razorpay-Event-Id`` is handled once; a verified event always answers
-        200 with what it did, so Razorpay stops retrying it."""
+        The body is Razorpay's JSON, sent as ``application/json`` (another type is 415
+        ``unsupported_media``). Each ``X-Razorpay-Event-Id`` is handled once; a verified
+        event always answers 200 with what it did, so Razorpay stops retrying it."""
         outcome = await handle_razorpay_webhook(HandleRazorpayWebhookCommand(
             raw_body=await request.body(),
             signature=request.headers.get("x-razorpay-signature"),

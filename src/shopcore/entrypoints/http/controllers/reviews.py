@@ -58,7 +58,7 @@ class ReviewsController(Controller):
           security=BEARER_SECURITY,
           dependencies={"claims": CLAIMS, "add_review": use_case_after_claims("add_review")},
           summary="Review a product you bought",
-          responses=problem_responses(400, 401, 403, 404, 409, 413, 422, 429))
+          responses=problem_responses(400, 401, 403, 404, 409, 413, 415, 422, 429))
     async def add(
         self,
         product_id: ProductPathId,

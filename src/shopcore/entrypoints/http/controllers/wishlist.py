@@ -52,7 +52,7 @@ class WishlistController(Controller):
           guards=[requires_user_and_limits_writes], summary="Put a product on the wishlist",
           responses={HTTP_200_OK: ResponseSpec(WishlistBody, description="It was already there",
                                                generate_examples=False),
-                     **problem_responses(400, 401, 404, 413, 422, 429)})
+                     **problem_responses(400, 401, 404, 413, 415, 422, 429)})
     async def add(
         self,
         data: JSONBody[AddToWishlistBody],
