@@ -118,7 +118,7 @@ async def test_a_json_body_that_is_not_utf8_is_a_400_problem(
         headers |= await (api.login_admin() if who == "admin" else api.login())
     answer = await api.client.post(path, content=raw, headers=headers)
     problem = assert_problem(answer, 400, "bad_request")
-    assert problem["detail"] == "The body is not valid JSON."
+    assert problem["detail"] == "The request body is not valid JSON: a string is not UTF-8 text."
 
 
 async def test_a_form_field_that_is_not_utf8_is_a_400_problem(api: Api) -> None:

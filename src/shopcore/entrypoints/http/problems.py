@@ -149,6 +149,8 @@ def http_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Respo
                                 "The request is not valid: " + "; ".join(
                                     f"{e.field}: {e.message}" for e in errors),
                                 errors=errors)
+    if (not_json := _decode_error_behind(exc)) is not None:
+        return msgspec_decode_error_handler(request, not_json)
     code = HTTP_CODES.get(status, "bad_request")
     detail = exc.detail if status != 404 else "Nothing lives at this address."
     headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() == "allow"}
@@ -247,8 +249,46 @@ def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
 
 
 def msgspec_decode_error_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
-    """Malformed JSON is a 400 problem."""
-    return problem_response(400, "bad_request", "The body is not valid JSON.")
+    """Malformed JSON is a 400 problem saying what is wrong and where, in the API's words
+    (msgspec's own text is not passed on)."""
+    assert isinstance(exc, msgspec.DecodeError)
+    reason = _not_json_reason(exc)
+    return problem_response(400, "bad_request", "The request body is not valid JSON"
+                            + (f": {reason}." if reason else "."))
+
+
+def _decode_error_behind(exc: HTTPException) -> msgspec.DecodeError | None:
+    """The JSON decoding error behind a 400: Litestar answers a body it cannot decode with
+    ``ClientException(str(error))``, raised from its ``SerializationException``, raised
+    from msgspec's error."""
+    cause = exc.__cause__
+    while cause is not None:
+        if isinstance(cause, msgspec.DecodeError):
+            return cause
+        cause = cause.__cause__
+    return None
+
+
+_MALFORMED = re.compile(r"^JSON is malformed: (.+) \(byte (\d+)\)$")
+_OUT_OF_RANGE = re.compile(r"^Number out of range(?: - at `\$\.?([^`]*)`)?$")
+
+
+def _not_json_reason(error: msgspec.DecodeError) -> str | None:
+    """What is wrong with the body, from msgspec's message (it gives nothing else to read:
+    no kind, no position attribute); None for a message this does not know."""
+    if isinstance(error.__cause__, UnicodeDecodeError):  # raised by requests.utf8_json_body
+        return "a string is not UTF-8 text"
+    message = str(error)
+    if message == "Input data was truncated":  # also a body of only whitespace
+        return "it ends before a complete JSON value"
+    if malformed := _MALFORMED.match(message):
+        return f"{malformed[1]} at byte {malformed[2]}"
+    if out_of_range := _OUT_OF_RANGE.match(message):
+        path = _dotted(out_of_range[1] or "")
+        # msgspec names a value of an untyped object "$[...]": no useful place
+        return "a number is out of range" + (f" at {path}" if path and "..." not in path
+                                               else "")
+    return None
 
 
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
