@@ -87,6 +87,29 @@ async def test_a_chunked_upload_above_the_image_limit_is_413(make_api: MakeApi) 
     assert (await api.client.get("/api/products/")).json()["count"] == 0
 
 
+def form_of(parts: int, boundary: str = "parts-test") -> tuple[bytes, dict[str, str]]:
+    """A multipart body of ``parts`` one-letter fields, and its Content-Type."""
+    body = b"".join(f'--{boundary}\r\nContent-Disposition: form-data; name="f{n}"\r\n\r\n'
+                    f"x\r\n".encode() for n in range(parts)) + f"--{boundary}--\r\n".encode()
+    return body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+
+
+async def test_a_form_of_more_than_1000_parts_is_413_and_creates_nothing(api: Api) -> None:
+    admin = await api.login_admin()
+    body, headers = form_of(1001)
+    answer = await api.client.post("/api/products/add/", content=body, headers={**admin, **headers})
+    problem = assert_problem(answer, 413, "payload_too_large")
+    assert problem["detail"] == "A form may hold at most 1000 parts."
+    assert (await api.client.get("/api/products/")).json()["count"] == 0
+
+
+async def test_a_form_of_1000_parts_is_read(api: Api) -> None:
+    admin = await api.login_admin()
+    body, headers = form_of(1000)
+    answer = await api.client.post("/api/products/add/", content=body, headers={**admin, **headers})
+    assert_problem(answer, 422, "validation_error")  # read: its fields are no product's
+
+
 async def test_a_chunked_webhook_above_its_256_kib_limit_is_413(api: Api) -> None:
     answer = await api.client.post(
         "/api/payments/webhook/razorpay/", content=chunks(256 * 1024 + 1, head=b"{", tail=b"}"),

@@ -45,14 +45,15 @@ Every error is an RFC 9457 problem document (`application/problem+json`) with a 
 `application/*+json`; parameters such as `charset` are allowed); product creation also
 takes `multipart/form-data`. A body of another type, or a non-empty one without a
 `Content-Type`, is refused before it is read (whatever its size): 415 `unsupported_media`.
-Limits: JSON bodies up to 1 MiB (413 `payload_too_large`, also for chunked
-bodies), uploads up to `SHOPCORE_MAX_IMAGE_BYTES`; pages of 1..100 items, page numbers
-up to 1,000,000; a cart holds at most 100 products of at most 99 units each, a wishlist at
-most 200 products (422 `validation_error`); each user may change their cart, wishlist,
-reviews and orders `SHOPCORE_WRITES_PER_MINUTE` times in any minute (default 60), and one
-client IP may fail `SHOPCORE_OTP_VERIFY_FAILURES_PER_IP` code checks in any 10 minutes
-(default 20): beyond, 429 `rate_limited` with `Retry-After`. A request still running after
-`SHOPCORE_REQUEST_TIMEOUT` seconds (default 30) is abandoned: 503 `request_timeout`."""
+Limits: JSON bodies up to 1 MiB (413 `payload_too_large`, also for chunked bodies),
+uploads up to `SHOPCORE_MAX_IMAGE_BYTES` and 1,000 form parts (413 too); pages of 1..100
+items, page numbers up to 1,000,000; a cart holds at most 100 products of at most 99 units
+each, a wishlist at most 200 products (422 `validation_error`); each user may change their
+cart, wishlist, reviews and orders `SHOPCORE_WRITES_PER_MINUTE` times in any minute
+(default 60), and one client IP may fail `SHOPCORE_OTP_VERIFY_FAILURES_PER_IP` code checks
+in any 10 minutes (default 20): beyond, 429 `rate_limited` with `Retry-After`. A request
+still running after `SHOPCORE_REQUEST_TIMEOUT` seconds (default 30) is abandoned: 503
+`request_timeout`."""
 
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> Litestar:

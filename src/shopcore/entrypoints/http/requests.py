@@ -14,6 +14,7 @@ from litestar import Request
 from litestar.datastructures import FormMultiDict
 from litestar.exceptions import ClientException
 from litestar.types import Empty
+from multipart import ParserLimitReached  # type: ignore[import-untyped]
 
 from shopcore.entrypoints.http.middleware import raw_header
 
@@ -81,7 +82,18 @@ class ShopcoreRequest(Request[Any, Any, Any]):
             return await super().json()
 
     async def form(self) -> FormMultiDict:
+        """The form, whose fields must be UTF-8 text; a form of more parts than the app's
+        limit (1,000) is too large: 413, not Litestar 2's 400 "Request Entity Too Large"
+        (which Litestar means to make a 413 too, ``litestar._multipart``)."""
         try:
             return await super().form()
         except UnicodeDecodeError:
             raise ClientException("A form field is not UTF-8 text.") from None
+        except ClientException as error:
+            # Litestar raises its 400 ``from None`` on the parser's ParserLimitReached,
+            # which stays the exception's context
+            if not isinstance(error.__context__, ParserLimitReached):
+                raise
+            limit = self.app.multipart_form_part_limit
+            raise ClientException(f"A form may hold at most {limit} parts.",
+                                  status_code=413) from None
