@@ -104,8 +104,12 @@ async def security_headers_hook(message: Message, scope: Scope) -> None:
     """App-wide ``before_send`` hook: every answer carries the request id and the security
     headers, also those given before any route was matched (404, 405, a body refused while
     being read); answers to authenticated requests are never cached (said once: the
-    answers carrying tokens say it themselves)."""
+    answers carrying tokens say it themselves). An answer to ``HEAD`` (served by the
+    ``GET`` route's twin, :data:`~shopcore.entrypoints.http.routing.head`) has its
+    headers and no body, also when it is a problem."""
     if message["type"] != "http.response.start" or scope["type"] != ScopeType.HTTP:
+        if message["type"] == "http.response.body" and scope.get("method") == "HEAD":
+            message["body"] = b""
         return
     given = message.get("headers", ())
     headers: list[Any] = [*given,

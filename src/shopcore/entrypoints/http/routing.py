@@ -27,6 +27,14 @@ class GuardedRouteHandler(HTTPRouteHandler):
 
 
 get = partial(GuardedRouteHandler, http_method=HttpMethod.GET)
+head = partial(GuardedRouteHandler, http_method=HttpMethod.HEAD, include_in_schema=False)
+"""A ``HEAD`` twin of a ``GET`` route, answering as the ``GET`` does: its handler returns
+what the ``GET`` one returns (so the headers are the same, ``Content-Length`` included),
+and the app drops the body of every answer to ``HEAD``
+(:func:`~shopcore.entrypoints.http.middleware.security_headers_hook`). Litestar's own
+``head`` decorator takes only handlers returning nothing or a file, and sends their body
+anyway. Left out of the OpenAPI document: the ``GET`` operation's description says
+``HEAD`` works."""
 post = partial(GuardedRouteHandler, http_method=HttpMethod.POST)
 patch = partial(GuardedRouteHandler, http_method=HttpMethod.PATCH)
 delete = partial(GuardedRouteHandler, http_method=HttpMethod.DELETE)

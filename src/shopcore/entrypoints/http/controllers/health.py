@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shopcore.adapters.sql.migrate import migrations_pending
 from shopcore.entrypoints.container import DATABASE_UNAVAILABLE
-from shopcore.entrypoints.http.routing import get
+from shopcore.entrypoints.http.routing import get, head
 
 PROBE_TIMEOUT_SECONDS = 3
 
@@ -36,7 +36,13 @@ class HealthController(Controller):
 
     @get("/live", summary="The process is running")
     async def live(self) -> HealthBody:
-        """Always 200 while the process serves requests."""
+        """Always 200 while the process serves requests. ``HEAD`` answers the same
+        headers without the body."""
+        return HealthBody(status="ok")
+
+    @head("/live")
+    async def live_headers(self) -> HealthBody:
+        """The headers of ``GET``, without the body."""
         return HealthBody(status="ok")
 
     @get("/ready", summary="The database (and Redis, when configured) answer",
@@ -47,15 +53,25 @@ class HealthController(Controller):
         """200 when the database answers with a schema migrated for this release and
         Redis (when configured) answers PING, each within a few seconds; 503 otherwise.
         The body says which: ``database`` is ``up``, ``down``, or ``migrations_pending``
-        (run ``shopcore db upgrade``; a schema a later release migrated is ``up``)."""
-        container = state.container
-        redis_client: Redis | None = container.redis_client()
-        database = await database_state(container.engine())
-        redis = None if redis_client is None else await _redis_state(redis_client)
-        healthy = database == "up" and redis in (None, "up")
-        body = HealthBody(status="ok" if healthy else "unavailable", database=database,
-                          redis=redis)
-        return Response(body, status_code=200 if healthy else 503)
+        (run ``shopcore db upgrade``; a schema a later release migrated is ``up``).
+        ``HEAD`` answers the same status and headers without the body."""
+        return await _readiness(state)
+
+    @head("/ready")
+    async def ready_headers(self, state: State) -> Response[HealthBody]:
+        """The status and headers of ``GET``, without the body."""
+        return await _readiness(state)
+
+
+async def _readiness(state: State) -> Response[HealthBody]:
+    container = state.container
+    redis_client: Redis | None = container.redis_client()
+    database = await database_state(container.engine())
+    redis = None if redis_client is None else await _redis_state(redis_client)
+    healthy = database == "up" and redis in (None, "up")
+    body = HealthBody(status="ok" if healthy else "unavailable", database=database,
+                      redis=redis)
+    return Response(body, status_code=200 if healthy else 503)
 
 
 async def database_state(engine: AsyncEngine) -> str:
