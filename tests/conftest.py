@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import uuid
 from collections.abc import AsyncIterator, Coroutine, Iterator
@@ -22,6 +23,21 @@ from tests.support import empty_engine, sqlite_copy
 POSTGRES_ADMIN_URL = os.environ.get(
     "SHOPCORE_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 ENGINES = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(autouse=True)
+def _loggers_left_as_found() -> Iterator[None]:
+    """A test that runs the CLI in process (whose ``dictConfig`` gives ``shopcore``,
+    ``httpx`` and ``uvicorn`` their own stderr handlers and stops their propagation)
+    leaves those loggers as it found them: later tests read their records with caplog."""
+    loggers = [logger for logger in logging.Logger.manager.loggerDict.values()
+               if isinstance(logger, logging.Logger)]
+    states = [(logger, logger.level, logger.propagate, logger.disabled, logger.handlers[:])
+              for logger in loggers]
+    yield
+    for logger, level, propagate, disabled, handlers in states:
+        logger.setLevel(level)
+        logger.propagate, logger.disabled, logger.handlers[:] = propagate, disabled, handlers
 
 
 def _run(coroutine: Coroutine[Any, Any, None]) -> None:
