@@ -61,6 +61,7 @@ from shopcore.entrypoints.http.problems import problem_responses
 from shopcore.entrypoints.http.requests import is_json_media_type, utf8_json_body
 from shopcore.entrypoints.http.routing import delete, get, patch, post
 from shopcore.entrypoints.http.schemas.catalog import (
+    CATEGORY_DESCRIPTION,
     BestSellerBody,
     ProductBody,
     ProductCreateBody,
@@ -389,7 +390,8 @@ def _product_schema(*, with_image: bool) -> Schema:
             description="At most two decimals, 0..99999999.99", examples=["19999.00"]),
             required=True),
         "category": _FieldDoc(Schema(type=text, min_length=1, max_length=CATEGORY_MAX_LENGTH,
-                                     examples=["mobile"]), required=True),
+                                     description=CATEGORY_DESCRIPTION, examples=["mobile"]),
+                              required=True),
         "stock": _FieldDoc(Schema(type=integer, minimum=0, default=0, examples=[12])),
     }
     if with_image:

@@ -50,7 +50,8 @@ class ReviewsController(Controller):
         page: PageNumber = 1,
         page_size: PageSize = 20,
     ) -> PageBody[ReviewBody]:
-        """Paginated. Unknown or archived product: 404."""
+        """Paginated, newest first; reviews written at the same moment go by ascending id
+        (so pages never repeat or skip one). Unknown or archived product: 404."""
         found = await list_reviews(ListReviewsQuery(product_id, PageRequest(page, page_size)))
         return render_page(request, found, render_review)
 

@@ -67,9 +67,14 @@ NameInput = Annotated[str, msgspec.Meta(description=f"1..{NAME_MAX_LENGTH} chara
                                         examples=["Smartphone"])]
 DescriptionInput = Annotated[str, msgspec.Meta(
     description=f"0..{DESCRIPTION_MAX_LENGTH} characters", examples=["Latest Android device"])]
-CategoryInput = Annotated[str, msgspec.Meta(
-    description=f"1..{CATEGORY_MAX_LENGTH} characters, stored in lower case",
-    examples=["mobile"])]
+CATEGORY_DESCRIPTION = (
+    f"1..{CATEGORY_MAX_LENGTH} characters, counted in the stored form: stripped, in lower "
+    "case, each run of inner spaces one space, Unicode NFC. Lower-casing may lengthen a "
+    "text (\"İ\" becomes 2 characters, \"i\" and a combining dot), so a category of "
+    f"{CATEGORY_MAX_LENGTH} characters as sent may be refused.")
+"""The category's length is checked on its normalised form (``normalise_category``)."""
+CategoryInput = Annotated[str, msgspec.Meta(description=CATEGORY_DESCRIPTION,
+                                            examples=["mobile"])]
 StockInput = Annotated[int, msgspec.Meta(description="Units in stock, >= 0", examples=[12])]
 
 
