@@ -42,6 +42,17 @@ down_revision = "0027"
 branch_labels = None
 depends_on = None
 
+_UPDATE_TRIGGER = """
+    CREATE TRIGGER tr_products_counts_update AFTER UPDATE OF archived, category, stock
+    ON products
+    FOR EACH ROW
+    WHEN (OLD.archived IS DISTINCT FROM NEW.archived
+          OR OLD.category IS DISTINCT FROM NEW.category
+          OR (OLD.stock > 0) IS DISTINCT FROM (NEW.stock > 0))
+    EXECUTE FUNCTION {function}()
+"""
+"""The update trigger of 0026 (the same WHEN), calling ``function``."""
+
 _UP = (
     """
     CREATE TABLE product_count_changes (
@@ -86,28 +97,12 @@ _UP = (
     FOR EACH ROW EXECUTE FUNCTION product_counts_fold()
     """,
     "DROP TRIGGER tr_products_counts_update ON products",
-    """
-    CREATE TRIGGER tr_products_counts_update AFTER UPDATE OF archived, category, stock
-    ON products
-    FOR EACH ROW
-    WHEN (OLD.archived IS DISTINCT FROM NEW.archived
-          OR OLD.category IS DISTINCT FROM NEW.category
-          OR (OLD.stock > 0) IS DISTINCT FROM (NEW.stock > 0))
-    EXECUTE FUNCTION product_counts_note()
-    """,
+    _UPDATE_TRIGGER.format(function="product_counts_note"),
 )
 
-_DOWN = (  # the update trigger of 0026 as it was (a migration never changes)
+_DOWN = (  # the update trigger of 0026 as it was: its function
     "DROP TRIGGER tr_products_counts_update ON products",
-    """
-    CREATE TRIGGER tr_products_counts_update AFTER UPDATE OF archived, category, stock
-    ON products
-    FOR EACH ROW
-    WHEN (OLD.archived IS DISTINCT FROM NEW.archived
-          OR OLD.category IS DISTINCT FROM NEW.category
-          OR (OLD.stock > 0) IS DISTINCT FROM (NEW.stock > 0))
-    EXECUTE FUNCTION product_counts_move()
-    """,
+    _UPDATE_TRIGGER.format(function="product_counts_move"),
     "DROP TABLE product_count_changes",
     "DROP FUNCTION product_counts_fold()",
     "DROP FUNCTION product_counts_note()",
