@@ -42,7 +42,7 @@ from shopcore.entrypoints.settings import (
     Settings,
     SettingsError,
     check_database_url,
-    otp_test_numbers_setting,
+    checked_test_numbers,
     redis_url_setting,
     trusted_proxy_entries,
 )
@@ -227,9 +227,7 @@ def _library_settings(
     database_url = _async_database_url(chosen.database_url)
     check_database_url(database_url, "database_url")
     redis_url = redis_url_setting(chosen.redis_url, "redis_url")
-    otp_test_numbers = otp_test_numbers_setting(",".join(
-        f"{phone}:{code}" for phone, code in chosen.otp_test_numbers.items()),
-        "otp_test_numbers")
+    otp_test_numbers = checked_test_numbers(chosen.otp_test_numbers.items(), "otp_test_numbers")
     return dataclasses.replace(
         chosen, database_url=database_url, redis_url=redis_url,
         secret_key=secret_key, media_dir=Path(chosen.media_dir),

@@ -157,8 +157,8 @@ async def _check_database(engine: AsyncEngine, *, migrated: bool) -> None:
     (``migrated``) when its schema is older than this release."""
     from sqlalchemy.exc import DBAPIError
 
+    from shopcore.adapters.sql.engine import DATABASE_UNAVAILABLE
     from shopcore.adapters.sql.migrate import migrations_pending
-    from shopcore.entrypoints.container import DATABASE_UNAVAILABLE
 
     try:
         async with engine.connect() as connection:

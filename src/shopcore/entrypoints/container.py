@@ -21,9 +21,6 @@ from shopcore.adapters.read_cache import CachingGetCart, CachingProductCatalog, 
 from shopcore.adapters.recent_carts import InProcessRecentCarts
 from shopcore.adapters.redis_rate_limiter import RedisRateLimiter, build_redis_client
 from shopcore.adapters.s3_images import S3ImageStore, build_s3_client, default_public_url
-from shopcore.adapters.sql.engine import (  # DATABASE_UNAVAILABLE: shared with cli, health
-    DATABASE_UNAVAILABLE as DATABASE_UNAVAILABLE,
-)
 from shopcore.adapters.sql.engine import create_engine, is_sqlite
 from shopcore.adapters.sql.queries.catalog import SqlProductCatalog
 from shopcore.adapters.sql.revoked_logins import SqlRevokedLogins

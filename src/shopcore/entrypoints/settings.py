@@ -349,31 +349,45 @@ def _development_secret(path: Path) -> str:
 
 
 def otp_test_numbers_setting(value: str | None, name: str = "SHOPCORE_OTP_TEST_NUMBERS"
-                         ) -> dict[str, str]:
-    """The ``+E164:code`` pairs, each number one a login can use: read by the phone
-    parser the container gives the use cases (a valid mobile number of an accepted
-    country) and given once. The messages name the number, never its code."""
-    parser = PhonenumbersPhoneParser()  # as the container builds it
-    pairs: dict[str, str] = {}
+                             ) -> dict[str, str]:
+    """The comma-separated ``+E164:code`` pairs of ``value``, checked by
+    :func:`checked_test_numbers`."""
+    pairs = []
     for item in _split(value):
         phone, sep, code = item.partition(":")
-        phone, code = phone.strip(), code.strip()
+        if not sep:
+            raise SettingsError(name, _TEST_NUMBERS_FORMAT)
+        pairs.append((phone, code))
+    return checked_test_numbers(pairs, name)
+
+
+_TEST_NUMBERS_FORMAT = "must be comma-separated +E164:6-digit-code pairs"
+
+
+def checked_test_numbers(pairs: Iterable[tuple[str, str]], name: str) -> dict[str, str]:
+    """The test numbers and their codes, each number one a login can use: read by the
+    phone parser the container gives the use cases (a valid mobile number of an accepted
+    country) and given once, each code 6 digits; else ``SettingsError`` naming ``name``.
+    The messages name the number, never its code."""
+    parser = PhonenumbersPhoneParser()  # as the container builds it
+    checked: dict[str, str] = {}
+    for given_phone, given_code in pairs:
+        phone, code = given_phone.strip(), given_code.strip()
         if (
-            not sep
-            or not phone.startswith("+")
+            not phone.startswith("+")
             or not _is_ascii_digits(phone[1:])
             or not (_is_ascii_digits(code) and len(code) == 6)
         ):
-            raise SettingsError(name, "must be comma-separated +E164:6-digit-code pairs")
+            raise SettingsError(name, _TEST_NUMBERS_FORMAT)
         try:
             e164 = parser.parse(phone).e164
         except InvalidInput as refused:
             reason = "; ".join(error.message for error in refused.errors)
             raise SettingsError(name, f"{phone} can never log in: {reason}") from None
-        if e164 in pairs:
+        if e164 in checked:
             raise SettingsError(name, f"{phone} is given more than once")
-        pairs[e164] = code
-    return pairs
+        checked[e164] = code
+    return checked
 
 
 CORS_EXAMPLE = "origins such as https://shop.example or http://localhost:5173"

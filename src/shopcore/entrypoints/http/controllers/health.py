@@ -12,8 +12,8 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shopcore.adapters.sql.engine import DATABASE_UNAVAILABLE
 from shopcore.adapters.sql.migrate import migrations_pending
-from shopcore.entrypoints.container import DATABASE_UNAVAILABLE
 from shopcore.entrypoints.http.routing import get, head
 
 PROBE_TIMEOUT_SECONDS = 3
